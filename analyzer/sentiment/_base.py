@@ -1,0 +1,112 @@
+"""The sentiment seam: the backend protocol, the label set and response-level aggregation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+#: Mention-level labels, in the order every trained head uses for its classes.
+LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+
+#: Response-level label used when mentions disagree strongly.
+MIXED = "mixed"
+
+#: A mention counts as *clearly* polar when ``|score| >= STRONG``.
+STRONG = 0.5
+
+
+@runtime_checkable
+class SentimentBackend(Protocol):
+    """Polarity of short texts (mentions).
+
+    Attributes
+    ----------
+    name : str
+        The name :func:`analyzer.sentiment.get_backend` knows the backend by.
+    """
+
+    name: str
+
+    def predict(
+        self, texts: Sequence[str], embeddings: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Label and score each text.
+
+        Parameters
+        ----------
+        texts : sequence of str, length n
+        embeddings : ndarray of shape (n, dim), optional
+            Sentence embeddings of ``texts``; backends that do not use them ignore them.
+
+        Returns
+        -------
+        labels : ndarray of shape (n,), dtype object
+            ``"negative"``, ``"neutral"`` or ``"positive"``.
+        scores : ndarray of shape (n,), dtype float64
+            Polarity in [-1, 1]; negative below zero.
+        """
+        ...
+
+
+def labels_from_scores(scores: np.ndarray, threshold: float = 0.05) -> np.ndarray:
+    """Map scores in [-1, 1] to labels with a symmetric neutral band ``|score| < threshold``.
+
+    Returns an object array of shape (n,).
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.full(scores.shape, "neutral", dtype=object)
+    labels[scores >= threshold] = "positive"
+    labels[scores <= -threshold] = "negative"
+    return labels
+
+
+def overall_sentiment(
+    labels: Sequence[str] | np.ndarray,
+    scores: Sequence[float] | np.ndarray,
+    *,
+    strong: float = STRONG,
+) -> tuple[str, float]:
+    """Sentiment of one response from the sentiment of its mentions.
+
+    Parameters
+    ----------
+    labels : sequence of str, length m
+        Mention labels (``negative`` / ``neutral`` / ``positive``).
+    scores : sequence of float, length m
+        Mention scores in [-1, 1].
+    strong : float, default 0.5
+        A mention is *clearly* polar when its label is polar and ``|score| >= strong``.
+
+    Returns
+    -------
+    label : str
+        ``"mixed"`` when at least one mention is clearly positive and another clearly
+        negative; otherwise the polarity the polar mentions agree on (by the sign of their
+        summed scores when they disagree weakly), or ``"neutral"`` when none is polar or
+        there are no mentions.
+    score : float
+        Mean mention score in [-1, 1]; 0.0 when there are no mentions.
+    """
+    lab = np.asarray(labels, dtype=object)
+    sc = np.asarray(scores, dtype=np.float64)
+    if lab.shape != sc.shape:
+        raise ValueError(
+            f"labels has shape {lab.shape} but scores has shape {sc.shape}; "
+            "pass one score per label."
+        )
+    if sc.size == 0:
+        return "neutral", 0.0
+    pos, neg = lab == "positive", lab == "negative"
+    score = float(np.clip(sc.mean(), -1.0, 1.0))
+    if (pos & (sc >= strong)).any() and (neg & (sc <= -strong)).any():
+        return MIXED, score
+    if not pos.any() and not neg.any():
+        return "neutral", score
+    if pos.any() != neg.any():
+        return ("positive" if pos.any() else "negative"), score
+    polar_sum = float(sc[pos | neg].sum())
+    if polar_sum == 0.0:
+        return MIXED, score
+    return ("positive" if polar_sum > 0 else "negative"), score

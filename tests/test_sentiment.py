@@ -1,0 +1,106 @@
+"""Tests for analyzer.sentiment: backends by name, VADER behaviour, response-level aggregation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analyzer.errors import ConfigError
+from analyzer.sentiment import (
+    MIXED,
+    SentimentBackend,
+    VaderBackend,
+    backend_names,
+    get_backend,
+    overall_sentiment,
+)
+
+
+@pytest.fixture(scope="module")
+def vader() -> SentimentBackend:
+    return get_backend("vader")
+
+
+def test_get_backend_by_name_returns_a_backend() -> None:
+    backend = get_backend("vader")
+    assert isinstance(backend, VaderBackend)
+    assert isinstance(backend, SentimentBackend)
+    assert backend.name == "vader"
+
+
+def test_unknown_backend_lists_valid_names() -> None:
+    with pytest.raises(ConfigError) as info:
+        get_backend("no-such-backend")
+    message = str(info.value)
+    assert "no-such-backend" in message
+    for name in backend_names():
+        assert name in message
+
+
+def test_vader_shapes_dtypes_and_range(vader: SentimentBackend) -> None:
+    texts = ["I love it", "This is awful!!!", "", "ok", "The best day EVER!!! :) :)"]
+    labels, scores = vader.predict(texts)
+    assert labels.shape == scores.shape == (len(texts),)
+    assert labels.dtype == object
+    assert scores.dtype == np.float64
+    assert np.all((scores >= -1) & (scores <= 1))
+    assert set(labels) <= {"negative", "neutral", "positive"}
+
+
+def test_vader_empty_input(vader: SentimentBackend) -> None:
+    labels, scores = vader.predict([])
+    assert labels.shape == scores.shape == (0,)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I love this app, it is fantastic", "positive"),
+        ("Great support, thank you so much", "positive"),
+        ("This is awful and I hate it", "negative"),
+        ("The staff were rude and unhelpful", "negative"),
+        ("Where is my order?", "neutral"),
+        ("The store opens at 9am.", "neutral"),
+        ("What time do you close?", "neutral"),
+    ],
+)
+def test_vader_clear_cases(vader: SentimentBackend, text: str, expected: str) -> None:
+    labels, _ = vader.predict([text])
+    assert labels[0] == expected
+
+
+def test_contrastive_clauses_are_scored_separately(vader: SentimentBackend) -> None:
+    # Mentions arrive already split by clause; each gets its own polarity.
+    # (VADER misses plain "the service was slow": "slow" is not in its lexicon.)
+    labels, scores = vader.predict(["the food was great", "the service was terribly slow"])
+    assert list(labels) == ["positive", "negative"]
+    assert scores[0] > 0 > scores[1]
+    assert overall_sentiment(labels, scores)[0] == MIXED
+
+
+@pytest.mark.parametrize(
+    ("labels", "scores", "expected"),
+    [
+        (["positive", "negative"], [0.8, -0.7], MIXED),
+        (["positive", "neutral"], [0.8, 0.0], "positive"),
+        (["negative", "neutral", "neutral"], [-0.6, 0.01, -0.02], "negative"),
+        (["neutral", "neutral"], [0.02, -0.01], "neutral"),
+        (
+            ["positive", "negative"],
+            [0.9, -0.1],
+            "positive",
+        ),  # weak disagreement
+        (["positive", "negative"], [0.2, -0.3], "negative"),
+        ([], [], "neutral"),
+    ],
+)
+def test_overall_sentiment(labels: list[str], scores: list[float], expected: str) -> None:
+    label, score = overall_sentiment(labels, scores)
+    assert label == expected
+    assert -1.0 <= score <= 1.0
+    assert score == pytest.approx(float(np.mean(scores)) if scores else 0.0)
+
+
+def test_overall_sentiment_rejects_mismatched_lengths() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        overall_sentiment(["positive"], [0.5, 0.1])
