@@ -1,0 +1,48 @@
+# Set-up is two commands: `make demo` and `make test`. Both create .venv when it is missing
+# and install the hashed, pinned lock file into it (pip checks every wheel's sha256).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.install-stamp
+DEMO   := demo-out
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install demo test lint typecheck unit bench clean help
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
+	touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install the pinned dependencies and the package
+
+demo: install  ## Analyze the bundled demo export and print where the results are
+	$(BIN)/cxa demo-data $(DEMO)/demo.csv --rows 3000 --seed 0
+	$(BIN)/cxa analyze $(DEMO)/demo.csv --out $(DEMO)
+
+lint: install  ## ruff lint + format check
+	$(BIN)/ruff check analyzer api tests benchmarks
+	$(BIN)/ruff format --check analyzer api tests benchmarks
+
+typecheck: install  ## mypy on the package
+	$(BIN)/mypy
+
+unit: install  ## The test suite only
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit  ## Everything CI runs: lint, types, the whole test suite
+
+bench: install  ## Time `cxa analyze` on the 3,000-response demo export
+	$(BIN)/python benchmarks/analyze.py
+
+clean:  ## Remove the venv, caches and demo output
+	rm -rf $(VENV) .cache $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Settings for an analysis run, validated with pydantic, and where things live on disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from analyzer.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def models_dir() -> Path:
+    """Folder of shipped model artifacts (``models/`` of the checkout, or ``$CXA_MODELS_DIR``)."""
+    return Path(os.environ.get("CXA_MODELS_DIR", REPO_ROOT / "models"))
+
+
+def cache_dir() -> Path:
+    """Folder for caches (embeddings, distilled models): ``$CXA_CACHE_DIR`` or ``.cache/``."""
+    return Path(os.environ.get("CXA_CACHE_DIR", REPO_ROOT / ".cache"))
+
+
+class AnalysisConfig(BaseModel):
+    """Options of one analysis run; every field has a sensible default.
+
+    Attributes
+    ----------
+    embedding : str
+        Embedding backend: ``minilm`` (bundled), ``fake`` (tests) or a local model folder.
+    sentiment : str
+        Sentiment backend name (see ``analyzer.sentiment.get_backend``).
+    spacy_model : str
+        spaCy pipeline for redaction and splitting; ``blank`` forces the rule-based fallback.
+    seed : int
+        Random seed: the same input, config and seed give the same themes.
+    min_theme_size : int or None
+        Smallest theme, in mentions; ``None`` lets the theme model choose from the data size.
+    use_cache : bool
+        Cache embeddings on disk by model and text hash.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    embedding: str = "minilm"
+    sentiment: str = "default"
+    spacy_model: str = "en_core_web_sm"
+    seed: int = 0
+    min_theme_size: int | None = Field(default=None, ge=2)
+    use_cache: bool = True
+
+    @field_validator("embedding", "sentiment", "spacy_model")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+def make_config(**options: object) -> AnalysisConfig:
+    """Build an :class:`AnalysisConfig`, turning validation failures into :class:`ConfigError`."""
+    try:
+        return AnalysisConfig(**options)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"
+            for err in exc.errors()
+        )
+        valid = ", ".join(AnalysisConfig.model_fields)
+        raise ConfigError(f"Invalid analysis options: {problems}. Valid options: {valid}.") from exc
+
+
+__all__ = ["REPO_ROOT", "AnalysisConfig", "cache_dir", "make_config", "models_dir"]

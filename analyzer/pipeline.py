@@ -1,0 +1,246 @@
+"""Wires the steps: ingest -> text -> embed -> themes -> sentiment, for fitting and scoring.
+
+The pipeline knows nothing about the CLI or the service. Long stages report progress through
+a small :class:`Progress` protocol; the CLI renders it as progress bars.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from analyzer.config import AnalysisConfig, cache_dir
+from analyzer.embed import Embedder, get_embedder
+from analyzer.ingest import ColumnMapping, IngestResult, read_export
+from analyzer.sentiment import SentimentBackend, get_backend, overall_sentiment
+from analyzer.text import TextProcessor
+from analyzer.themes import ThemeModel
+
+log = logging.getLogger(__name__)
+
+STAGES = ("ingest", "text", "embed", "themes", "sentiment")
+
+
+class Progress(Protocol):
+    """Receives progress of the long stages."""
+
+    def start(self, stage: str, total: int | None) -> None:
+        """A stage begins; ``total`` items are expected (``None`` if unknown)."""
+
+    def advance(self, n: int) -> None:
+        """``n`` more items of the current stage are done."""
+
+    def finish(self, stage: str, seconds: float) -> None:
+        """The current stage ended after ``seconds``."""
+
+
+class _Silent:
+    def start(self, stage: str, total: int | None) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def finish(self, stage: str, seconds: float) -> None:
+        pass
+
+
+@dataclass
+class Components:
+    """The models a pipeline uses; built once and reused across runs and chunks."""
+
+    processor: TextProcessor
+    embedder: Embedder
+    sentiment: SentimentBackend
+
+    @classmethod
+    def from_config(cls, config: AnalysisConfig) -> Components:
+        """Build the components named in ``config`` (models load lazily, on first use)."""
+        embedder = get_embedder(
+            config.embedding, cache_dir=cache_dir() / "embeddings" if config.use_cache else None
+        )
+        return cls(
+            processor=TextProcessor(model=config.spacy_model),
+            embedder=embedder,
+            sentiment=get_backend(config.sentiment),
+        )
+
+
+@dataclass
+class AnalysisResult:
+    """What :func:`analyze` produces; tables follow ARCHITECTURE.md."""
+
+    responses: pd.DataFrame
+    mentions: pd.DataFrame
+    themes: pd.DataFrame
+    rejects: pd.DataFrame
+    model: ThemeModel
+    segments: list[str]
+    metrics: list[str]
+    info: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _stage(
+    progress: Progress, timings: dict[str, float], name: str, total: int | None
+) -> Iterator[None]:
+    progress.start(name, total)
+    t0 = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - t0, 3)
+    progress.finish(name, timings[name])
+    log.info("stage %s took %.2f s", name, timings[name])
+
+
+def split_mentions(
+    responses: pd.DataFrame, processor: TextProcessor, progress: Progress | None = None
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Redact every comment and split it into mentions.
+
+    Returns
+    -------
+    redacted : pandas.Series
+        The redacted comments, aligned with ``responses``.
+    mentions : pandas.DataFrame
+        ``mention_id, response_id, position, text`` (redacted), in response order.
+    """
+    comments = responses["comment"].fillna("").astype(str).tolist()
+    processed = []
+    step = 512
+    for start in range(0, len(comments), step):
+        processed.extend(processor.process(comments[start : start + step]))
+        if progress is not None:
+            progress.advance(len(comments[start : start + step]))
+    redacted = pd.Series([p.redacted for p in processed], index=responses.index, dtype=object)
+    rows = [
+        (f"{rid}:{pos}", rid, pos, text)
+        for rid, p in zip(responses["response_id"].astype(str), processed, strict=True)
+        for pos, text in enumerate(p.mentions)
+    ]
+    mentions = pd.DataFrame(rows, columns=["mention_id", "response_id", "position", "text"])
+    mentions["position"] = mentions["position"].astype("int64")
+    return redacted, mentions
+
+
+def add_response_sentiment(responses: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
+    """Add ``sentiment`` and ``sentiment_score`` per response, derived from its mentions."""
+    out = responses.copy()
+    labels: dict[str, str] = {}
+    scores: dict[str, float] = {}
+    for rid, group in mentions.groupby("response_id", sort=False):
+        label, score = overall_sentiment(
+            group["sentiment"].to_numpy(), group["sentiment_score"].to_numpy()
+        )
+        labels[str(rid)] = label
+        scores[str(rid)] = float(score)
+    ids = out["response_id"].astype(str)
+    out["sentiment"] = ids.map(labels).astype(object)
+    out["sentiment_score"] = ids.map(scores).astype("float64")
+    return out
+
+
+def _embed(texts: Sequence[str], embedder: Embedder, progress: Progress) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return embedder.encode(texts, progress=progress.advance)
+
+
+def analyze(
+    path: str | Path,
+    *,
+    mapping: ColumnMapping | None = None,
+    config: AnalysisConfig | None = None,
+    components: Components | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Run the whole pipeline on one export and fit a theme model on it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The survey export (CSV, TSV, XLSX, Parquet or JSON Lines).
+    mapping : ColumnMapping, optional
+        Explicit column names; the rest is detected from common names.
+    config : AnalysisConfig, optional
+        Options; defaults are sensible.
+    components : Components, optional
+        Pre-built models (reused across runs); built from ``config`` when omitted.
+    progress : Progress, optional
+        Receives progress of the long stages.
+    """
+    config = config or AnalysisConfig()
+    components = components or Components.from_config(config)
+    progress = progress or _Silent()
+    timings: dict[str, float] = {}
+    with _stage(progress, timings, "ingest", None):
+        ingested = read_export(path, mapping)
+    responses = ingested.responses.copy()
+    with _stage(progress, timings, "text", len(responses)):
+        responses["comment"], mentions = split_mentions(responses, components.processor, progress)
+    texts = mentions["text"].tolist()
+    with _stage(progress, timings, "embed", len(texts)):
+        embeddings = _embed(texts, components.embedder, progress)
+    with _stage(progress, timings, "themes", None):
+        model = ThemeModel(seed=config.seed, **_theme_options(config))
+        model.fit(texts, embeddings)
+    mentions["theme_id"] = np.asarray(model.labels_, dtype="int64")
+    mentions["theme_confidence"] = np.asarray(model.confidence_, dtype="float64")
+    with _stage(progress, timings, "sentiment", len(texts)):
+        labels, scores = components.sentiment.predict(texts, embeddings)
+    mentions["sentiment"] = np.asarray(labels, dtype=object)
+    mentions["sentiment_score"] = np.asarray(scores, dtype="float64")
+    responses = add_response_sentiment(responses, mentions)
+    return AnalysisResult(
+        responses=responses,
+        mentions=mentions,
+        themes=model.themes_.copy(),
+        rejects=ingested.rejects,
+        model=model,
+        segments=list(ingested.segments),
+        metrics=list(ingested.metrics),
+        info=_info(ingested, config, components, len(texts)),
+        timings=timings,
+    )
+
+
+def _theme_options(config: AnalysisConfig) -> dict[str, Any]:
+    if config.min_theme_size is None:
+        return {}
+    return {"min_theme_size": config.min_theme_size}
+
+
+def _info(
+    ingested: IngestResult, config: AnalysisConfig, components: Components, n_mentions: int
+) -> dict[str, Any]:
+    return {
+        "source": ingested.source,
+        "mapping": dict(ingested.mapping),
+        "encoding": getattr(ingested, "encoding", None),
+        "n_responses": len(ingested.responses),
+        "n_mentions": n_mentions,
+        "n_rejects": len(ingested.rejects),
+        "embedding": components.embedder.name,
+        "sentiment": components.sentiment.name,
+        "text_backend": components.processor.backend,
+        "config": config.model_dump(),
+    }
+
+
+__all__ = [
+    "STAGES",
+    "AnalysisResult",
+    "Components",
+    "Progress",
+    "add_response_sentiment",
+    "analyze",
+    "split_mentions",
+]

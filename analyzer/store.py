@@ -1,0 +1,309 @@
+"""The DuckDB store: runs, responses, mentions, themes and rejects in one embedded file.
+
+Database rows are mapped to and from DataFrames only here. Everything stored is already
+redacted: the pipeline redacts comments before they reach this module.
+
+Each write of a run happens in one transaction, so a failed run leaves no half-written data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analyzer.errors import NotFoundError, UnreadableFileError
+
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY, created_at TIMESTAMP, source VARCHAR, status VARCHAR,
+    stage VARCHAR, error VARCHAR, config JSON, info JSON
+);
+CREATE TABLE IF NOT EXISTS responses (
+    run_id VARCHAR, response_id VARCHAR, "row" BIGINT, date TIMESTAMP, comment VARCHAR,
+    nps INTEGER, csat INTEGER, ces INTEGER, sentiment VARCHAR, sentiment_score DOUBLE,
+    segments JSON, metrics JSON
+);
+CREATE TABLE IF NOT EXISTS mentions (
+    run_id VARCHAR, mention_id VARCHAR, response_id VARCHAR, position BIGINT, text VARCHAR,
+    theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR, sentiment_score DOUBLE
+);
+CREATE TABLE IF NOT EXISTS themes (
+    run_id VARCHAR, theme_id BIGINT, label VARCHAR, keywords JSON, parent_id BIGINT,
+    parent_label VARCHAR, size BIGINT, examples JSON, owner VARCHAR
+);
+CREATE TABLE IF NOT EXISTS rejects (
+    run_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR
+);
+"""
+
+_RESPONSE_COLS = ["response_id", "row", "date", "comment", "nps", "csat", "ces"]
+_MENTION_COLS = [
+    "mention_id", "response_id", "position", "text", "theme_id", "theme_confidence",
+    "sentiment", "sentiment_score",
+]  # fmt: skip
+_THEME_COLS = [
+    "theme_id", "label", "keywords", "parent_id", "parent_label", "size", "examples", "owner",
+]  # fmt: skip
+_REJECT_COLS = ["file", "row", "column", "value", "reason"]
+_TABLES = ("responses", "mentions", "themes", "rejects")
+
+
+@dataclass
+class RunData:
+    """Everything stored for one run, as DataFrames following ARCHITECTURE.md."""
+
+    run_id: str
+    meta: dict[str, Any]
+    responses: pd.DataFrame
+    mentions: pd.DataFrame
+    themes: pd.DataFrame
+    rejects: pd.DataFrame
+    segments: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+
+
+class Store:
+    """A DuckDB file holding any number of runs.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file; created with its schema when missing.
+    read_only : bool
+        Open without write access (several readers may share the file).
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.connect() as con:
+                con.execute(_DDL)
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                    [str(SCHEMA_VERSION)],
+                )
+        elif not self.path.exists():
+            raise NotFoundError(f"No database at {self.path}. Run 'cxa analyze' first.")
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open a connection for the duration of a ``with`` block."""
+        try:
+            con = duckdb.connect(str(self.path), read_only=self.read_only)
+        except duckdb.Error as exc:
+            raise UnreadableFileError(
+                f"Cannot open the database {self.path}: {exc}. Is it a DuckDB file, "
+                "and is no other process writing to it?"
+            ) from exc
+        try:
+            yield con
+        finally:
+            con.close()
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def create_run(self, run_id: str, *, source: str, config: dict[str, Any]) -> None:
+        """Record a new run in status ``running``."""
+        with self.connect() as con:
+            con.execute(
+                "INSERT INTO runs VALUES (?, now(), ?, 'running', 'queued', NULL, ?, '{}')",
+                [run_id, source, json.dumps(config)],
+            )
+
+    def set_status(
+        self, run_id: str, status: str, *, stage: str | None = None, error: str | None = None
+    ) -> None:
+        """Update a run's status, stage and error message."""
+        with self.connect() as con:
+            con.execute(
+                "UPDATE runs SET status = ?, stage = coalesce(?, stage), error = ? "
+                "WHERE run_id = ?",
+                [status, stage, error, run_id],
+            )
+
+    def write_results(
+        self,
+        run_id: str,
+        *,
+        responses: pd.DataFrame,
+        mentions: pd.DataFrame,
+        themes: pd.DataFrame,
+        rejects: pd.DataFrame,
+        segments: list[str],
+        metrics: list[str],
+        info: dict[str, Any],
+    ) -> None:
+        """Write a finished run's tables in one transaction and mark it ``done``."""
+        frames = {
+            "responses": _responses_rows(run_id, responses, segments, metrics),
+            "mentions": _with_run(run_id, mentions, _MENTION_COLS),
+            "themes": _themes_rows(run_id, themes),
+            "rejects": _with_run(run_id, rejects, _REJECT_COLS),
+        }
+        info = {**info, "segments": segments, "metrics": metrics}
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for table, frame in frames.items():
+                    con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+                    con.register("frame", frame)
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+                    con.unregister("frame")
+                con.execute(
+                    "UPDATE runs SET status = 'done', stage = 'done', error = NULL, info = ? "
+                    "WHERE run_id = ?",
+                    [json.dumps(info, default=str), run_id],
+                )
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+
+    def list_runs(self) -> pd.DataFrame:
+        """All runs, newest first."""
+        with self.connect() as con:
+            return con.execute(
+                "SELECT run_id, created_at, source, status, stage, error FROM runs "
+                "ORDER BY created_at DESC, run_id DESC"
+            ).df()
+
+    def run_meta(self, run_id: str) -> dict[str, Any]:
+        """The runs row of ``run_id`` as a dict (config and info decoded)."""
+        with self.connect() as con:
+            row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
+            cols = [d[0] for d in con.description or []]
+        if row is None:
+            known = ", ".join(self.list_runs()["run_id"].head(10)) or "none yet"
+            raise NotFoundError(f"No run {run_id!r} in {self.path}. Known runs: {known}.")
+        meta = dict(zip(cols, row, strict=True))
+        for key in ("config", "info"):
+            meta[key] = json.loads(meta[key]) if meta[key] else {}
+        return meta
+
+    def latest_run(self) -> str:
+        """The id of the newest finished run."""
+        runs = self.list_runs()
+        done = runs[runs["status"] == "done"]
+        if done.empty:
+            raise NotFoundError(f"No finished run in {self.path}. Run 'cxa analyze' first.")
+        return str(done["run_id"].iloc[0])
+
+    def delete_run(self, run_id: str) -> None:
+        """Remove a run and all its rows."""
+        self.run_meta(run_id)
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            for table in (*_TABLES, "runs"):
+                con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+            con.execute("COMMIT")
+
+    def load_run(self, run_id: str) -> RunData:
+        """Read every table of ``run_id`` back into DataFrames."""
+        meta = self.run_meta(run_id)
+        segments = list(meta["info"].get("segments", []))
+        metrics = list(meta["info"].get("metrics", []))
+        with self.connect() as con:
+            frames = {
+                t: con.execute(
+                    f"SELECT * EXCLUDE (run_id) FROM {t} WHERE run_id = ?", [run_id]
+                ).df()
+                for t in _TABLES
+            }
+        return RunData(
+            run_id=run_id,
+            meta=meta,
+            responses=_responses_frame(frames["responses"], segments, metrics),
+            mentions=_mentions_frame(frames["mentions"]),
+            themes=_themes_frame(frames["themes"]),
+            rejects=frames["rejects"],
+            segments=segments,
+            metrics=metrics,
+        )
+
+    def update_themes(self, run_id: str, themes: pd.DataFrame) -> None:
+        """Replace the themes rows of a run (after a codeframe edit)."""
+        frame = _themes_rows(run_id, themes)
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM themes WHERE run_id = ?", [run_id])
+            con.register("frame", frame)
+            con.execute("INSERT INTO themes BY NAME SELECT * FROM frame")
+            con.execute("COMMIT")
+
+
+# -- row mapping ------------------------------------------------------------------------------
+
+
+def _with_run(run_id: str, frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    out = frame.reindex(columns=cols).copy()
+    out.insert(0, "run_id", run_id)
+    return out
+
+
+def _to_json_rows(frame: pd.DataFrame, cols: list[str]) -> list[str]:
+    if not cols:
+        return ["{}"] * len(frame)
+    sub = frame[cols].astype(object).where(frame[cols].notna(), None)
+    return [json.dumps(rec, default=str) for rec in sub.to_dict("records")]
+
+
+def _responses_rows(
+    run_id: str, responses: pd.DataFrame, segments: list[str], metrics: list[str]
+) -> pd.DataFrame:
+    out = _with_run(run_id, responses, [*_RESPONSE_COLS, "sentiment", "sentiment_score"])
+    for col in ("nps", "csat", "ces"):
+        out[col] = out[col].astype("Int64")
+    out["segments"] = _to_json_rows(responses, segments)
+    out["metrics"] = _to_json_rows(responses, metrics)
+    return out
+
+
+def _responses_frame(rows: pd.DataFrame, segments: list[str], metrics: list[str]) -> pd.DataFrame:
+    out = rows.drop(columns=["segments", "metrics"])
+    for col in ("nps", "csat", "ces"):
+        out[col] = out[col].astype("Int64")
+    out["row"] = out["row"].astype("int64")
+    seg = pd.DataFrame([json.loads(s) for s in rows["segments"]], index=rows.index)
+    met = pd.DataFrame([json.loads(s) for s in rows["metrics"]], index=rows.index)
+    for col in segments:
+        out[col] = seg[col].astype(object) if col in seg else pd.NA
+    for col in metrics:
+        out[col] = pd.to_numeric(met[col], errors="coerce") if col in met else float("nan")
+    return out
+
+
+def _mentions_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    out = rows.copy()
+    out["position"] = out["position"].astype("int64")
+    out["theme_id"] = out["theme_id"].astype("int64")
+    return out
+
+
+def _themes_rows(run_id: str, themes: pd.DataFrame) -> pd.DataFrame:
+    out = _with_run(run_id, themes, _THEME_COLS)
+    out["keywords"] = [json.dumps(list(k)) for k in themes["keywords"]]
+    out["examples"] = [json.dumps(list(e)) for e in themes["examples"]]
+    return out
+
+
+def _themes_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    out = rows.copy()
+    out["keywords"] = [json.loads(k) for k in rows["keywords"]]
+    out["examples"] = [json.loads(e) for e in rows["examples"]]
+    out["owner"] = out["owner"].astype(object).where(out["owner"].notna(), None)
+    return out.sort_values("theme_id").reset_index(drop=True)
+
+
+__all__ = ["SCHEMA_VERSION", "RunData", "Store"]
