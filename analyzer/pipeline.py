@@ -20,7 +20,7 @@ import pandas as pd
 from analyzer.config import AnalysisConfig, cache_dir
 from analyzer.embed import Embedder, get_embedder
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
-from analyzer.sentiment import SentimentBackend, get_backend, overall_sentiment
+from analyzer.sentiment import DEFAULT_BACKEND, SentimentBackend, get_backend, overall_sentiment
 from analyzer.text import TextProcessor
 from analyzer.themes import ThemeModel
 
@@ -70,7 +70,9 @@ class Components:
         return cls(
             processor=TextProcessor(model=config.spacy_model),
             embedder=embedder,
-            sentiment=get_backend(config.sentiment),
+            sentiment=get_backend(
+                DEFAULT_BACKEND if config.sentiment == "default" else config.sentiment
+            ),
         )
 
 

@@ -1,0 +1,88 @@
+"""The cxa command line, run in-process with typer's runner."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from analyzer import demo
+from analyzer.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("analyze", "demo-data"):
+        assert command in result.output
+
+
+def test_demo_data_writes_export_and_truth(tmp_path) -> None:
+    result = runner.invoke(app, ["demo-data", str(tmp_path / "d.csv"), "--rows", "50"])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(tmp_path / "d.csv")) == 50
+    assert (tmp_path / "d.truth.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def analyzed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    export, _ = demo.write(folder / "demo.csv", 300, seed=5)
+    frame = pd.read_csv(export, keep_default_na=False, dtype=str)
+    frame.loc[3, "nps"] = "11"  # out of range: must be rejected, not dropped
+    frame.to_csv(export, index=False)
+    out = folder / "out"
+    result = runner.invoke(app, ["analyze", str(export), "--out", str(out), "--model", "fake"])
+    return result, out, frame
+
+
+def test_analyze_prints_themes_and_paths(analyzed) -> None:
+    result, out, _ = analyzed
+    assert result.exit_code == 0, result.output
+    assert "Top themes" in result.output and "avg NPS" in result.output
+    for name in ("cxa.duckdb", "responses.parquet", "mentions.parquet", "rejects.csv"):
+        assert (out / name).exists() and str(out / name) in result.output.replace("\n", "")
+    assert (out / "model").is_dir()
+
+
+def test_analyze_keeps_bad_rows_and_reports_them(analyzed) -> None:
+    _, out, frame = analyzed
+    rejects = pd.read_csv(out / "rejects.csv")
+    bad = rejects[rejects["column"] == "nps"]
+    assert bad["row"].tolist() == [5] and bad["value"].astype(str).tolist() == ["11"]
+    responses = pd.read_parquet(out / "responses.parquet")
+    assert len(responses) == len(frame)
+    assert pd.isna(responses.loc[3, "nps"])
+    con = duckdb.connect(str(out / "cxa.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM responses").fetchone() == (len(frame),)
+    assert con.execute("SELECT status FROM runs").fetchone() == ("done",)
+    con.close()
+
+
+def test_missing_text_column_is_a_clear_error(tmp_path) -> None:
+    path = tmp_path / "scores.csv"
+    pd.DataFrame({"id": [1, 2], "nps": [9, 3]}).to_csv(path, index=False)
+    result = runner.invoke(app, ["analyze", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "error:" in result.output and "--text" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_misnamed_override_names_the_columns_found(tmp_path) -> None:
+    path = tmp_path / "e.csv"
+    pd.DataFrame({"feedback": ["ok"], "nps": [9]}).to_csv(path, index=False)
+    result = runner.invoke(
+        app, ["analyze", str(path), "--text", "coment", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "coment" in result.output and "feedback" in result.output
+
+
+def test_unreadable_file_is_a_clear_error(tmp_path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"not a spreadsheet")
+    result = runner.invoke(app, ["analyze", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "broken.xlsx" in result.output

@@ -1,0 +1,90 @@
+"""End-to-end runs of the pipeline on generated demo exports."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+from analyzer import demo
+from analyzer.config import make_config
+from analyzer.pipeline import analyze
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+PHONE = re.compile(r"\+?\d[\d ()-]{8,}\d")
+
+
+@pytest.fixture(scope="module")
+def small_export(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    export, truth = demo.write(folder / "demo.csv", 400, seed=3)
+    return export, truth
+
+
+@pytest.fixture(scope="module")
+def fast_result(small_export, tmp_path_factory):
+    config = make_config(embedding="fake", spacy_model="blank", sentiment="vader", use_cache=False)
+    return analyze(small_export[0], config=config)
+
+
+def test_every_response_kept_and_mentions_link_back(small_export, fast_result) -> None:
+    export = pd.read_csv(small_export[0], keep_default_na=False, dtype=str)
+    r, m = fast_result.responses, fast_result.mentions
+    assert r["response_id"].tolist() == export["response_id"].tolist()
+    assert set(m["response_id"]) <= set(r["response_id"])
+    assert m["mention_id"].is_unique
+    assert len(m) > len(r)  # many comments hold two or three mentions
+    # Non-answers stay as responses without mentions.
+    non_answers = export.loc[export["comment"].str.strip().str.lower().isin(["n/a", "", "."])]
+    assert len(non_answers) > 0
+    assert not set(non_answers["response_id"]) & set(m["response_id"])
+
+
+def test_tables_follow_the_contract(fast_result) -> None:
+    m, t = fast_result.mentions, fast_result.themes
+    assert list(m.columns) == [
+        "mention_id", "response_id", "position", "text", "theme_id", "theme_confidence",
+        "sentiment", "sentiment_score",
+    ]  # fmt: skip
+    assert m["sentiment"].isin(["negative", "neutral", "positive"]).all()
+    assert m["sentiment_score"].between(-1, 1).all()
+    assert m["theme_confidence"].between(0, 1).all()
+    assert set(m["theme_id"]) - {-1} <= set(t["theme_id"])
+    for col in ("theme_id", "label", "keywords", "parent_id", "size", "examples"):
+        assert col in t.columns
+    assert fast_result.responses["sentiment"].dropna().isin(
+        ["negative", "neutral", "positive", "mixed"]
+    ).all()
+
+
+def test_personal_data_is_redacted_before_anything_is_returned(small_export, fast_result) -> None:
+    raw = pd.read_csv(small_export[0], keep_default_na=False, dtype=str)["comment"]
+    assert raw.str.contains(EMAIL).any() and raw.str.contains(PHONE).any()
+    for texts in (fast_result.responses["comment"], fast_result.mentions["text"]):
+        assert not texts.str.contains(EMAIL).any()
+        assert not texts.str.contains(PHONE).any()
+    assert fast_result.responses["comment"].str.contains(r"\[EMAIL\]").any()
+
+
+def test_same_seed_same_themes(small_export, fast_result) -> None:
+    config = make_config(embedding="fake", spacy_model="blank", sentiment="vader", use_cache=False)
+    again = analyze(small_export[0], config=config)
+    pd.testing.assert_series_equal(again.mentions["theme_id"], fast_result.mentions["theme_id"])
+    assert again.themes["label"].tolist() == fast_result.themes["label"].tolist()
+
+
+@pytest.mark.slow
+def test_real_models_recover_the_planted_themes(tmp_path) -> None:
+    export, truth_path = demo.write(tmp_path / "demo.csv", 1200, seed=11)
+    result = analyze(export, config=make_config(use_cache=False))
+    truth = pd.read_csv(truth_path, keep_default_na=False)
+    matched = demo.match_mentions_to_truth(result.mentions, truth)
+    keep = matched.notna()
+    assert keep.mean() > 0.9
+    nmi = normalized_mutual_info_score(matched[keep], result.mentions.loc[keep, "theme_id"])
+    assert nmi >= 0.7, f"NMI {nmi:.3f} against the planted themes"
+    assert (result.mentions["theme_id"] < 0).mean() <= 0.10
+    for label in result.themes["label"]:
+        assert 1 <= len(str(label).split()) <= 4, label
