@@ -149,7 +149,8 @@ def analyze(
     """
     from analyzer.config import make_config
     from analyzer.ingest import ColumnMapping
-    from analyzer.pipeline import analyze as run_pipeline
+    from analyzer.pipeline import analyze_and_store
+    from analyzer.store import Store
 
     try:
         config = make_config(embedding=model, sentiment=sentiment, seed=seed)
@@ -158,11 +159,17 @@ def analyze(
             segments=tuple(segment) if segment else None,
             metrics=tuple(metric) if metric else None,
         )  # fmt: skip
+        out.mkdir(parents=True, exist_ok=True)
         with _progress_bar() as bar:
-            result = run_pipeline(
-                export, mapping=mapping, config=config, progress=_RichProgress(bar)
+            run_id, result = analyze_and_store(
+                export,
+                Store(out / DB_NAME),
+                mapping=mapping,
+                config=config,
+                progress=_RichProgress(bar),
+                model_dir=out / "model",
             )
-        run_id, written = _save_analysis(result, out)
+        written = _save_tables(result, out)
     except AnalyzerError as exc:
         _fail(exc)
         return
@@ -170,28 +177,7 @@ def analyze(
     _print_written(run_id, result, written)
 
 
-def _save_analysis(result: AnalysisResult, out: Path) -> tuple[str, dict[str, Path]]:
-    import datetime as dt
-    import uuid
-
-    from analyzer.store import Store
-
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    run_id = f"run-{stamp}-{uuid.uuid4().hex[:6]}"
-    store = Store(out / DB_NAME)
-    store.create_run(run_id, source=str(result.info.get("source")), config=result.info["config"])
-    info = {**result.info, "timings": result.timings}
-    store.write_results(
-        run_id,
-        responses=result.responses,
-        mentions=result.mentions,
-        themes=result.themes,
-        rejects=result.rejects,
-        segments=result.segments,
-        metrics=result.metrics,
-        info=info,
-    )
+def _save_tables(result: AnalysisResult, out: Path) -> dict[str, Path]:
     written = {
         "database": out / DB_NAME,
         "responses": out / "responses.parquet",
@@ -204,8 +190,7 @@ def _save_analysis(result: AnalysisResult, out: Path) -> tuple[str, dict[str, Pa
     result.mentions.to_parquet(written["mentions"], index=False)
     result.themes.to_parquet(written["themes"], index=False)
     result.rejects.to_csv(written["rejects"], index=False)
-    result.model.save(written["model"])
-    return run_id, written
+    return written
 
 
 def _theme_summary(

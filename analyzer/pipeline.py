@@ -21,6 +21,7 @@ from analyzer.config import AnalysisConfig, cache_dir
 from analyzer.embed import Embedder, get_embedder
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
 from analyzer.sentiment import DEFAULT_BACKEND, SentimentBackend, get_backend, overall_sentiment
+from analyzer.store import Store
 from analyzer.text import TextProcessor
 from analyzer.themes import ThemeModel
 
@@ -214,6 +215,77 @@ def analyze(
     )
 
 
+def new_run_id() -> str:
+    """A fresh, sortable run id such as ``run-20261125-034501-1a2b3c``."""
+    import datetime as dt
+    import uuid
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return f"run-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+class _StoreProgress:
+    """Records the current stage in the store (for the service's status endpoint)."""
+
+    def __init__(self, store: Store, run_id: str, inner: Progress) -> None:
+        self.store, self.run_id, self.inner = store, run_id, inner
+
+    def start(self, stage: str, total: int | None) -> None:
+        self.store.set_status(self.run_id, "running", stage=stage)
+        self.inner.start(stage, total)
+
+    def advance(self, n: int) -> None:
+        self.inner.advance(n)
+
+    def finish(self, stage: str, seconds: float) -> None:
+        self.inner.finish(stage, seconds)
+
+
+def analyze_and_store(
+    path: str | Path,
+    store: Store,
+    *,
+    run_id: str | None = None,
+    mapping: ColumnMapping | None = None,
+    config: AnalysisConfig | None = None,
+    components: Components | None = None,
+    progress: Progress | None = None,
+    model_dir: str | Path | None = None,
+) -> tuple[str, AnalysisResult]:
+    """Run :func:`analyze` and write its tables to ``store`` in one transaction.
+
+    The run is recorded first with status ``running`` and its current stage; on failure it is
+    marked ``failed`` with the reason, and none of its rows are written.
+    """
+    config = config or AnalysisConfig()
+    run_id = run_id or new_run_id()
+    store.create_run(run_id, source=str(path), config=config.model_dump())
+    try:
+        result = analyze(
+            path,
+            mapping=mapping,
+            config=config,
+            components=components,
+            progress=_StoreProgress(store, run_id, progress or _Silent()),
+        )
+        if model_dir is not None:
+            result.model.save(model_dir)
+        store.write_results(
+            run_id,
+            responses=result.responses,
+            mentions=result.mentions,
+            themes=result.themes,
+            rejects=result.rejects,
+            segments=result.segments,
+            metrics=result.metrics,
+            info={**result.info, "timings": result.timings, "model_dir": str(model_dir or "")},
+        )
+    except Exception as exc:
+        store.set_status(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    return run_id, result
+
+
 def _theme_options(config: AnalysisConfig) -> dict[str, Any]:
     if config.min_theme_size is None:
         return {}
@@ -244,5 +316,7 @@ __all__ = [
     "Progress",
     "add_response_sentiment",
     "analyze",
+    "analyze_and_store",
+    "new_run_id",
     "split_mentions",
 ]
