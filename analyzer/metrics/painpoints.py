@@ -136,10 +136,11 @@ def pain_points(
     ]
     by_theme = dict(tuple(negative.groupby("theme_id")))
     owners = _owners(themes)
-    table["owner"] = [owners.get(int(t)) for t in table["theme_id"]]
+    # object columns keep None (a str column would turn it into NaN)
+    table["owner"] = pd.Series([owners.get(int(t)) for t in table["theme_id"]], table.index, object)
     table["negative_mentions"] = [len(by_theme[t]) for t in table["theme_id"]]
     table["cost"] = -table["impact_negative"]
-    table["trend"] = [trend.get(int(t)) for t in table["theme_id"]]
+    table["trend"] = pd.Series([trend.get(int(t)) for t in table["theme_id"]], table.index, object)
     table["examples"] = [_examples(by_theme[t], n_examples) for t in table["theme_id"]]
     table = table.sort_values(
         ["impact_negative", "n_negative", "theme_id"],

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-import pytest
 
 SCORE_COLUMNS = ("nps", "csat", "ces")
 
@@ -70,18 +69,3 @@ def build_themes(labels: dict[int, str], owners: dict[int, str] | None = None) -
             "owner": [owners.get(t) for t in labels],
         }
     )
-
-
-@pytest.fixture
-def responses_of() -> Callable[[Sequence[dict[str, Any]]], pd.DataFrame]:
-    return build_responses
-
-
-@pytest.fixture
-def mentions_of() -> Callable[[Sequence[tuple[Any, ...]]], pd.DataFrame]:
-    return build_mentions
-
-
-@pytest.fixture
-def themes_of() -> Callable[..., pd.DataFrame]:
-    return build_themes

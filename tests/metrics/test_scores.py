@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from analyzer.metrics import SCORE_KINDS, ces, csat, metric_summary, nps, score
 Z = 1.959963984540054
 
 
-def frame(column: str, values: list[int | None]) -> pd.DataFrame:
+def frame(column: str, values: Sequence[int | None]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "response_id": [f"r{i}" for i in range(len(values))],

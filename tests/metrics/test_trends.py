@@ -1,0 +1,169 @@
+"""Theme trends per period and emerging / fading detection."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analyzer.errors import ColumnError, ConfigError
+from analyzer.metrics import emerging_themes, score_trend, theme_trends
+
+from .builders import build_mentions, build_responses, build_themes
+
+
+def test_theme_trends_by_month_by_hand() -> None:
+    responses = build_responses(
+        [
+            {"response_id": "a", "date": "2024-01-03", "nps": 10},
+            {"response_id": "b", "date": "2024-01-20", "nps": 0},
+            {"response_id": "c", "date": "2024-03-01", "nps": 9},
+            {"response_id": "d", "date": "2024-03-15", "nps": 2},
+            {"response_id": "e", "date": "2024-03-31", "nps": 8},
+            {"response_id": "f", "date": None, "nps": 10},  # no date: left out
+        ]
+    )
+    mentions = build_mentions(
+        [
+            ("a", 1, "negative"),
+            ("c", 1, "negative"),
+            ("d", 1, "negative"),
+            ("d", 1, "neutral"),
+            ("f", 1, "negative"),
+            ("e", 2, "positive"),
+        ]
+    )
+    table = theme_trends(responses, mentions, build_themes({1: "Late", 2: "Price"}))
+    assert list(table["period"]) == [
+        "2024-01",
+        "2024-01",
+        "2024-02",
+        "2024-02",
+        "2024-03",
+        "2024-03",
+    ]
+    assert table["period_start"].iloc[0] == pd.Timestamp("2024-01-01")
+    jan, feb, mar = (
+        table[table.period == p].set_index("theme_id") for p in ("2024-01", "2024-02", "2024-03")
+    )
+    assert (jan.loc[1, "n_commented"], jan.loc[1, "responses"], jan.loc[1, "share"]) == (2, 1, 0.5)
+    assert jan.loc[1, "score"] == 100.0
+    assert jan.loc[2, "responses"] == 0 and jan.loc[2, "share"] == 0.0
+    assert feb.loc[1, "n_commented"] == 0 and math.isnan(feb.loc[1, "share"])
+    assert mar.loc[1, "responses"] == 2  # d twice counts once
+    assert mar.loc[1, "share"] == pytest.approx(2 / 3)
+    assert mar.loc[1, "score"] == pytest.approx(0.0)  # 9 and 2
+    assert mar.loc[2, "score"] == 0.0 and mar.loc[2, "score_n"] == 1
+    assert table["low_n"].all()
+
+
+def test_weekly_periods_start_on_monday() -> None:
+    responses = build_responses(
+        [
+            {"response_id": "a", "date": "2024-03-03", "nps": 1},  # Sunday
+            {"response_id": "b", "date": "2024-03-04", "nps": 10},
+        ]  # Monday
+    )
+    table = score_trend(responses, freq="W")
+    assert list(table["period_start"]) == [pd.Timestamp("2024-02-26"), pd.Timestamp("2024-03-04")]
+    assert list(table["value"]) == [-100.0, 100.0]
+    assert list(table["n"]) == [1, 1]
+
+
+def monthly(
+    counts: dict[int, list[int]], per_month: int = 100
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``per_month`` responses in each of 6 months.
+
+    Theme ``t`` is mentioned by the first ``counts[t][m]`` responses of month ``m``.
+    """
+    rows, mentions = [], []
+    for month in range(6):
+        for i in range(per_month):
+            rid = f"m{month}-{i}"
+            rows.append(
+                {"response_id": rid, "date": f"2024-{month + 1:02d}-{1 + i % 28:02d}", "nps": 7}
+            )
+            for theme, per in counts.items():
+                if i < per[month]:
+                    mentions.append((rid, theme, "negative"))
+    return build_responses(rows), build_mentions(mentions)
+
+
+PLANTED = {
+    1: [5, 5, 5, 5, 30, 30],  # rises in the last two months
+    2: [10, 10, 10, 10, 10, 10],  # flat
+    3: [30, 30, 30, 30, 5, 5],  # falls
+    4: [0, 0, 0, 0, 3, 3],  # significant but too rare
+}
+THEMES = {1: "Rising", 2: "Flat", 3: "Falling", 4: "Rare", 5: "Never"}
+
+
+def test_emerging_fading_and_flat() -> None:
+    responses, mentions = monthly(PLANTED)
+    table = emerging_themes(responses, mentions, build_themes(THEMES)).set_index("theme_id")
+    assert table.loc[1, "status"] == "emerging"
+    assert table.loc[2, "status"] == "stable"
+    assert table.loc[3, "status"] == "fading"
+    assert table.loc[4, "status"] == "stable"  # 6 recent responses < min_count 10
+    assert table.loc[5, "status"] == "insufficient_data"
+    row = table.loc[1]
+    assert (row.recent_count, row.recent_n, row.baseline_count, row.baseline_n) == (
+        60,
+        200,
+        20,
+        400,
+    )
+    assert (row.recent_share, row.baseline_share) == (0.3, 0.05)
+    pooled = 80 / 600
+    z = (0.3 - 0.05) / math.sqrt(pooled * (1 - pooled) * (1 / 200 + 1 / 400))
+    assert row.z == pytest.approx(z)
+    assert row.p_value == pytest.approx(2 * stats.norm.sf(z))
+    assert table.loc[2, "z"] == pytest.approx(0.0)
+    assert row.recent_start == pd.Timestamp("2024-05-01")
+    assert row.baseline_start == pd.Timestamp("2024-01-01")
+    assert list(table.index[:2]) == [1, 4]  # sorted by z
+
+
+def test_flat_series_never_flags_anything() -> None:
+    responses, mentions = monthly({1: [20] * 6, 2: [50] * 6})
+    table = emerging_themes(responses, mentions, build_themes({1: "A", 2: "B"}))
+    assert set(table["status"]) == {"stable"}
+    assert table["z"].abs().max() == pytest.approx(0.0)
+
+
+def test_windows_are_configurable() -> None:
+    responses, mentions = monthly({1: [5, 5, 5, 5, 5, 40]})
+    table = emerging_themes(
+        responses, mentions, build_themes({1: "A"}), recent_periods=1, baseline_periods=2
+    )
+    row = table.iloc[0]
+    assert (row.recent_n, row.baseline_n, row.recent_count, row.baseline_count) == (
+        100,
+        200,
+        40,
+        10,
+    )
+    assert row.baseline_start == pd.Timestamp("2024-04-01")
+    assert row.status == "emerging"
+    lenient = emerging_themes(responses, mentions, build_themes({1: "A"}), min_count=50)
+    assert lenient.iloc[0].status == "stable"
+
+
+def test_one_period_only_is_insufficient() -> None:
+    responses, mentions = monthly({1: [5] * 6})
+    first = responses["date"] < "2024-02-01"
+    table = emerging_themes(responses[first], mentions, build_themes({1: "A"}))
+    assert table.iloc[0].status == "insufficient_data"
+
+
+def test_bad_frequency_and_missing_date() -> None:
+    responses, mentions = monthly({1: [5] * 6})
+    with pytest.raises(ConfigError, match="'Q'"):
+        theme_trends(responses, mentions, build_themes({1: "A"}), freq="Q")
+    with pytest.raises(ConfigError, match="recent_periods"):
+        emerging_themes(responses, mentions, build_themes({1: "A"}), recent_periods=0)
+    with pytest.raises(ColumnError, match="date"):
+        theme_trends(responses.drop(columns="date"), mentions, build_themes({1: "A"}))
