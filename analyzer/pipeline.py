@@ -215,6 +215,48 @@ def analyze(
     )
 
 
+def score_frame(
+    responses: pd.DataFrame,
+    model: ThemeModel,
+    components: Components,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score validated responses with a saved theme model: pandas in, pandas out.
+
+    This is the unit of batch scoring: it holds no state between calls, so chunks of an
+    export (or Dask partitions) can be scored independently and give the same result.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Validated responses (``response_id`` and ``comment`` at least).
+    model : ThemeModel
+        A fitted (usually loaded) theme model.
+    components : Components
+        Text processor, embedder (the one the model was fitted with) and sentiment backend.
+
+    Returns
+    -------
+    responses, mentions : pandas.DataFrame
+        Redacted responses with their overall sentiment, and their mentions with themes.
+    """
+    progress = progress or _Silent()
+    out = responses.copy()
+    out["comment"], mentions = split_mentions(out, components.processor)
+    texts = mentions["text"].tolist()
+    embeddings = _embed(texts, components.embedder, progress)
+    theme_ids, confidence = model.transform(texts, embeddings)
+    mentions["theme_id"] = np.asarray(theme_ids, dtype="int64")
+    mentions["theme_confidence"] = np.asarray(confidence, dtype="float64")
+    if texts:
+        labels, scores = components.sentiment.predict(texts, embeddings)
+    else:
+        labels, scores = np.array([], dtype=object), np.array([], dtype="float64")
+    mentions["sentiment"] = np.asarray(labels, dtype=object)
+    mentions["sentiment_score"] = np.asarray(scores, dtype="float64")
+    return add_response_sentiment(out, mentions), mentions
+
+
 def new_run_id() -> str:
     """A fresh, sortable run id such as ``run-20261125-034501-1a2b3c``."""
     import datetime as dt
@@ -318,5 +360,6 @@ __all__ = [
     "analyze",
     "analyze_and_store",
     "new_run_id",
+    "score_frame",
     "split_mentions",
 ]
