@@ -42,7 +42,7 @@ def analyzed(tmp_path_factory):
 def test_analyze_prints_themes_and_paths(analyzed) -> None:
     result, out, _ = analyzed
     assert result.exit_code == 0, result.output
-    assert "Top themes" in result.output and "avg NPS" in result.output
+    assert "Top themes" in result.output and "NPS of those mentioning" in result.output
     for name in ("cxa.duckdb", "responses.parquet", "mentions.parquet", "rejects.csv"):
         assert (out / name).exists() and str(out / name) in result.output.replace("\n", "")
     assert (out / "model").is_dir()

@@ -54,9 +54,12 @@ def test_tables_follow_the_contract(fast_result) -> None:
     assert set(m["theme_id"]) - {-1} <= set(t["theme_id"])
     for col in ("theme_id", "label", "keywords", "parent_id", "size", "examples"):
         assert col in t.columns
-    assert fast_result.responses["sentiment"].dropna().isin(
-        ["negative", "neutral", "positive", "mixed"]
-    ).all()
+    assert (
+        fast_result.responses["sentiment"]
+        .dropna()
+        .isin(["negative", "neutral", "positive", "mixed"])
+        .all()
+    )
 
 
 def test_personal_data_is_redacted_before_anything_is_returned(small_export, fast_result) -> None:

@@ -1,69 +1,26 @@
-"""The ``cxa`` command line: a thin adapter over the library.
-
-Heavy libraries (torch, spaCy, BERTopic) are imported inside the commands that need them, so
-``cxa --help`` answers at once.
-"""
+"""``cxa demo-data`` and ``cxa analyze``: make a demo export, analyze an export."""
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
+from analyzer.cli._common import (
+    DB_NAME,
+    DEFAULT_OUT,
+    RichProgress,
+    app,
+    console,
+    fail,
+    progress_bar,
+)
 from analyzer.errors import AnalyzerError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from analyzer.pipeline import AnalysisResult
-
-app = typer.Typer(
-    name="cxa",
-    help=(
-        "Offline customer-feedback analyzer: finds the themes in survey comments, the "
-        "sentiment of each, and how they move NPS, CSAT and CES. Nothing leaves this machine."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console(stderr=False)
-err_console = Console(stderr=True)
-
-DEFAULT_OUT = Path("cxa-out")
-DB_NAME = "cxa.duckdb"
-
-
-def _fail(exc: Exception) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(code=2)
-
-
-@app.callback()
-def main(
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log each stage's timing to stderr.")
-    ] = False,
-) -> None:
-    """Offline customer-feedback analyzer."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 @app.command("demo-data")
@@ -78,42 +35,6 @@ def demo_data(
     export_path, truth_path = demo.write(out, rows, seed=seed)
     console.print(f"wrote {rows} responses to [bold]{export_path}[/]")
     console.print(f"ground truth (tests only): {truth_path}")
-
-
-class _RichProgress:
-    """Renders pipeline progress as rich progress bars (one per stage)."""
-
-    def __init__(self, progress: Progress) -> None:
-        self._progress = progress
-        self._task: Any = None
-
-    def start(self, stage: str, total: int | None) -> None:
-        self._task = self._progress.add_task(stage, total=total)
-
-    def advance(self, n: int) -> None:
-        if self._task is not None:
-            self._progress.advance(self._task, n)
-
-    def finish(self, stage: str, seconds: float) -> None:
-        task = self._progress.tasks[-1]
-        self._progress.update(
-            self._task,
-            completed=task.total or 1,
-            total=task.total or 1,
-            description=f"{stage} ({seconds:.1f}s)",
-        )
-
-
-def _progress_bar() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description:<18}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-    )
 
 
 @app.command()
@@ -160,19 +81,18 @@ def analyze(
             metrics=tuple(metric) if metric else None,
         )  # fmt: skip
         out.mkdir(parents=True, exist_ok=True)
-        with _progress_bar() as bar:
+        with progress_bar() as bar:
             run_id, result = analyze_and_store(
                 export,
                 Store(out / DB_NAME),
                 mapping=mapping,
                 config=config,
-                progress=_RichProgress(bar),
+                progress=RichProgress(bar),
                 model_dir=out / "model",
             )
         written = _save_tables(result, out)
     except AnalyzerError as exc:
-        _fail(exc)
-        return
+        fail(exc)
     _print_themes(result, top)
     _print_written(run_id, result, written)
 
@@ -193,56 +113,25 @@ def _save_tables(result: AnalysisResult, out: Path) -> dict[str, Path]:
     return written
 
 
-def _theme_summary(
-    responses: pd.DataFrame, mentions: pd.DataFrame, themes: pd.DataFrame
-) -> pd.DataFrame:
-    """Per theme: share of responses, sentiment mix and average NPS of those who mention it."""
-    import pandas as pd
-
-    assigned = mentions[mentions["theme_id"] >= 0]
-    n_resp = max(1, len(responses))
-    nps = responses.set_index("response_id")["nps"]
-    rows = []
-    for theme in themes.itertuples():
-        m = assigned[assigned["theme_id"] == theme.theme_id]
-        rids = m["response_id"].unique()
-        mix = m["sentiment"].value_counts(normalize=True)
-        scores = pd.to_numeric(nps.reindex(rids), errors="coerce").dropna()
-        rows.append(
-            {
-                "theme_id": theme.theme_id,
-                "label": theme.label,
-                "parent": getattr(theme, "parent_label", "") or "",
-                "responses": len(rids),
-                "share": len(rids) / n_resp,
-                "neg": float(mix.get("negative", 0.0)),
-                "neu": float(mix.get("neutral", 0.0)),
-                "pos": float(mix.get("positive", 0.0)),
-                "avg_nps": float(scores.mean()) if len(scores) else float("nan"),
-            }
-        )
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
-    return table.sort_values(["responses", "theme_id"], ascending=[False, True])
-
-
 def _print_themes(result: AnalysisResult, top: int) -> None:
-    summary = _theme_summary(result.responses, result.mentions, result.themes)
+    from analyzer.metrics import theme_table
+
+    summary = theme_table(result.responses, result.mentions, result.themes, "nps")
     table = Table(title=f"Top themes ({len(result.themes)} found)", show_lines=False)
     for col, justify in [
         ("id", "right"), ("theme", "left"), ("share of responses", "right"),
-        ("sentiment (neg / neu / pos)", "center"), ("avg NPS", "right"),
+        ("sentiment (neg / neu / pos)", "center"), ("NPS of those mentioning", "right"),
     ]:  # fmt: skip
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for row in summary.head(top).itertuples():
-        avg = "-" if row.avg_nps != row.avg_nps else f"{row.avg_nps:.1f}"
         table.add_row(
             str(row.theme_id),
             str(row.label),
             f"{row.share:.1%}",
-            f"{row.neg:.0%} / {row.neu:.0%} / {row.pos:.0%}",
-            avg,
+            f"{_pct(row.share_negative)} / {_pct(row.share_neutral)} / {_pct(row.share_positive)}",
+            "-"
+            if row.score != row.score
+            else f"{row.score:+.0f}" + (" (low n)" if row.low_n else ""),
         )
     console.print(table)
     unassigned = int((result.mentions["theme_id"] < 0).sum())
@@ -250,6 +139,16 @@ def _print_themes(result: AnalysisResult, top: int) -> None:
         f"{len(result.responses)} responses, {len(result.mentions)} mentions, "
         f"{unassigned} unassigned, {len(result.rejects)} rejected values"
     )
+
+
+def _score_cell(value: float, low_n: bool) -> str:
+    if value != value:
+        return "-"
+    return f"{value:+.0f}" + (" (low n)" if low_n else "")
+
+
+def _pct(value: float) -> str:
+    return "-" if value != value else f"{value:.0%}"
 
 
 def _print_written(run_id: str, result: AnalysisResult, written: dict[str, Path]) -> None:
@@ -262,9 +161,4 @@ def _print_written(run_id: str, result: AnalysisResult, written: dict[str, Path]
         )
 
 
-def run() -> None:
-    """Entry point used by ``python -m analyzer``."""
-    app()
-
-
-__all__ = ["app", "run"]
+__all__ = ["analyze", "demo_data"]

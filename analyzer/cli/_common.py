@@ -1,0 +1,109 @@
+"""What every ``cxa`` command shares: the Typer app, consoles, error exit and progress bars."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+app = typer.Typer(
+    name="cxa",
+    help=(
+        "Offline customer-feedback analyzer: finds the themes in survey comments, the "
+        "sentiment of each, and how they move NPS, CSAT and CES. Nothing leaves this machine."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+DEFAULT_OUT = Path("cxa-out")
+DB_NAME = "cxa.duckdb"
+DEFAULT_DB = DEFAULT_OUT / DB_NAME
+
+DbOption = Annotated[
+    Path, typer.Option("--db", help="The DuckDB store written by 'cxa analyze --out DIR'.")
+]
+RunArgument = Annotated[
+    str, typer.Argument(help="Run id (see 'cxa runs'), or 'latest' for the newest finished run.")
+]
+
+
+def fail(exc: Exception) -> NoReturn:
+    """Print ``exc`` as a one-line error and exit with status 2 (no traceback)."""
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log each stage's timing to stderr.")
+    ] = False,
+) -> None:
+    """Offline customer-feedback analyzer."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+class RichProgress:
+    """Renders pipeline progress as rich progress bars (one per stage)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: Any = None
+
+    def start(self, stage: str, total: int | None) -> None:
+        self._task = self._progress.add_task(stage, total=total)
+
+    def advance(self, n: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, n)
+
+    def finish(self, stage: str, seconds: float) -> None:
+        task = self._progress.tasks[-1]
+        self._progress.update(
+            self._task,
+            completed=task.total or 1,
+            total=task.total or 1,
+            description=f"{stage} ({seconds:.1f}s)",
+        )
+
+
+def progress_bar() -> Progress:
+    """A rich progress display on stderr, so stdout stays clean for tables and data."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def open_run(db: Path, run: str) -> Any:
+    """Load ``run`` ('latest' allowed) from the store at ``db`` as a ``RunData``."""
+    from analyzer.store import Store
+
+    store = Store(db, read_only=True)
+    run_id = store.latest_run() if run == "latest" else run
+    return store.load_run(run_id)
