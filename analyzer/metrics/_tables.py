@@ -30,13 +30,21 @@ def check_tables(responses: pd.DataFrame, mentions: pd.DataFrame, themes: pd.Dat
     require_columns(themes, ["theme_id", "label"], "themes")
 
 
+def contains(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """Whether each of ``values`` occurs in ``pool``, shape (len(values),), bool.
+
+    Same as ``values.isin(pool)``, which is slow on large pyarrow-backed string columns.
+    """
+    return np.asarray(pd.Index(pool.unique()).get_indexer(values) >= 0)
+
+
 def commented(responses: pd.DataFrame, mentions: pd.DataFrame) -> np.ndarray:
     """Which responses have a comment, shape (n_responses,), bool.
 
     A response has a comment when its ``comment`` is not blank or when it has at
     least one mention (so that a theme's share can never exceed 1).
     """
-    has_mention = responses["response_id"].isin(mentions["response_id"]).to_numpy()
+    has_mention = contains(responses["response_id"], mentions["response_id"])
     if "comment" not in responses.columns:
         return has_mention
     text = responses["comment"].fillna("").astype(str).str.strip()

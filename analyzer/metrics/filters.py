@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.errors import ConfigError
-from analyzer.metrics._tables import SENTIMENTS, require_columns
+from analyzer.metrics._tables import SENTIMENTS, contains, require_columns
 from analyzer.metrics.scores import numeric_column
 
 SCORE_BANDS: dict[str, tuple[int, int]] = {
@@ -136,7 +136,7 @@ def filter_responses(
     if sentiment is not None:
         wanted = _choices(sentiment, SENTIMENTS, "sentiment")
         kept_mentions = mentions[mentions["sentiment"].isin(wanted)]
-        keep &= responses["response_id"].isin(kept_mentions["response_id"]).to_numpy()
+        keep &= contains(responses["response_id"], kept_mentions["response_id"])
     kept = responses[keep].reset_index(drop=True)
-    kept_mentions = kept_mentions[kept_mentions["response_id"].isin(kept["response_id"])]
+    kept_mentions = kept_mentions[contains(kept_mentions["response_id"], kept["response_id"])]
     return kept, kept_mentions.reset_index(drop=True)

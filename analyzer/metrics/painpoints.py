@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from analyzer.metrics._tables import check_tables
+from analyzer.metrics._tables import check_tables, contains
 from analyzer.metrics.filters import DateLike, filter_responses
 from analyzer.metrics.impact import theme_table
 from analyzer.metrics.scores import MIN_N, check_kind
@@ -132,7 +132,7 @@ def pain_points(
     table = table[table["n_negative"] > 0].copy()
     negative = mentions[
         (mentions["sentiment"] == "negative")
-        & mentions["response_id"].isin(responses["response_id"])
+        & contains(mentions["response_id"], responses["response_id"])
     ]
     by_theme = dict(tuple(negative.groupby("theme_id")))
     owners = _owners(themes)

@@ -83,6 +83,16 @@ class ScoreSummary:
         return self.headline.value
 
     @property
+    def ci_low(self) -> float:
+        """Lower end of the headline's 95 % interval."""
+        return self.headline.ci_low
+
+    @property
+    def ci_high(self) -> float:
+        """Upper end of the headline's 95 % interval."""
+        return self.headline.ci_high
+
+    @property
     def n(self) -> int:
         """Number of responses with a score."""
         return self.headline.n

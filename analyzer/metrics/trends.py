@@ -149,14 +149,20 @@ def theme_trends(
     return table
 
 
-def _status(z: float, p: float, recent: int, baseline: int, alpha: float, min_count: int) -> str:
-    if math.isnan(p):
-        return "insufficient_data"
-    if p < alpha and z > 0 and recent >= min_count:
-        return "emerging"
-    if p < alpha and z < 0 and baseline >= min_count:
-        return "fading"
-    return "stable"
+def _statuses(table: pd.DataFrame, alpha: float, min_count: int, min_ratio: float) -> np.ndarray:
+    """Status of each row of the emerging table (see :func:`emerging_themes`)."""
+    if min_ratio < 1:
+        raise ConfigError(f"min_ratio={min_ratio} should be >= 1 (1 = no effect-size rule).")
+    significant = table["p_value"] < alpha
+    recent, baseline = table["recent_share"], table["baseline_share"]
+    rising = significant & (table["z"] > 0) & (table["recent_count"] >= min_count)
+    falling = significant & (table["z"] < 0) & (table["baseline_count"] >= min_count)
+    conditions = [
+        table["p_value"].isna(),
+        rising & (recent >= min_ratio * baseline),
+        falling & (recent * min_ratio <= baseline),
+    ]
+    return np.select(conditions, ["insufficient_data", "emerging", "fading"], "stable")
 
 
 def _windows(
@@ -190,6 +196,7 @@ def emerging_themes(
     baseline_periods: int | None = None,
     min_count: int = 10,
     alpha: float = 0.05,
+    min_ratio: float = 1.0,
 ) -> pd.DataFrame:
     """Themes whose share rose (emerging) or fell (fading) in the latest periods.
 
@@ -211,17 +218,23 @@ def emerging_themes(
         ``fading`` at least this many in the baseline.
     alpha : float
         Significance level.
+    min_ratio : float
+        Optional effect-size rule: ``emerging`` also needs ``recent_share >=
+        min_ratio * baseline_share`` and ``fading`` ``recent_share * min_ratio <=
+        baseline_share``. The default 1 adds nothing; with many responses a tiny
+        shift is significant, and e.g. 1.5 keeps only shifts readers care about.
 
     Returns
     -------
     DataFrame
         One row per theme, sorted by ``z`` descending (NaN last) then
         ``theme_id``. Columns :data:`EMERGING_COLUMNS`: ``status`` is one of
-        ``emerging`` (p < alpha, z > 0, enough count), ``fading`` (p < alpha,
-        z < 0), ``stable`` or ``insufficient_data`` (the test is undefined: a
-        window has no commented response, or the theme's pooled share is 0 or
-        1); ``recent_count`` / ``baseline_count`` are mentioning responses,
-        ``recent_n`` / ``baseline_n`` commented responses;
+        ``emerging`` (p < alpha, z > 0, enough count, ratio rule), ``fading``
+        (p < alpha, z < 0, enough count, ratio rule), ``stable`` or
+        ``insufficient_data`` (the test is undefined: a window has no commented
+        response, or the theme's pooled share is 0 or 1); ``recent_count`` /
+        ``baseline_count`` are mentioning responses, ``recent_n`` /
+        ``baseline_n`` commented responses;
         ``recent_start`` / ``baseline_start`` are the windows' first days.
     """
     check_tables(responses, mentions, themes)
@@ -237,11 +250,11 @@ def emerging_themes(
         pos = member.loc[member["theme_id"] == tid, "pos"].to_numpy()
         x1, x0 = int(recent[pos].sum()), int(baseline[pos].sum())
         z, p = two_proportion_z(x1, n1, x0, n0)
-        status = _status(z, p, x1, x0, alpha, min_count)
         share1 = x1 / n1 if n1 else math.nan
         share0 = x0 / n0 if n0 else math.nan
-        rows.append((int(tid), label, status, share1, share0, x1, x0, n1, n0, z, p))
+        rows.append((int(tid), label, "", share1, share0, x1, x0, n1, n0, z, p))
     table = pd.DataFrame(rows, columns=list(EMERGING_COLUMNS[:-2]))
+    table["status"] = _statuses(table, alpha, min_count, min_ratio)
     table["recent_start"] = recent_start.start_time if recent_start is not None else pd.NaT
     table["baseline_start"] = baseline_start.start_time if baseline_start is not None else pd.NaT
     table = table.sort_values(["z", "theme_id"], ascending=[False, True], na_position="last")

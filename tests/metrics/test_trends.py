@@ -152,6 +152,17 @@ def test_windows_are_configurable() -> None:
     assert lenient.iloc[0].status == "stable"
 
 
+def test_min_ratio_ignores_small_but_significant_shifts() -> None:
+    responses, mentions = monthly({1: [40, 40, 40, 40, 52, 52]}, per_month=400)
+    themes = build_themes({1: "A"})
+    plain = emerging_themes(responses, mentions, themes).iloc[0]
+    assert plain.p_value < 0.05 and plain.status == "emerging"  # 10 % -> 13 %
+    strict = emerging_themes(responses, mentions, themes, min_ratio=1.5).iloc[0]
+    assert strict.status == "stable"
+    with pytest.raises(ConfigError, match="min_ratio"):
+        emerging_themes(responses, mentions, themes, min_ratio=0.5)
+
+
 def test_one_period_only_is_insufficient() -> None:
     responses, mentions = monthly({1: [5] * 6})
     first = responses["date"] < "2024-02-01"
