@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from analyzer.metrics._tables import check_tables, contains
+from analyzer.metrics._tables import check_tables, contains, require_columns
 from analyzer.metrics.filters import DateLike, filter_responses
 from analyzer.metrics.impact import theme_table
 from analyzer.metrics.scores import MIN_N, check_kind
@@ -73,7 +71,7 @@ def _owners(themes: pd.DataFrame) -> dict[int, str | None]:
     if "owner" not in themes.columns:
         return {}
     return {
-        int(t): (None if o is None or (isinstance(o, float) and math.isnan(o)) else str(o))
+        int(t): None if pd.isna(o) else str(o)
         for t, o in zip(themes["theme_id"], themes["owner"], strict=True)
     }
 
@@ -125,6 +123,7 @@ def pain_points(
     """
     check_kind(score)
     check_tables(responses, mentions, themes)
+    require_columns(mentions, ["text"], "mentions")
     trend = _trend(responses, mentions, themes, freq, recent_periods)
     if since is not None:
         responses, mentions = filter_responses(responses, mentions, since=since)
