@@ -289,7 +289,34 @@ def test_blank_lines_keep_spreadsheet_row_numbers(tmp_path: Path) -> None:
     path.write_text('id,comment,nps\na,"two\nlines",9\n\nb,x,12\n', "utf-8")
     result = read_export(path)
     assert list(result.responses["row"]) == [2, 4]
-    assert list(result.rejects["row"]) == [4]
+    assert list(result.rejects["row"]) == [3, 4]  # the blank row, then NPS 12
+
+
+@pytest.mark.parametrize("name", ["x.csv", "x.xlsx"])
+def test_blank_rows_are_skipped_with_one_reject_each(tmp_path: Path, name: str) -> None:
+    blank = [None, None, None, None, None, None]
+    rows = [ROWS[0], blank, ROWS[1], ["  ", "", None, None, None, " "], ROWS[2]]
+    path = write(tmp_path, name, frame(rows))
+    result = read_export(path)
+    assert list(result.responses["row"]) == [2, 4, 6]
+    assert list(result.responses["comment"]) == EXPECTED_COMMENTS
+    rejects = result.rejects.to_dict("records")
+    reason = "blank row: every cell is empty; skipped"
+    assert rejects == [
+        {"file": str(path), "row": row, "column": "", "value": "", "reason": reason}
+        for row in (3, 5)
+    ]
+    parts = list(iter_export(path, chunk_rows=2))
+    joined = pd.concat([p.rejects for p in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(joined, result.rejects)
+
+
+def test_blank_rows_reject_in_a_dataframe() -> None:
+    raw = pd.DataFrame({"comment": ["a", None, "", "b"], "nps": [1, None, " ", 2]})
+    result = validate(raw, source="df", mapping=None)
+    assert list(result.responses["row"]) == [2, 5]
+    assert list(result.rejects["row"]) == [3, 4]
+    assert set(result.rejects["column"]) == {""} and set(result.rejects["value"]) == {""}
 
 
 @pytest.mark.parametrize("name", ["x.csv", "x.jsonl", "x.parquet", "x.xlsx"])

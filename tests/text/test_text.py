@@ -20,7 +20,7 @@ from analyzer.text import (
     redact_patterns,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["spacy_tp", "blank_tp"]
 
 
@@ -309,9 +309,9 @@ def test_fallback_when_model_missing(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_fallback_when_package_lookup_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    import analyzer.text as text_module
+    import analyzer.text.processor as processor_module
 
-    monkeypatch.setattr(text_module, "_find_model", lambda model: None)
+    monkeypatch.setattr(processor_module, "_find_model", lambda model: None)
     tp = TextProcessor()
     assert tp.backend == "blank"
     assert one(tp, "card 4111 1111 1111 1111").redacted == "card [CARD]"

@@ -1,0 +1,110 @@
+"""Read, map and validate an export file, whole or in chunks."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from analyzer.errors import ConfigError, UnreadableFileError
+from analyzer.ingest.columns import ColumnMapping, resolve
+from analyzer.ingest.readers import open_export, read_all, stringify
+from analyzer.ingest.validation import IngestResult, validate_chunk
+
+logger = logging.getLogger(__name__)
+
+
+def _no_rows(path: str | os.PathLike[str]) -> UnreadableFileError:
+    return UnreadableFileError(
+        f"{path}: no data rows found (only a header, or blank rows); expected one row per "
+        "survey response. Check that the right file or sheet was exported."
+    )
+
+
+def _log(result: IngestResult) -> None:
+    counts = len(result.responses), len(result.rejects)
+    logger.info("%s: %d responses, %d rejects; columns %s", result.source, *counts, result.mapping)
+
+
+def read_export(path: str | os.PathLike[str], mapping: ColumnMapping | None = None) -> IngestResult:
+    """Read, map and validate a whole export.
+
+    Parameters
+    ----------
+    path
+        A .csv, .tsv/.tab, .xlsx (first sheet), .parquet or .jsonl/.ndjson/.json file.
+        Text files may be UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252.
+    mapping
+        Explicit column choices; ``None`` detects every role automatically.
+
+    Returns
+    -------
+    IngestResult
+        The validated responses, the rejects, the mapping used and the encoding.
+
+    Raises
+    ------
+    UnreadableFileError
+        The file is missing, empty, of an unknown type or cannot be parsed.
+    ColumnError
+        A mapped column does not exist, or no comment column was found.
+    """
+    raw, encoding = read_all(path)
+    if raw.empty:
+        raise _no_rows(path)
+    source = os.fspath(path)
+    result = validate_chunk(raw, resolve(raw, mapping, source), source, 2)
+    if result.responses.empty:
+        raise _no_rows(path)
+    result.encoding = encoding
+    _log(result)
+    return result
+
+
+def iter_export(
+    path: str | os.PathLike[str], mapping: ColumnMapping | None = None, chunk_rows: int = 50_000
+) -> Iterator[IngestResult]:
+    """Read, map and validate an export in chunks of at most ``chunk_rows`` rows.
+
+    The mapping (and the day/month order of dates) is decided on the first chunk and
+    reused; duplicate ids are found across chunks; row numbers are those of the file.
+    CSV, TSV, Parquet and JSON Lines are streamed; XLSX is loaded whole, then sliced.
+
+    Parameters
+    ----------
+    path
+        The export file (see :func:`read_export`).
+    mapping
+        Explicit column choices; ``None`` detects every role automatically.
+    chunk_rows
+        Maximum number of rows per chunk.
+
+    Yields
+    ------
+    IngestResult
+        One result per chunk; concatenated they equal :func:`read_export`.
+
+    Raises
+    ------
+    ConfigError
+        ``chunk_rows`` is not a positive integer.
+    UnreadableFileError, ColumnError
+        As for :func:`read_export`, raised when iteration reaches the problem.
+    """
+    if not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise ConfigError(f"chunk_rows must be a positive integer, got {chunk_rows!r}.")
+    encoding, chunks = open_export(Path(path), chunk_rows)
+    source, plan, first_row, total = os.fspath(path), None, 2, 0
+    for chunk in chunks:
+        raw = stringify(chunk)
+        if raw.empty:
+            continue
+        plan = plan or resolve(raw, mapping, source)
+        result = validate_chunk(raw, plan, source, first_row)
+        result.encoding = encoding
+        first_row, total = first_row + len(raw), total + len(result.responses)
+        _log(result)
+        yield result
+    if total == 0:
+        raise _no_rows(path)

@@ -1,0 +1,234 @@
+"""Open an export file and read it as raw text cells, chunk by chunk.
+
+Checks the path and its format (CSV, TSV, XLSX, Parquet, JSON Lines), finds the text
+encoding that decodes the whole file, streams the rows in chunks, and turns every cell
+into ``str`` or ``None``. Nothing is validated here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import numpy as np
+import pandas as pd
+
+from analyzer.errors import UnreadableFileError
+
+_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".parquet": "parquet"}
+_FORMATS |= {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+_SUPPORTED = ".csv, .tsv/.tab, .xlsx, .parquet, .jsonl/.ndjson (or .json holding JSON Lines)"
+_BLOCK = 200_000
+
+
+def _check_path(path: Path) -> str:
+    if not path.exists():
+        raise UnreadableFileError(f"{path}: file not found. Check the path and try again.")
+    if not path.is_file():
+        raise UnreadableFileError(f"{path}: is a directory, expected an export file.")
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UnreadableFileError(
+            f"{path}: unsupported file type {path.suffix or '(no extension)'!r}. Supported "
+            f"formats: {_SUPPORTED}. Export the survey in one of these (CSV UTF-8 is safest)."
+        )
+    if path.stat().st_size == 0:
+        raise UnreadableFileError(
+            f"{path}: the file is empty (0 bytes); expected a header row and data rows. "
+            "Re-export the survey results."
+        )
+    return fmt
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _detect_encoding(path: Path) -> str:
+    """Return the encoding that decodes the whole file without loss."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if head.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "cp1252"]
+    for encoding in candidates:
+        if _decodes(path, encoding):
+            return encoding
+    best = charset_normalizer.from_bytes(head).best()
+    if best is not None and _decodes(path, best.encoding):
+        return str(best.encoding)
+    raise UnreadableFileError(
+        f"{path}: could not determine the text encoding (tried {', '.join(candidates)}). "
+        "Expected UTF-8 text; save the file as 'CSV UTF-8' and try again."
+    )
+
+
+def _csv_chunks(path: Path, sep: str | None, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
+    if sep is None:  # ',' unless the header clearly uses ';', tab or '|' (European Excel)
+        with path.open(encoding=encoding, newline="") as fh:
+            header = fh.readline()
+        counts = {s: header.count(s) for s in (",", ";", "\t", "|")}
+        sep = max(counts, key=lambda s: counts[s]) if max(counts.values()) > counts[","] else ","
+    kind = "TSV" if sep == "\t" else "CSV"
+    try:
+        options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "chunksize": rows}
+        with pd.read_csv(path, sep=sep, encoding=encoding, skip_blank_lines=False, **options) as r:
+            yield from r
+    except pd.errors.EmptyDataError as exc:
+        raise UnreadableFileError(
+            f"{path}: no header row found (the file holds only blank space); expected a header "
+            "row then one row per response. Re-export the survey results."
+        ) from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise UnreadableFileError(
+            f"{path}: could not be read as {kind} ({str(exc).strip()}). Expected every row to "
+            "have as many fields as the header and balanced quotes; re-export the file."
+        ) from exc
+
+
+def _xlsx_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    try:
+        frame = pd.read_excel(path, sheet_name=0, dtype=object, na_filter=False, engine="openpyxl")
+    except Exception as exc:
+        raise UnreadableFileError(
+            f"{path}: could not be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
+            "Expected an .xlsx file; re-save it from Excel as .xlsx or export it as CSV."
+        ) from exc
+    for start in range(0, len(frame), rows):
+        yield frame.iloc[start : start + rows]
+
+
+def _parquet_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+            yield batch.to_pandas()
+    except (pa.ArrowException, OSError) as exc:
+        raise UnreadableFileError(
+            f"{path}: could not be read as Parquet ({exc}). The file looks corrupt or is not "
+            "Parquet; re-export it, or export CSV instead."
+        ) from exc
+
+
+def _json_records(path: Path, encoding: str) -> Iterator[dict[str, Any]]:
+    """Yield one object per non-blank line; errors name the line."""
+    with path.open(encoding=encoding) as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UnreadableFileError(
+                    f"{path}: invalid JSON on line {number} ({exc.msg}, column {exc.colno}). "
+                    "Expected one JSON object per line (JSON Lines); fix or remove that line."
+                ) from exc
+            if not isinstance(record, dict):
+                raise UnreadableFileError(
+                    f"{path}: line {number} holds a JSON {type(record).__name__}, expected one "
+                    'object per line such as {"comment": "...", "nps": 9} (JSON Lines).'
+                )
+            yield record
+
+
+def _frames(records: Iterator[dict[str, Any]], rows: int) -> Iterator[pd.DataFrame]:
+    while batch := list(islice(records, rows)):
+        yield pd.DataFrame(batch, dtype=object)
+
+
+def open_export(path: Path, rows: int) -> tuple[str | None, Iterator[pd.DataFrame]]:
+    """Check the file and return its text encoding and an iterator of raw chunks.
+
+    The encoding is ``None`` for XLSX and Parquet; each chunk holds at most ``rows`` rows.
+    """
+    fmt = _check_path(path)
+    if fmt == "xlsx":
+        return None, _xlsx_chunks(path, rows)
+    if fmt == "parquet":
+        return None, _parquet_chunks(path, rows)
+    encoding = _detect_encoding(path)
+    if fmt == "jsonl":
+        return encoding, _frames(_json_records(path, encoding), rows)
+    return encoding, _csv_chunks(path, "\t" if fmt == "tsv" else None, encoding, rows)
+
+
+def _to_text(value: Any) -> str | None:
+    """One cell as text, or ``None`` when missing."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple, dict, np.ndarray)):
+        plain = value.tolist() if isinstance(value, np.ndarray) else value
+        return json.dumps(plain, ensure_ascii=False, default=str)
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _column_text(col: pd.Series) -> Any:
+    if isinstance(col.dtype, pd.StringDtype):  # fast path for text read from CSV / Parquet
+        values = col.to_numpy(dtype=object)
+        values[col.isna().to_numpy()] = None
+        return values
+    return [_to_text(v) for v in col.tolist()]
+
+
+def stringify(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as object dtype holding ``str`` or ``None``; headers trimmed."""
+    columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    data = {i: _column_text(frame.iloc[:, i]) for i in range(len(columns))}
+    out = pd.DataFrame(data, index=pd.RangeIndex(len(frame)), dtype=object)
+    out.columns = pd.Index(columns, dtype=object)
+    return out
+
+
+def read_all(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str | None]:
+    """The whole export as text cells (see :func:`stringify`) and its text encoding."""
+    encoding, chunks = open_export(Path(path), _BLOCK)
+    frames = [stringify(chunk) for chunk in chunks]
+    if not frames:
+        return pd.DataFrame(), encoding
+    return (pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]), encoding
+
+
+def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read an export as it is: every column as text, nothing validated.
+
+    Parameters
+    ----------
+    path
+        A .csv, .tsv/.tab, .xlsx (first sheet), .parquet or .jsonl/.ndjson/.json file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per data row; object columns holding ``str`` or ``None``.
+
+    Raises
+    ------
+    UnreadableFileError
+        The file is missing, empty, of an unknown type, or cannot be parsed.
+    """
+    return read_all(path)[0]

