@@ -39,7 +39,10 @@ _SHOWN = {
     ],
     "emerging": ["theme_id", "label", "status", "recent_share", "baseline_share", "z", "p_value"],
     "drivers": ["label", "sentiment", "weight", "share_of_r2", "n", "low_n"],
-    "segments": ["segment_value", "label", "responses", "share", "score", "significant"],
+    "segments": [
+        "segment_value", "label", "responses", "share", "share_significant", "score",
+        "score_diff", "score_significant",
+    ],
 }  # fmt: skip
 
 
