@@ -1,0 +1,21 @@
+"""The theme report that CX leaders read: one self-contained HTML file per run.
+
+::
+
+    content   ReportContent: every table behind the report (pure pandas over metrics)
+    figures   one plotly figure per chart, free functions over those tables
+    exports   the tables as CSV and data: URIs for the download links
+    page      Jinja rendering (autoescaped) with plotly.js inlined; write_report
+
+Example
+-------
+>>> from analyzer.store import Store
+>>> from analyzer.report import write_report
+>>> store = Store("cxa.duckdb", read_only=True)  # doctest: +SKIP
+>>> write_report(store.load_run(store.latest_run()), "report.html")  # doctest: +SKIP
+"""
+
+from analyzer.report.content import ReportContent, report_content
+from analyzer.report.page import build_report_html, render_html, write_report
+
+__all__ = ["ReportContent", "build_report_html", "render_html", "report_content", "write_report"]

@@ -1,0 +1,421 @@
+"""The numbers behind the theme report: every table that a chart, a callout or an export shows.
+
+:func:`report_content` turns a stored run into a :class:`ReportContent` with plain pandas on
+top of :mod:`analyzer.metrics`; nothing here knows about HTML or plotly, so the figures and
+the page can change without touching the figures' definitions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer import metrics
+from analyzer.metrics import ScoreSummary
+from analyzer.metrics._tables import commented
+from analyzer.metrics.scores import check_kind, headline_estimate, score_values
+from analyzer.metrics.trends import EMERGING_COLUMNS
+from analyzer.report._windows import Windows, find_windows
+from analyzer.store import RunData
+
+N_VERBATIMS = 8
+"""Verbatims listed per theme in the drill-down (besides the theme's stored examples)."""
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """One mention as the drill-down lists it: redacted text, its sentiment, date and rating."""
+
+    text: str
+    sentiment: str
+    date: str
+    rating: float | None
+
+
+@dataclass(frozen=True)
+class ThemeDetail:
+    """What the drill-down of one theme shows."""
+
+    theme_id: int
+    label: str
+    parent_label: str
+    owner: str | None
+    keywords: list[str]
+    examples: list[str]
+    verbatims: list[Verbatim]
+
+
+@dataclass(frozen=True)
+class EmergingNote:
+    """The top emerging theme: its share in the recent and baseline windows and its cost."""
+
+    theme_id: int
+    label: str
+    recent_share: float
+    baseline_share: float
+    impact: float
+    recent_impact: float
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class PainNote:
+    """The top pain point: the theme whose negative mentions cost the most score points."""
+
+    theme_id: int
+    label: str
+    cost: float
+    n_negative: int
+    owner: str | None
+    trend: str | None
+    example: str | None
+
+
+@dataclass(frozen=True)
+class WhatChanged:
+    """The callout at the top of the report.
+
+    Attributes
+    ----------
+    emerging : EmergingNote or None
+        The emerging theme with the largest z (None when no theme emerged).
+    pain : PainNote or None
+        Rank 1 of :func:`analyzer.metrics.pain_points`.
+    recent, baseline : Estimate or None
+        Headline score in the recent window and the baseline (None without dates).
+    emerging_labels, fading_labels : list of str
+        Every emerging / fading theme, strongest change first.
+    """
+
+    emerging: EmergingNote | None
+    pain: PainNote | None
+    recent: metrics.Estimate | None
+    baseline: metrics.Estimate | None
+    emerging_labels: list[str] = field(default_factory=list)
+    fading_labels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportContent:
+    """Every table and figure behind the report of one run (see :func:`report_content`)."""
+
+    run_id: str
+    source: str
+    created: str
+    score: str
+    n_responses: int
+    n_commented: int
+    n_mentions: int
+    windows: Windows
+    scores: dict[str, ScoreSummary]
+    score_trend: pd.DataFrame
+    themes: pd.DataFrame
+    emerging: pd.DataFrame
+    theme_trends: pd.DataFrame
+    segment: str | None
+    segment_scores: pd.DataFrame
+    segments: pd.DataFrame
+    pain_points: pd.DataFrame
+    details: list[ThemeDetail]
+    changed: WhatChanged
+
+
+def _scores(responses: pd.DataFrame) -> dict[str, ScoreSummary]:
+    """Summary of each score kind that has at least one rating."""
+    out = {}
+    for kind in metrics.SCORE_KINDS:
+        if kind in responses.columns and responses[kind].notna().any():
+            out[kind] = metrics.score(responses, kind)
+    return out
+
+
+def _score_trend(responses: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
+    """Monthly headline of each kind, long format with a ``score`` column first."""
+    parts = [metrics.score_trend(responses, "M", k).assign(score=k) for k in kinds]
+    if not parts or "date" not in responses.columns:
+        return pd.DataFrame(columns=["score", "period", "period_start", "value", "n"])
+    table = pd.concat(parts, ignore_index=True)
+    return table.loc[:, ["score", *[c for c in table.columns if c != "score"]]]
+
+
+def _owner(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return str(value) or None
+
+
+def _catalogue(
+    run: RunData, kind: str, emerging: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The theme table joined with owner, keywords, parent and trend status; and the themes."""
+    themes = run.themes[run.themes["theme_id"] != -1].drop_duplicates("theme_id")
+    table = metrics.theme_table(run.responses, run.mentions, themes, kind)
+    extra = {int(r["theme_id"]): r for r in themes.to_dict("records")}
+    ids = [int(t) for t in table["theme_id"]]
+    table["parent_id"] = [int(extra[t]["parent_id"]) for t in ids]
+    table["parent_label"] = [_text(extra[t]["parent_label"]) for t in ids]
+    table["owner"] = pd.Series([_owner(extra[t]["owner"]) for t in ids], table.index, object)
+    table["keywords"] = [[str(k) for k in extra[t]["keywords"]] for t in ids]
+    status = dict(zip(emerging["theme_id"].tolist(), emerging["status"].tolist(), strict=True))
+    table["status"] = [status.get(t, "insufficient_data") for t in ids]
+    return table, themes
+
+
+def _text(value: Any) -> str:
+    return "" if _owner(value) is None else str(value)
+
+
+def _key(text: Any) -> str:
+    """Text normalised for de-duplication: lower case, single spaces."""
+    return " ".join(str(text).lower().split())
+
+
+def _pick_verbatims(rows: pd.DataFrame, skip: set[str], k: int) -> list[dict[Hashable, Any]]:
+    """Up to ``k`` rows with distinct texts, round-robin over the sentiments.
+
+    Negative mentions come first, most negative first; then positive (most positive
+    first) and neutral, so a reader sees both sides of a mixed theme.
+    """
+    by_score = rows.sort_values(["sentiment_score", "mention_id"])
+    queues: list[list[dict[Hashable, Any]]] = [
+        by_score[by_score["sentiment"] == "negative"].to_dict("records"),
+        by_score[by_score["sentiment"] == "positive"].iloc[::-1].to_dict("records"),
+        by_score[by_score["sentiment"] == "neutral"].to_dict("records"),
+    ]
+    seen = set(skip)
+    picked: list[dict[Hashable, Any]] = []
+    while len(picked) < k and any(queues):
+        for queue in queues:
+            while queue and len(picked) < k:
+                row = queue.pop(0)
+                if _key(row["text"]) and _key(row["text"]) not in seen:
+                    seen.add(_key(row["text"]))
+                    picked.append(row)
+                    break
+    return picked
+
+
+def _verbatim(row: dict[Hashable, Any]) -> Verbatim:
+    date, rating = row["date"], row["rating"]
+    return Verbatim(
+        text=str(row["text"]),
+        sentiment=str(row["sentiment"]),
+        date="" if pd.isna(date) else pd.Timestamp(date).strftime("%Y-%m-%d"),
+        rating=None if pd.isna(rating) else float(rating),
+    )
+
+
+def _details(run: RunData, kind: str, table: pd.DataFrame) -> list[ThemeDetail]:
+    """One drill-down per theme, in the catalogue's order."""
+    scored = run.responses.loc[:, ["response_id", "date", kind]].rename(columns={kind: "rating"})
+    mentions = run.mentions.merge(scored, on="response_id", how="left")
+    groups = {int(str(t)): g for t, g in mentions.groupby("theme_id")}
+    examples = {
+        int(t): [str(e) for e in ex]
+        for t, ex in zip(
+            run.themes["theme_id"].tolist(), run.themes["examples"].tolist(), strict=True
+        )
+    }
+    out = []
+    for row in table.to_dict("records"):
+        tid = int(row["theme_id"])
+        rows = groups.get(tid, mentions.iloc[:0])
+        skip = {_key(e) for e in examples.get(tid, [])}
+        out.append(
+            ThemeDetail(
+                theme_id=tid,
+                label=str(row["label"]),
+                parent_label=str(row["parent_label"]),
+                owner=row["owner"],
+                keywords=list(row["keywords"]),
+                examples=examples.get(tid, []),
+                verbatims=[_verbatim(r) for r in _pick_verbatims(rows, skip, N_VERBATIMS)],
+            )
+        )
+    return out
+
+
+def _segment(run: RunData) -> str | None:
+    """The first segment column with at least two known values."""
+    for name in run.segments:
+        if name in run.responses.columns and run.responses[name].dropna().nunique() >= 2:
+            return name
+    return None
+
+
+def _segment_scores(responses: pd.DataFrame, segment: str | None, kind: str) -> pd.DataFrame:
+    """Headline score per value of ``segment`` with its interval and n."""
+    columns = ["segment", "segment_value", "score", "value", "ci_low", "ci_high", "n"]
+    if segment is None:
+        return pd.DataFrame(columns=columns)
+    labels = responses[segment].astype("string")
+    values = score_values(responses, kind)
+    rows = []
+    for value in sorted(labels.dropna().unique()):
+        est = headline_estimate(values[(labels == value).fillna(False).to_numpy()], kind)
+        rows.append((segment, str(value), kind, est.value, est.ci_low, est.ci_high, est.n))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _segment_table(
+    run: RunData, themes: pd.DataFrame, segment: str | None, kind: str
+) -> pd.DataFrame:
+    if segment is None:
+        return pd.DataFrame(columns=["segment", "segment_value", "theme_id", "label", "share"])
+    return metrics.segment_table(run.responses, run.mentions, themes, segment, kind)
+
+
+def _window_estimates(
+    responses: pd.DataFrame, windows: Windows, kind: str
+) -> tuple[metrics.Estimate | None, metrics.Estimate | None]:
+    if windows.recent_start is None:
+        return None, None
+    values = score_values(responses, kind)
+    recent, baseline = windows.masks(responses)
+    return headline_estimate(values[recent], kind), headline_estimate(values[baseline], kind)
+
+
+def _emerging_note(
+    run: RunData, kind: str, table: pd.DataFrame, emerging: pd.DataFrame, windows: Windows
+) -> EmergingNote | None:
+    rising = emerging[emerging["status"] == "emerging"]
+    if rising.empty or windows.recent_start is None:
+        return None
+    top = rising.iloc[0]
+    tid = int(top["theme_id"])
+    recent = run.responses[windows.masks(run.responses)[0]]
+    recent_table = metrics.theme_table(recent, run.mentions, run.themes, kind)
+    row = table[table["theme_id"] == tid].iloc[0]
+    return EmergingNote(
+        theme_id=tid,
+        label=str(top["label"]),
+        recent_share=float(top["recent_share"]),
+        baseline_share=float(top["baseline_share"]),
+        impact=float(row["impact"]),
+        recent_impact=float(recent_table.loc[recent_table["theme_id"] == tid, "impact"].iloc[0]),
+        owner=row["owner"],
+    )
+
+
+def _pain_note(pain: pd.DataFrame) -> PainNote | None:
+    if pain.empty:
+        return None
+    top = pain.iloc[0]
+    examples = list(top["examples"])
+    return PainNote(
+        theme_id=int(top["theme_id"]),
+        label=str(top["label"]),
+        cost=float(top["cost"]),
+        n_negative=int(top["n_negative"]),
+        owner=_owner(top["owner"]),
+        trend=None if top["trend"] is None else str(top["trend"]),
+        example=str(examples[0]) if examples else None,
+    )
+
+
+def _what_changed(
+    run: RunData, kind: str, frames: dict[str, pd.DataFrame], windows: Windows
+) -> WhatChanged:
+    emerging = frames["emerging"]
+    recent, baseline = _window_estimates(run.responses, windows, kind)
+    return WhatChanged(
+        emerging=_emerging_note(run, kind, frames["themes"], emerging, windows),
+        pain=_pain_note(frames["pain_points"]),
+        recent=recent,
+        baseline=baseline,
+        emerging_labels=list(emerging.loc[emerging["status"] == "emerging", "label"]),
+        fading_labels=list(emerging.loc[emerging["status"] == "fading", "label"][::-1]),
+    )
+
+
+def _empty_emerging(themes: pd.DataFrame) -> pd.DataFrame:
+    rows = themes.loc[:, ["theme_id", "label"]].assign(status="insufficient_data")
+    return rows.reindex(columns=list(EMERGING_COLUMNS))
+
+
+def _time_tables(run: RunData, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Emerging / fading themes and the monthly share of each theme (empty without dates)."""
+    if "date" not in run.responses.columns or run.responses["date"].isna().all():
+        return _empty_emerging(run.themes), pd.DataFrame(columns=["period", "theme_id", "share"])
+    themes = run.themes[run.themes["theme_id"] != -1]
+    emerging = metrics.emerging_themes(run.responses, run.mentions, themes, "M")
+    trends = metrics.theme_trends(run.responses, run.mentions, themes, "M", kind)
+    return emerging, trends
+
+
+def report_content(run: RunData, score: str = "nps") -> ReportContent:
+    """Compute every table of the report of ``run``.
+
+    Parameters
+    ----------
+    run : RunData
+        A stored run (:meth:`analyzer.store.Store.load_run`).
+    score : {"nps", "csat", "ces"}
+        The score that impacts, theme scores and segment scores use.
+
+    Returns
+    -------
+    ReportContent
+        Tables keep the columns of :mod:`analyzer.metrics`; ``themes`` is the theme
+        table plus ``parent_id``, ``parent_label``, ``owner``, ``keywords`` and the
+        emerging ``status``.
+    """
+    check_kind(score)
+    emerging, trends = _time_tables(run, score)
+    table, themes = _catalogue(run, score, emerging)
+    segment = _segment(run)
+    frames = {
+        "themes": table,
+        "emerging": emerging,
+        "pain_points": metrics.pain_points(run.responses, run.mentions, themes, score),
+    }
+    windows = find_windows(emerging)
+    scores = _scores(run.responses)
+    meta = run.meta or {}
+    return ReportContent(
+        run_id=run.run_id,
+        source=str(meta.get("source") or ""),
+        created=_date_text(meta.get("created_at")),
+        score=score,
+        n_responses=len(run.responses),
+        n_commented=int(np.sum(commented(run.responses, run.mentions))),
+        n_mentions=int((run.mentions["theme_id"] != -1).sum()),
+        windows=windows.with_range(run.responses),
+        scores=scores,
+        score_trend=_score_trend(run.responses, list(scores)),
+        themes=table,
+        emerging=emerging,
+        theme_trends=trends,
+        segment=segment,
+        segment_scores=_segment_scores(run.responses, segment, score),
+        segments=_segment_table(run, themes, segment, score),
+        pain_points=frames["pain_points"],
+        details=_details(run, score, table),
+        changed=_what_changed(run, score, frames, windows),
+    )
+
+
+def _date_text(value: Any) -> str:
+    if value is None or value is pd.NaT:
+        return ""
+    try:
+        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+__all__ = [
+    "N_VERBATIMS",
+    "EmergingNote",
+    "PainNote",
+    "ReportContent",
+    "ThemeDetail",
+    "Verbatim",
+    "WhatChanged",
+    "report_content",
+]
