@@ -2,14 +2,21 @@
 
 Backends
 --------
+``minilm-sentiment``
+    A fine-tuned copy of all-MiniLM-L6-v2's top layers + a linear head (``models/sentiment``,
+    trained by ``benchmarks/train_sentiment.py``). Shares MiniLM's lower layers with the
+    embedding pass through :func:`encode_with_sentiment`.
 ``vader``
-    Lexicon rules (vaderSentiment); no model files.
+    Lexicon rules (vaderSentiment); no model files; the fallback.
 
 Usage::
 
-    backend = get_backend("vader")
+    backend = get_backend("minilm-sentiment")
     labels, scores = backend.predict(texts)
     label, score = overall_sentiment(labels, scores)
+
+    # embedding + sentiment in one MiniLM pass (the pipeline's path):
+    embeddings, labels, scores = encode_with_sentiment(texts, model=sentence_transformer)
 """
 
 from __future__ import annotations
@@ -25,9 +32,12 @@ from analyzer.sentiment._base import (
     labels_from_scores,
     overall_sentiment,
 )
+from analyzer.sentiment._minilm import MiniLMSentimentBackend, encode_with_sentiment
 from analyzer.sentiment._vader import VaderBackend
+from analyzer.sentiment.agreement import agreement_with_scores, response_sentiment
 
 _BACKENDS: dict[str, Callable[..., SentimentBackend]] = {
+    "minilm-sentiment": MiniLMSentimentBackend,
     "vader": VaderBackend,
 }
 
@@ -68,10 +78,14 @@ __all__ = [
     "DEFAULT_BACKEND",
     "LABELS",
     "MIXED",
+    "MiniLMSentimentBackend",
     "SentimentBackend",
     "VaderBackend",
+    "agreement_with_scores",
     "backend_names",
+    "encode_with_sentiment",
     "get_backend",
     "labels_from_scores",
     "overall_sentiment",
+    "response_sentiment",
 ]

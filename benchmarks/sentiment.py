@@ -1,0 +1,148 @@
+"""Sentiment benchmark: VADER vs the trained MiniLM branch on data neither was trained on.
+
+Sets (none is read by the training script):
+
+- ``sst2-dev``      GLUE SST-2 dev, 872 movie-review sentences, binary: a prediction counts as
+                    positive when its score >= 0 (so both backends make a binary call);
+- ``semeval2017``   SemEval-2017 Task 4A English test (= TweetEval test), 12,284 tweets, three
+                    classes; the official metric is macro-averaged recall;
+- ``alexa``         Amazon Alexa reviews: 1-2 stars negative, 3 neutral, 4-5 positive;
+- ``demo``          ``analyzer.demo.generate(3000, seed=0)`` ground truth, per mention.
+
+Also times the shared embedding + sentiment pass against the embedding pass alone.
+
+Usage::
+
+    HF_HUB_OFFLINE=1 nice -n 10 python benchmarks/sentiment.py [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+import numpy as np
+import pandas as pd
+
+from analyzer.sentiment import _data as data
+from analyzer.sentiment import get_backend
+from analyzer.sentiment.evaluation import classification_scores
+
+RESULTS = Path(__file__).resolve().parent / "results" / "sentiment.txt"
+TARGETS = (
+    "Targets: SST-2 dev accuracy >= 0.88; SemEval-2017 macro-recall >= 0.68; "
+    "other 3-class sets macro-F1 >= VADER + 0.20"
+)
+
+
+def _demo_truth() -> pd.DataFrame | None:
+    try:
+        from analyzer import demo
+    except ImportError:
+        return None
+    _, truth = demo.generate(3000, seed=0)
+    return pd.DataFrame({"text": truth["text"].astype(str), "label": truth["sentiment"]})
+
+
+def evaluation_sets(data_dir: Path) -> dict[str, Callable[[], pd.DataFrame | None]]:
+    """Name -> loader of a DataFrame with ``text`` and ``label`` (None when unavailable)."""
+    return {
+        "sst2-dev": lambda: data.read_sst2_dev(data_dir),
+        "semeval2017": lambda: data.read_semeval_test(data_dir),
+        "alexa": lambda: data.read_alexa(data_dir),
+        "demo": _demo_truth,
+    }
+
+
+def score_backend(name: str, df: pd.DataFrame, **kwargs: object) -> tuple[dict[str, float], float]:
+    """Scores of backend ``name`` on ``df`` and the seconds it took."""
+    backend = get_backend(name, **kwargs)
+    start = time.perf_counter()
+    labels, scores = backend.predict(df["text"].tolist())
+    seconds = time.perf_counter() - start
+    if set(df["label"]) <= {"negative", "positive"}:
+        labels = np.where(scores >= 0, "positive", "negative")
+    return classification_scores(df["label"], labels), seconds
+
+
+def run_table(backends: Sequence[str], data_dir: Path, model_dir: Path | None) -> list[str]:
+    """One line per (set, backend) with accuracy, macro-F1 and macro-recall."""
+    header = ("set", "n", "backend", "accuracy", "macro-F1", "m-recall", "sec")
+    lines = ["{:<12} {:>6} {:<17} {:>8} {:>8} {:>8} {:>6}".format(*header)]
+    for set_name, load in evaluation_sets(data_dir).items():
+        df = load()
+        if df is None:
+            lines.append(f"{set_name:<12} {'-':>6} not available (analyzer.demo not importable)")
+            continue
+        for name in backends:
+            kwargs = {"model_dir": model_dir} if (model_dir and name != "vader") else {}
+            s, seconds = score_backend(name, df, **kwargs)
+            lines.append(
+                f"{set_name:<12} {len(df):>6} {name:<17} {s['accuracy']:>8.3f} "
+                f"{s['macro_f1']:>8.3f} {s['macro_recall']:>8.3f} {seconds:>6.1f}"
+            )
+            print(lines[-1], flush=True)
+    return lines
+
+
+def run_timing(texts: Sequence[str], model_dir: Path | None, repeats: int) -> list[str]:
+    """Seconds per 1,000 texts: embedding alone vs embedding + sentiment in one pass."""
+    from analyzer.sentiment import MiniLMSentimentBackend, encode_with_sentiment
+    from analyzer.sentiment._minilm import load_base_model
+
+    model = load_base_model()
+    backend = MiniLMSentimentBackend(model_dir=model_dir, base_model=model)
+    encode_with_sentiment(texts[:64], model=model, backend=backend)  # warm up
+    embed, both = [], []
+    for _ in range(repeats):  # interleaved, best of n: the CPU is shared
+        start = time.perf_counter()
+        model.encode(list(texts), batch_size=64, normalize_embeddings=True)
+        embed.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        encode_with_sentiment(texts, model=model, backend=backend, batch_size=64)
+        both.append(time.perf_counter() - start)
+    per_k = 1000 / len(texts)
+    e, b = min(embed) * per_k, min(both) * per_k
+    return [
+        f"timing on {len(texts)} texts (best of {repeats}, s per 1,000 texts, torch threads "
+        f"{__import__('torch').get_num_threads()}):",
+        f"  embedding only (SentenceTransformer.encode)        {e:6.2f}",
+        f"  embedding + sentiment (encode_with_sentiment)      {b:6.2f}",
+        f"  added by sentiment                                 {b - e:6.2f}  (+{(b / e - 1):.0%})",
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the benchmark table (and timing) and save it to ``--out``."""
+    import torch
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--backends", default="vader,minilm-sentiment")
+    p.add_argument("--data-dir", type=Path, default=data.default_data_dir())
+    p.add_argument("--model-dir", type=Path, default=None)
+    p.add_argument("--timing-texts", type=int, default=2000, help="0 skips the timing")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--out", type=Path, default=RESULTS)
+    args = p.parse_args(argv)
+    torch.set_num_threads(2)
+    lines = ["Sentiment benchmark (no set below was used for training or tuning)", TARGETS, ""]
+    lines += run_table(args.backends.split(","), args.data_dir, args.model_dir)
+    if args.timing_texts and "minilm-sentiment" in args.backends:
+        tweets = data.read_semeval_test(args.data_dir)["text"].tolist()[: args.timing_texts]
+        lines += ["", *run_timing(tweets, args.model_dir, args.repeats)]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
