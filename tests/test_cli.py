@@ -16,7 +16,7 @@ runner = CliRunner()
 def test_help_lists_the_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("analyze", "demo-data"):
+    for command in ("analyze", "demo-data", "report", "report-table", "runs"):
         assert command in result.output
 
 

@@ -91,6 +91,7 @@ def analyze(
                 model_dir=out / "model",
             )
         written = _save_tables(result, out)
+        written["report"] = _write_report(out, run_id)
     except AnalyzerError as exc:
         fail(exc)
     _print_themes(result, top)
@@ -111,6 +112,13 @@ def _save_tables(result: AnalysisResult, out: Path) -> dict[str, Path]:
     result.themes.to_parquet(written["themes"], index=False)
     result.rejects.to_csv(written["rejects"], index=False)
     return written
+
+
+def _write_report(out: Path, run_id: str) -> Path:
+    from analyzer.report import write_report
+    from analyzer.store import Store
+
+    return write_report(Store(out / DB_NAME, read_only=True).load_run(run_id), out / "report.html")
 
 
 def _print_themes(result: AnalysisResult, top: int) -> None:
@@ -159,6 +167,7 @@ def _print_written(run_id: str, result: AnalysisResult, written: dict[str, Path]
         console.print(
             f"[yellow]{len(result.rejects)} values were rejected; see {written['rejects']}[/]"
         )
+    console.print(f"Open the theme report: [bold]{written['report'].resolve()}[/]")
 
 
 __all__ = ["analyze", "demo_data"]

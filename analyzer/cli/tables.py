@@ -105,6 +105,30 @@ def report_table(
         fail(exc)
 
 
+@app.command()
+def report(
+    run: RunArgument = "latest",
+    db: DbOption = DEFAULT_DB,
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+    score: Annotated[Score, typer.Option(help="Score for impact and pain points.")] = Score.nps,
+) -> None:
+    """Write the theme report of a run: one self-contained HTML file, no network needed.
+
+    Headline scores with intervals, what changed, themes by volume and sentiment, impact on
+    the score, emerging and fading themes, segments, the hierarchy and redacted verbatims.
+    Every chart's table can be downloaded as CSV from the page.
+    """
+    from analyzer.report import write_report
+
+    try:
+        path = write_report(open_run(db, run), out, score=score.value)
+    except AnalyzerError as exc:
+        fail(exc)
+    console.print(f"report: [bold]{path.resolve()}[/]")
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return "-" if math.isnan(value) else f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
@@ -148,4 +172,4 @@ def _write_json(tables: dict[str, Any], out: Path | None) -> None:
         console.print(f"wrote {out}")
 
 
-__all__ = ["report_table", "runs"]
+__all__ = ["report", "report_table", "runs"]
