@@ -30,6 +30,9 @@ SENTIMENT_COLORS = {"negative": "#d1495b", "neutral": "#c3cad5", "positive": "#2
 LINE_COLORS = ("#d1495b", "#3b5bdb", "#e09f3e", "#2a9d8f", "#7b2cbf", "#6b7280")
 SCORE_TITLES = {"nps": "NPS", "csat": "CSAT (% satisfied)", "ces": "CES (mean, 1–7)"}
 SCORE_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
+# explicit scales, shared with api/static/dashboard-charts.js (plotly.js names run reversed)
+DIVERGING = [[0, "#b2182b"], [0.25, "#ef8a62"], [0.5, "#f7f7f7"], [0.75, "#67a9cf"], [1, "#2166ac"]]
+SEQUENTIAL = [[0, "#eef3fb"], [0.5, "#7fa7e0"], [1, "#1d3f9a"]]
 
 
 def _esc(value: Any) -> str:
@@ -272,7 +275,7 @@ def segment_figure(
     fig = go.Figure(
         go.Heatmap(
             z=z, x=[_esc(v) for v in values], y=theme_names(order), text=text,
-            texttemplate="%{text}", colorscale="Blues", zmin=0,
+            texttemplate="%{text}", colorscale=SEQUENTIAL, zmin=0,
             colorbar={"title": {"text": "% of<br>comments"}, "thickness": 12},
             hovertemplate="<b>%{y}</b><br>" + _esc(segment)
             + " = %{x}: %{z:.1f}% of comments<extra></extra>",
@@ -345,7 +348,7 @@ def hierarchy_figure(themes: pd.DataFrame, score: str, overall: float) -> go.Fig
             ids=ids, labels=[nodes[i]["label"] for i in ids],
             parents=[nodes[i]["parent"] for i in ids], values=[nodes[i]["value"] for i in ids],
             branchvalues="remainder", marker={
-                "colors": [nodes[i]["color"] for i in ids], "colorscale": "RdBu",
+                "colors": [nodes[i]["color"] for i in ids], "colorscale": DIVERGING,
                 "cmid": overall, "colorbar": {"title": {"text": f"{name} of<br>mentioners"},
                                               "thickness": 12}},
             texttemplate="<b>%{label}</b><br>%{value} responses",

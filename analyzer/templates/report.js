@@ -35,7 +35,8 @@
 
   function themeOfPoint(point) {
     var data = point && point.customdata;
-    var id = Array.isArray(data) ? data[0] : data;
+    // 2-D customdata arrives as typed-array rows (plotly.py sends numpy arrays as binary)
+    var id = Array.isArray(data) || ArrayBuffer.isView(data) ? data[0] : data;
     return id === undefined || id === null ? null : String(id);
   }
 

@@ -1,0 +1,445 @@
+// The CX dashboard: pick a run, filter it, and read the same views as the HTML report,
+// drawn from the /v1 JSON API. Nothing is rendered with innerHTML: API text is untrusted.
+import { ApiError, endpoints, filterParams, getKey, setKey } from "./dashboard-api.js";
+import {
+  SCORE_NAMES, hierarchyFigure, impactFigure, scoreTrendFigure, segmentFigure,
+  trendsFigure, volumeFigure,
+} from "./dashboard-charts.js";
+import {
+  clear, downloadCsv, el, fmtInt, fmtMonths, fmtPct, fmtPoints, fmtScore, sentimentMix, statusBadge,
+} from "./dashboard-util.js";
+
+const $ = (id) => document.getElementById(id);
+const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
+const RECENT_PERIODS = 2;
+
+const state = {
+  runs: [], run: null, score: "nps", filters: {}, themes: [], pain: [], scores: null,
+  trendSeries: [], segmentRows: [], hits: [], details: new Map(), generation: 0,
+};
+
+// -- errors and the API key -------------------------------------------------------------------
+
+function showBanner(message) {
+  const banner = $("banner");
+  banner.textContent = message;
+  banner.hidden = !message;
+}
+
+function askForKey(message) {
+  $("key-error").textContent = message || "";
+  $("key-error").hidden = !message;
+  $("key-input").value = getKey();
+  if (!$("key-dialog").open) $("key-dialog").showModal();
+  $("key-input").focus();
+}
+
+function handleError(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    askForKey(getKey() ? "That key was refused; check it and try again." : "");
+  } else {
+    showBanner(error instanceof ApiError ? error.message : `Something went wrong: ${error}`);
+    console.error(error);
+  }
+}
+
+// -- charts -----------------------------------------------------------------------------------
+
+function plot(id, figure, onClickTheme) {
+  const node = $(id);
+  node.hidden = !figure;
+  if (!figure || !figure.data.length || typeof Plotly === "undefined") {
+    if (typeof Plotly !== "undefined") Plotly.purge(node);
+    clear(node, el("p", { class: "muted empty" }, figure ? "Nothing to show for these filters." : ""));
+    return;
+  }
+  clear(node);
+  Plotly.react(node, figure.data, figure.layout, PLOT_CONFIG).then((gd) => {
+    if (onClickTheme && !gd.dataset.wired) {
+      gd.dataset.wired = "1";
+      gd.on("plotly_click", (event) => {
+        const data = event.points[0]?.customdata;
+        const id = Array.isArray(data) || ArrayBuffer.isView(data) ? data[0] : data;
+        if (id !== undefined && id !== null) openTheme(Number(id));
+      });
+    }
+  });
+}
+
+// -- what changed -----------------------------------------------------------------------------
+
+function windowShares(series) {
+  const dated = series.filter((p) => p.n_commented > 0);
+  const recent = dated.slice(-RECENT_PERIODS);
+  const before = dated.slice(0, -RECENT_PERIODS);
+  const share = (ps) => {
+    const n = ps.reduce((s, p) => s + p.n_commented, 0);
+    return n ? ps.reduce((s, p) => s + p.responses, 0) / n : null;
+  };
+  return {
+    recent: share(recent), before: share(before),
+    label: fmtMonths(recent.map((p) => p.period)), baseLabel: fmtMonths(before.map((p) => p.period)),
+  };
+}
+
+function emergingCard() {
+  const rising = state.trendSeries.filter((t) => t.status === "emerging")
+    .map((t) => ({ ...t, ...windowShares(t.series) }))
+    .filter((t) => t.recent !== null && t.before !== null)
+    .sort((a, b) => (b.recent - b.before) - (a.recent - a.before));
+  if (!rising.length) {
+    return el("article", { class: "note" }, el("p", { class: "note-kicker" }, "Emerging themes"),
+      el("h3", {}, "No theme grew significantly"),
+      el("p", {}, "No theme's share in the last two months is significantly above the months before."));
+  }
+  const top = rising[0];
+  const name = SCORE_NAMES[state.score];
+  return el("article", { class: "note note-emerging" },
+    el("p", { class: "note-kicker" }, "Fastest-growing theme"),
+    el("h3", {}, themeLink(top.theme)),
+    el("p", { class: "big" }, `${fmtPct(top.before)} → ${fmtPct(top.recent)} `,
+      el("span", { class: "delta bad" }, `${fmtPoints(100 * (top.recent - top.before), 0, true)} pts`)),
+    el("p", {}, `of comments mention it in ${top.label}, against ${fmtPct(top.before)} in ${top.baseLabel}.`),
+    el("p", {}, `${top.theme.impact < 0 ? "Costs" : "Adds"} `,
+      el("strong", {}, `${fmtPoints(Math.abs(top.theme.impact ?? NaN))} ${name} points`), " overall."),
+    top.theme.owner ? el("p", { class: "owner" }, `Owner: ${top.theme.owner}`) : null);
+}
+
+function painCard() {
+  const top = state.pain[0];
+  if (!top) return null;
+  return el("article", { class: "note note-pain" },
+    el("p", { class: "note-kicker" }, "Top pain point"),
+    el("h3", {}, themeLink(top)),
+    el("p", { class: "big" }, `−${fmtPoints(top.cost)} `, el("span", { class: "unit" }, `${SCORE_NAMES[state.score]} points`)),
+    el("p", {}, `lost to ${fmtInt(top.n_negative)} responses with a negative mention.`),
+    top.examples?.length ? el("blockquote", {}, `“${top.examples[0]}”`) : null,
+    top.owner ? el("p", { class: "owner" }, `Owner: ${top.owner}`) : null);
+}
+
+function scoreCard() {
+  const trend = (state.scores?.trend || []).filter((r) => r.score === state.score && r.n > 0);
+  if (trend.length <= RECENT_PERIODS) return null;
+  const pooled = (rows) => rows.reduce((s, r) => s + r.value * r.n, 0) / rows.reduce((s, r) => s + r.n, 0);
+  const recent = pooled(trend.slice(-RECENT_PERIODS));
+  const before = pooled(trend.slice(0, -RECENT_PERIODS));
+  const name = SCORE_NAMES[state.score];
+  return el("article", { class: "note note-score" },
+    el("p", { class: "note-kicker" }, `${name} trend`),
+    el("h3", {}, `${name} ${recent < before ? "fell" : "rose"}`),
+    el("p", { class: "big" }, `${fmtScore(before, state.score)} → ${fmtScore(recent, state.score)}`),
+    el("p", {}, `Last two months against the months before.`));
+}
+
+function renderChanged() {
+  clear($("changed-cards"), emergingCard(), painCard(), scoreCard());
+}
+
+// -- scores -----------------------------------------------------------------------------------
+
+function renderScores() {
+  const headlines = (state.scores?.data || []).filter((r) => ["nps", "csat_pct", "ces_mean"].includes(r.figure));
+  const titles = { nps: "NPS", csat: "CSAT (% satisfied)", ces: "CES (mean, 1–7)" };
+  clear($("kpis"), headlines.map((r) => el("div", { class: "kpi" },
+    el("p", { class: "kpi-name" }, titles[r.score]),
+    el("p", { class: "kpi-value" }, fmtScore(r.value, r.score)),
+    el("p", { class: "kpi-ci" }, r.ci_low === null ? "" : `95% CI ${fmtScore(r.ci_low, r.score)} to ${fmtScore(r.ci_high, r.score)}`),
+    el("p", { class: "kpi-n" }, `n = ${fmtInt(r.n)}`, r.low_n ? el("span", { class: "warn" }, " · small sample") : null))));
+  const note = $("scores-note");
+  note.hidden = state.scores !== null;
+  note.textContent = "Headline scores need GET /v1/runs/{run_id}/scores, which this server does not offer yet.";
+  plot("chart-score-trend", state.scores?.trend?.length ? scoreTrendFigure(state.scores.trend) : null);
+}
+
+// -- tables -----------------------------------------------------------------------------------
+
+function themeLink(theme) {
+  return el("a", { href: `#theme-${theme.theme_id}`, class: "theme-link",
+    onclick: (event) => { event.preventDefault(); openTheme(theme.theme_id); } }, theme.label);
+}
+
+function renderPain() {
+  const name = SCORE_NAMES[state.score];
+  const head = el("thead", {}, el("tr", {}, ["#", "Theme", "Owner", `Cost (${name} pts)`, "Negative responses", "Trend", "Example"]
+    .map((h, i) => el("th", { class: [0, 3, 4].includes(i) ? "num" : null }, h))));
+  const body = el("tbody", {}, state.pain.slice(0, 10).map((p) => el("tr", {},
+    el("td", { class: "num" }, p.rank), el("td", {}, themeLink(p)), el("td", {}, p.owner || "–"),
+    el("td", { class: "num" }, fmtPoints(p.cost)), el("td", { class: "num" }, fmtInt(p.n_negative)),
+    el("td", {}, statusBadge(p.trend)), el("td", { class: "quote" }, p.examples?.length ? `“${p.examples[0]}”` : ""))));
+  clear($("pain-table"), head, state.pain.length ? body : el("tbody", {}, el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No theme has negative mentions."))));
+}
+
+function themeRow(t) {
+  return el("tr", { class: "theme-row", tabindex: 0, "aria-expanded": "false", dataset: { theme: t.theme_id },
+    onclick: () => toggleTheme(t.theme_id),
+    onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggleTheme(t.theme_id); } } },
+  el("td", {}, t.parent_label ? el("span", { class: "parent" }, `${t.parent_label} › `) : null, el("strong", { class: "theme-label" }, t.label)),
+  el("td", {}, t.owner || "–"), el("td", { class: "num" }, fmtInt(t.responses)), el("td", { class: "num" }, fmtPct(t.share, 1)),
+  el("td", {}, sentimentMix(t)), el("td", { class: "num" }, fmtScore(t.score, state.score), t.low_n ? el("span", { class: "warn" }, " †") : null),
+  el("td", { class: `num ${t.impact < 0 ? "bad" : "good"}` }, fmtPoints(t.impact, 1, true)), el("td", {}, statusBadge(t.trend)));
+}
+
+function renderCatalogue() {
+  const name = SCORE_NAMES[state.score];
+  const head = el("thead", {}, el("tr", {}, ["Theme", "Owner", "Responses", "Share", "Sentiment", name, "Impact", "Trend"]
+    .map((h, i) => el("th", { class: [2, 3, 5, 6].includes(i) ? "num" : null }, h))));
+  const rows = [...state.themes].sort((a, b) => b.responses - a.responses || a.theme_id - b.theme_id);
+  const body = el("tbody", {}, rows.flatMap((t) => [themeRow(t),
+    el("tr", { class: "theme-detail", id: `theme-${t.theme_id}`, hidden: true }, el("td", { colspan: 8 }))]));
+  clear($("theme-table"), head, body);
+}
+
+// -- theme drill-down -------------------------------------------------------------------------
+
+async function themeDetail(themeId) {
+  const key = `${state.run.run_id}|${state.score}|${JSON.stringify(filterParams(state.filters))}|${themeId}`;
+  if (!state.details.has(key)) {
+    state.details.set(key, endpoints.theme(state.run.run_id, themeId, state.score, filterParams(state.filters)));
+  }
+  try {
+    return await state.details.get(key);
+  } catch (error) {
+    state.details.delete(key);
+    throw error;
+  }
+}
+
+function renderDetail(cell, d) {
+  const verbatims = el("ul", { class: "verbatims" }, (d.examples || []).map((v) => el("li", { class: "verbatim" },
+    el("span", { class: `pill ${v.sentiment}` }, v.sentiment), " ", v.text)));
+  const chart = el("div", { class: "chart mini" });
+  clear(cell, el("div", { class: "detail" },
+    el("h3", {}, d.label),
+    el("p", { class: "meta" }, d.parent_label ? el("span", {}, `in ${d.parent_label}`) : null,
+      el("span", {}, `owner: ${d.owner || "not assigned"}`),
+      el("span", {}, `${fmtInt(d.responses)} responses (${fmtPct(d.share, 1)} of comments)`),
+      el("span", {}, `${SCORE_NAMES[state.score]} of mentioners ${fmtScore(d.score, state.score)}`)),
+    d.keywords?.length ? el("p", { class: "keywords" }, d.keywords.map((k) => el("span", { class: "chip" }, k))) : null,
+    el("div", { class: "detail-grid" },
+      el("div", {}, el("h4", {}, "Verbatims"), d.examples?.length ? verbatims : el("p", { class: "muted" }, "No verbatims for these filters.")),
+      el("div", {}, el("h4", {}, "Share of comments by month"), chart))));
+  if (d.trend_series?.length && typeof Plotly !== "undefined") {
+    const fig = trendsFigure([{ theme: d, status: d.trend, series: d.trend_series }]);
+    fig.layout.height = 200;
+    fig.layout.showlegend = false;
+    Plotly.newPlot(chart, fig.data, fig.layout, { ...PLOT_CONFIG, displayModeBar: false });
+  }
+}
+
+async function setTheme(themeId, open) {
+  const row = document.querySelector(`tr.theme-row[data-theme="${themeId}"]`);
+  const detail = $(`theme-${themeId}`);
+  if (!row || !detail) return null;
+  row.setAttribute("aria-expanded", String(open));
+  detail.hidden = !open;
+  if (open && !detail.dataset.loaded) {
+    clear(detail.firstChild, el("p", { class: "muted" }, "Loading verbatims…"));
+    try {
+      renderDetail(detail.firstChild, await themeDetail(themeId));
+      detail.dataset.loaded = "1";
+    } catch (error) {
+      clear(detail.firstChild, el("p", { class: "error" }, error.message));
+      handleError(error);
+    }
+  }
+  return row;
+}
+
+function toggleTheme(themeId) {
+  const detail = $(`theme-${themeId}`);
+  if (detail) setTheme(themeId, detail.hidden);
+}
+
+async function openTheme(themeId) {
+  const row = await setTheme(themeId, true);
+  if (row) row.scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+// -- trends and segments (extra requests) -----------------------------------------------------
+
+async function loadTrends(generation) {
+  const moved = state.themes.filter((t) => t.trend === "emerging" || t.trend === "fading");
+  const picked = [...moved.filter((t) => t.trend === "emerging"), ...moved.filter((t) => t.trend === "fading")].slice(0, 6);
+  const themes = picked.length ? picked : [...state.themes].sort((a, b) => b.responses - a.responses).slice(0, 5);
+  const details = await Promise.all(themes.map((t) => themeDetail(t.theme_id)));
+  if (generation !== state.generation) return;
+  state.trendSeries = details.map((d, i) => ({ theme: themes[i], status: themes[i].trend, series: d.trend_series || [] }));
+  plot("chart-trends", trendsFigure(state.trendSeries));
+  renderChanged();
+}
+
+function segmentValues(column) {
+  return (state.run?.segment_values || {})[column] || [];
+}
+
+async function loadSegments(generation) {
+  const column = $("compare-column").value;
+  const values = segmentValues(column);
+  if (!column || !values.length) {
+    state.segmentRows = [];
+    clear($("chart-segments"), el("p", { class: "muted" }, column
+      ? "Segment values are not available: GET /v1/runs/{run_id} needs a segment_values field."
+      : "This run has no segment column."));
+    return;
+  }
+  const base = filterParams(state.filters).filter(([name, value]) => name !== "segment" || !value.startsWith(`${column}:`));
+  const tables = await Promise.all(values.map((v) => endpoints.themes(state.run.run_id, state.score, [...base, ["segment", `${column}:${v}`]])));
+  if (generation !== state.generation) return;
+  const bySegment = values.map((value, i) => ({ value, themes: tables[i].data }));
+  state.segmentRows = bySegment.flatMap((s) => s.themes.map((t) => ({ segment: column, segment_value: s.value, ...t })));
+  plot("chart-segments", segmentFigure(bySegment, state.themes, column));
+}
+
+// -- loading a run ----------------------------------------------------------------------------
+
+async function optional(promise) {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
+    throw error;
+  }
+}
+
+async function refresh() {
+  if (!state.run) return;
+  const generation = ++state.generation;
+  const params = filterParams(state.filters);
+  const runId = state.run.run_id;
+  showBanner("");
+  document.body.classList.add("loading");
+  try {
+    const [themes, pain, scores] = await Promise.all([
+      endpoints.themes(runId, state.score, params), endpoints.painPoints(runId, state.score, params),
+      optional(endpoints.scores(runId, params))]);
+    if (generation !== state.generation) return;
+    Object.assign(state, { themes: themes.data, pain: pain.data, scores, trendSeries: [] });
+    renderAll();
+    await Promise.all([loadTrends(generation), loadSegments(generation)]);
+  } catch (error) {
+    handleError(error);
+  } finally {
+    if (generation === state.generation) document.body.classList.remove("loading");
+  }
+}
+
+function renderAll() {
+  document.querySelectorAll(".score-name").forEach((n) => { n.textContent = SCORE_NAMES[state.score]; });
+  renderScores();
+  renderChanged();
+  plot("chart-volume", volumeFigure(state.themes), true);
+  plot("chart-impact", impactFigure(state.themes, state.score), true);
+  plot("chart-hierarchy", hierarchyFigure(state.themes, state.score));
+  renderPain();
+  renderCatalogue();
+}
+
+function fillSegmentControls(run) {
+  const options = (select, first) => clear(select, first, (run.segments || []).map((s) => el("option", { value: s }, s)));
+  options($("segment-column"), el("option", { value: "" }, "All responses"));
+  options($("compare-column"), null);
+  $("segment-value").value = "";
+  $("segment-value").disabled = true;
+}
+
+function selectRun(runId) {
+  const run = state.runs.find((r) => r.run_id === runId);
+  if (!run) return;
+  state.run = run;
+  state.details.clear();
+  history.replaceState(null, "", `#run=${encodeURIComponent(runId)}`);
+  $("run-meta").textContent = [`Run ${run.run_id}`, run.source, run.created_at ? `analysed ${run.created_at.slice(0, 16).replace("T", " ")}` : null,
+    run.n_responses ? `${fmtInt(run.n_responses)} responses` : null].filter(Boolean).join(" · ");
+  fillSegmentControls(run);
+  clear($("search-results"));
+  clear($("search-themes"));
+  refresh();
+}
+
+async function loadRuns() {
+  try {
+    state.runs = (await endpoints.runs()).data;
+  } catch (error) {
+    handleError(error);
+    return;
+  }
+  const done = state.runs.filter((r) => r.status === "done");
+  clear($("run-select"), state.runs.length ? state.runs.map((r) => el("option", { value: r.run_id, disabled: r.status !== "done" },
+    `${r.source} · ${r.run_id}${r.status === "done" ? "" : ` (${r.status})`}`)) : el("option", { value: "" }, "No runs yet"));
+  const wanted = new URLSearchParams(location.hash.slice(1)).get("run");
+  const pick = done.find((r) => r.run_id === wanted) || done[0];
+  if (!pick) {
+    showBanner("No finished run yet: upload an export with POST /v1/runs, or run 'cxa analyze'.");
+    return;
+  }
+  $("run-select").value = pick.run_id;
+  selectRun(pick.run_id);
+}
+
+// -- search -----------------------------------------------------------------------------------
+
+async function search(query) {
+  if (!state.run || !query.trim()) return;
+  clear($("search-results"), el("li", { class: "muted" }, "Searching…"));
+  try {
+    const result = await endpoints.search(state.run.run_id, query.trim(), filterParams(state.filters));
+    state.hits = result.data;
+    clear($("search-themes"), result.themes.map((t) => el("span", { class: "chip" }, `${t.label ?? "No theme"} · ${t.count}`)));
+    clear($("search-results"), result.data.length ? result.data.map((h) => el("li", { class: "hit" },
+      el("span", { class: `pill ${h.sentiment}` }, h.sentiment), " ", h.text,
+      el("span", { class: "vmeta" }, h.theme_id >= 0 ? themeLink({ theme_id: h.theme_id, label: h.theme_label }) : "no theme",
+        ` · similarity ${h.similarity.toFixed(2)}`))) : el("li", { class: "muted" }, "No comment matches."));
+  } catch (error) {
+    clear($("search-results"), el("li", { class: "error" }, error.message));
+    if (error instanceof ApiError && error.status === 401) handleError(error);
+  }
+}
+
+// -- CSV --------------------------------------------------------------------------------------
+
+function csvRows(key) {
+  const themes = state.themes;
+  switch (key) {
+    case "scores": return [...(state.scores?.data || []), ...(state.scores?.trend || []).map((r) => ({ figure: "monthly", ...r }))];
+    case "themes": return themes;
+    case "pain_points": return state.pain;
+    case "hierarchy": return themes.map(({ theme_id, label, parent_id, parent_label, responses, score }) => ({ theme_id, label, parent_id, parent_label, responses, score }));
+    case "trends": return state.trendSeries.flatMap((t) => t.series.map((p) => ({ theme_id: t.theme.theme_id, label: t.theme.label, status: t.status, ...p })));
+    case "segments": return state.segmentRows;
+    case "search": return state.hits;
+    default: return [];
+  }
+}
+
+// -- wiring -----------------------------------------------------------------------------------
+
+function readFilters() {
+  state.filters = {
+    segmentColumn: $("segment-column").value, segmentValue: $("segment-value").value.trim(),
+    since: $("since").value, until: $("until").value, score_band: $("score-band").value,
+  };
+}
+
+function wire() {
+  $("run-select").addEventListener("change", (e) => selectRun(e.target.value));
+  $("score-select").addEventListener("change", (e) => { state.score = e.target.value; state.details.clear(); refresh(); });
+  $("segment-column").addEventListener("change", (e) => {
+    $("segment-value").disabled = !e.target.value;
+    clear($("segment-values"), segmentValues(e.target.value).map((v) => el("option", { value: v })));
+  });
+  $("filters").addEventListener("submit", (e) => { e.preventDefault(); readFilters(); state.details.clear(); refresh(); });
+  $("reset-filters").addEventListener("click", () => { $("filters").reset(); $("segment-value").disabled = true; readFilters(); refresh(); });
+  $("compare-column").addEventListener("change", () => loadSegments(state.generation).catch(handleError));
+  $("search-form").addEventListener("submit", (e) => { e.preventDefault(); search($("search-input").value); });
+  $("key-button").addEventListener("click", () => askForKey(""));
+  $("key-forget").addEventListener("click", () => { setKey(""); $("key-input").value = ""; });
+  $("key-form").addEventListener("submit", () => { setKey($("key-input").value.trim()); loadRuns(); });
+  document.querySelectorAll("button.csv").forEach((b) => b.addEventListener("click", () => {
+    const key = b.dataset.csv;
+    downloadCsv(`${state.run?.run_id || "cxa"}-${key}.csv`, csvRows(key));
+  }));
+}
+
+wire();
+readFilters();
+loadRuns();
