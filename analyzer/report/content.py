@@ -8,8 +8,10 @@ the page can change without touching the figures' definitions.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -302,11 +304,19 @@ def _emerging_note(
     )
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def readable_first(texts: list[str]) -> list[str]:
+    """``texts`` with those of at least two words first (not an emoji or "n/a" on top)."""
+    return sorted(texts, key=lambda t: len(_WORD.findall(str(t))) < 2)
+
+
 def _pain_note(pain: pd.DataFrame) -> PainNote | None:
     if pain.empty:
         return None
     top = pain.iloc[0]
-    examples = list(top["examples"])
+    examples = readable_first([str(e) for e in top["examples"]])
     return PainNote(
         theme_id=int(top["theme_id"]),
         label=str(top["label"]),
@@ -379,7 +389,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
     meta = run.meta or {}
     return ReportContent(
         run_id=run.run_id,
-        source=str(meta.get("source") or ""),
+        source=Path(str(meta.get("source") or "")).name,
         created=_date_text(meta.get("created_at")),
         score=score,
         n_responses=len(run.responses),

@@ -316,24 +316,22 @@ def segment_scores_figure(scores: pd.DataFrame, segment: str, score: str) -> go.
     return _style(fig, 110 + 40 * max(len(scores), 3), bargap=0.35)
 
 
-def _node_id(parent_id: int, parent_label: str, theme_ids: set[int]) -> str:
-    if parent_id in theme_ids:
-        return f"t{parent_id}"
-    if parent_id == -1 and not parent_label:
-        return "root"
-    return f"p{parent_id}" if parent_id != -1 else f"p:{parent_label}"
+def _parent_node(parent_id: int, parent_label: str) -> str:
+    """Node id of a theme's parent group (parent ids number groups, not themes)."""
+    if parent_id == -1:
+        return f"p:{parent_label}" if parent_label else "root"
+    return f"p{parent_id}"
 
 
 def hierarchy_figure(themes: pd.DataFrame, score: str, overall: float) -> go.Figure:
     """Treemap of parent > child themes: area = responses, colour = score of mentioners."""
     table = themes[themes["responses"] > 0]
-    theme_ids = set(int(t) for t in table["theme_id"])
     nodes: dict[str, dict[str, Any]] = {
         "root": {"label": "All themes", "parent": "", "value": 0, "color": overall}
     }
     for row in table.to_dict("records"):
-        parent = _node_id(int(row["parent_id"]), str(row["parent_label"]), theme_ids)
-        if parent not in nodes and parent != f"t{row['parent_id']}":
+        parent = _parent_node(int(row["parent_id"]), str(row["parent_label"]))
+        if parent not in nodes:
             group = str(row["parent_label"]) or f"Group {row['parent_id']}"
             nodes[parent] = {"label": _esc(group), "parent": "root", "value": 0, "color": None}
         nodes[f"t{row['theme_id']}"] = {

@@ -26,7 +26,7 @@ from plotly.offline import get_plotlyjs
 from analyzer import __version__
 from analyzer.metrics import Estimate
 from analyzer.report import figures as F
-from analyzer.report.content import ReportContent, report_content
+from analyzer.report.content import ReportContent, readable_first, report_content
 from analyzer.report.exports import downloads
 from analyzer.store import RunData
 
@@ -100,6 +100,7 @@ def _environment() -> Environment:
     env.filters.update(
         score=fmt_score, ci=fmt_ci, pct=fmt_pct, points=fmt_points, int=fmt_int, width=css_width
     )
+    env.filters["readable_first"] = readable_first
     env.tests["number_known"] = lambda value: not _missing(value)
     return env
 

@@ -83,5 +83,5 @@ export const endpoints = {
     get(`/v1/runs/${enc(runId)}/pain-points`, [["score", score], ["limit", 500], ...params]),
   scores: (runId, params) => get(`/v1/runs/${enc(runId)}/scores`, params),
   search: (runId, query, params) =>
-    get(`/v1/runs/${enc(runId)}/search`, [["q", query], ["limit", 50], ...params]),
+    get(`/v1/runs/${enc(runId)}/search`, [["q", query], ["limit", 25], ...params]),
 };

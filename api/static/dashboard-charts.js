@@ -192,19 +192,18 @@ export function trendsFigure(trendSeries) {
   };
 }
 
-function nodeId(row, themeIds) {
-  if (themeIds.has(row.parent_id)) return `t${row.parent_id}`;
-  if (row.parent_id === -1 && !row.parent_label) return "root";
-  return row.parent_id !== -1 ? `p${row.parent_id}` : `p:${row.parent_label}`;
+// Node id of a theme's parent group (parent ids number groups, not themes).
+function parentNode(row) {
+  if (row.parent_id === -1) return row.parent_label ? `p:${row.parent_label}` : "root";
+  return `p${row.parent_id}`;
 }
 
 export function hierarchyFigure(themes, score) {
   const rows = themes.filter((r) => r.responses > 0);
-  const themeIds = new Set(rows.map((r) => r.theme_id));
   const nodes = new Map([["root", { label: "All themes", parent: "", value: 0, color: null }]]);
   for (const row of rows) {
-    const parent = nodeId(row, themeIds);
-    if (!nodes.has(parent) && parent !== `t${row.parent_id}`) {
+    const parent = parentNode(row);
+    if (!nodes.has(parent)) {
       nodes.set(parent, { label: esc(row.parent_label || `Group ${row.parent_id}`), parent: "root", value: 0, color: null });
     }
     nodes.set(`t${row.theme_id}`, { label: esc(row.label), parent, value: row.responses, color: row.score });

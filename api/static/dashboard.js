@@ -12,6 +12,16 @@ import {
 const $ = (id) => document.getElementById(id);
 const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
 const RECENT_PERIODS = 2;
+// examples of at least two words first: not an emoji or "n/a" on top
+const readable = (texts) => [...(texts || [])].sort((a, b) => (words(a) < 2) - (words(b) < 2));
+const words = (text) => (String(text).match(/\p{L}{2,}/gu) || []).length;
+const digits = () => (state.score === "ces" ? 2 : 1);
+// CES is effort: a higher score is worse
+const harmful = (impact) => (state.score === "ces" ? impact > 0 : impact < 0);
+function impactVerb(impact) {
+  if (state.score === "ces") return impact > 0 ? "Raises effort by" : "Lowers effort by";
+  return impact < 0 ? "Costs" : "Adds";
+}
 
 const state = {
   runs: [], run: null, score: "nps", filters: {}, themes: [], pain: [], scores: null,
@@ -94,14 +104,15 @@ function emergingCard() {
   }
   const top = rising[0];
   const name = SCORE_NAMES[state.score];
+  const sd = top.before < 0.1 ? 1 : 0;
   return el("article", { class: "note note-emerging" },
     el("p", { class: "note-kicker" }, "Fastest-growing theme"),
     el("h3", {}, themeLink(top.theme)),
-    el("p", { class: "big" }, `${fmtPct(top.before)} → ${fmtPct(top.recent)} `,
+    el("p", { class: "big" }, `${fmtPct(top.before, sd)} → ${fmtPct(top.recent, sd)} `,
       el("span", { class: "delta bad" }, `${fmtPoints(100 * (top.recent - top.before), 0, true)} pts`)),
-    el("p", {}, `of comments mention it in ${top.label}, against ${fmtPct(top.before)} in ${top.baseLabel}.`),
-    el("p", {}, `${top.theme.impact < 0 ? "Costs" : "Adds"} `,
-      el("strong", {}, `${fmtPoints(Math.abs(top.theme.impact ?? NaN))} ${name} points`), " overall."),
+    el("p", {}, `of comments mention it in ${top.label}, against ${fmtPct(top.before, sd)} in ${top.baseLabel}.`),
+    el("p", {}, `${impactVerb(top.theme.impact)} `,
+      el("strong", {}, `${fmtPoints(Math.abs(top.theme.impact ?? NaN), digits())} ${name} points`), " overall."),
     top.theme.owner ? el("p", { class: "owner" }, `Owner: ${top.theme.owner}`) : null);
 }
 
@@ -111,9 +122,9 @@ function painCard() {
   return el("article", { class: "note note-pain" },
     el("p", { class: "note-kicker" }, "Top pain point"),
     el("h3", {}, themeLink(top)),
-    el("p", { class: "big" }, `−${fmtPoints(top.cost)} `, el("span", { class: "unit" }, `${SCORE_NAMES[state.score]} points`)),
+    el("p", { class: "big" }, `${fmtPoints(-top.cost, digits(), true)} `, el("span", { class: "unit" }, `${SCORE_NAMES[state.score]} points`)),
     el("p", {}, `lost to ${fmtInt(top.n_negative)} responses with a negative mention.`),
-    top.examples?.length ? el("blockquote", {}, `“${top.examples[0]}”`) : null,
+    top.examples?.length ? el("blockquote", {}, `“${readable(top.examples)[0]}”`) : null,
     top.owner ? el("p", { class: "owner" }, `Owner: ${top.owner}`) : null);
 }
 
@@ -164,8 +175,8 @@ function renderPain() {
     .map((h, i) => el("th", { class: [0, 3, 4].includes(i) ? "num" : null }, h))));
   const body = el("tbody", {}, state.pain.slice(0, 10).map((p) => el("tr", {},
     el("td", { class: "num" }, p.rank), el("td", {}, themeLink(p)), el("td", {}, p.owner || "–"),
-    el("td", { class: "num" }, fmtPoints(p.cost)), el("td", { class: "num" }, fmtInt(p.n_negative)),
-    el("td", {}, statusBadge(p.trend)), el("td", { class: "quote" }, p.examples?.length ? `“${p.examples[0]}”` : ""))));
+    el("td", { class: "num" }, fmtPoints(p.cost, digits())), el("td", { class: "num" }, fmtInt(p.n_negative)),
+    el("td", {}, statusBadge(p.trend)), el("td", { class: "quote" }, p.examples?.length ? `“${readable(p.examples)[0]}”` : ""))));
   clear($("pain-table"), head, state.pain.length ? body : el("tbody", {}, el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No theme has negative mentions."))));
 }
 
@@ -176,7 +187,7 @@ function themeRow(t) {
   el("td", {}, t.parent_label ? el("span", { class: "parent" }, `${t.parent_label} › `) : null, el("strong", { class: "theme-label" }, t.label)),
   el("td", {}, t.owner || "–"), el("td", { class: "num" }, fmtInt(t.responses)), el("td", { class: "num" }, fmtPct(t.share, 1)),
   el("td", {}, sentimentMix(t)), el("td", { class: "num" }, fmtScore(t.score, state.score), t.low_n ? el("span", { class: "warn" }, " †") : null),
-  el("td", { class: `num ${t.impact < 0 ? "bad" : "good"}` }, fmtPoints(t.impact, 1, true)), el("td", {}, statusBadge(t.trend)));
+  el("td", { class: `num ${harmful(t.impact) ? "bad" : "good"}` }, fmtPoints(t.impact, digits(), true)), el("td", {}, statusBadge(t.trend)));
 }
 
 function renderCatalogue() {

@@ -79,7 +79,7 @@ def _growing_ids(run: RunData, truth: pd.DataFrame) -> frozenset[int]:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """800 demo responses (hostile comments planted) analysed into a fresh store."""
-    pipeline = pytest.importorskip("analyzer.pipeline", reason="the pipeline cannot be imported")
+    from analyzer.pipeline import analyze_and_store
 
     folder = tmp_path_factory.mktemp("browser-run")
     export, truth_path = demo.write(folder / "demo.csv", 800, seed=0)
@@ -87,7 +87,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     frame.loc[: len(HOSTILE) - 1, "comment"] = list(HOSTILE)
     frame.to_csv(export, index=False)
     store = Store(folder / "cxa.duckdb")
-    run_id, _ = pipeline.analyze_and_store(export, store, config=make_config(**FAST))
+    run_id, _ = analyze_and_store(export, store, config=make_config(**FAST))
     run = store.load_run(run_id)
     growing = _growing_ids(run, pd.read_csv(truth_path))
     assert growing, "no theme gathers the planted growing theme's mentions"
