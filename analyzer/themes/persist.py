@@ -1,0 +1,118 @@
+"""Saving and loading a theme model: JSON for everything readable, safetensors for arrays.
+
+A saved model is a directory::
+
+    model.json               format, version, parameters, the themes table, parents
+    centroids.safetensors    centroids (k, dim) float32, typical (k,) float64, theme_ids (k,)
+    codeframe.json           the analyst's edits (see codeframe.py)
+
+Nothing is pickled, so loading a model never runs code from the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.errors import ModelError
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "read_model_dir", "write_model_dir"]
+
+FORMAT = "cxa-theme-model"
+FORMAT_VERSION = 1
+MODEL_JSON = "model.json"
+ARRAYS = "centroids.safetensors"
+CODEFRAME_JSON = "codeframe.json"
+THEME_COLUMNS = (
+    "theme_id",
+    "label",
+    "keywords",
+    "parent_id",
+    "parent_label",
+    "size",
+    "examples",
+    "owner",
+)
+
+
+def _table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    records = []
+    for row in table[list(THEME_COLUMNS)].to_dict("records"):
+        records.append(
+            {
+                "theme_id": int(row["theme_id"]),
+                "label": str(row["label"]),
+                "keywords": [str(k) for k in row["keywords"]],
+                "parent_id": int(row["parent_id"]),
+                "parent_label": str(row["parent_label"]),
+                "size": int(row["size"]),
+                "examples": [str(e) for e in row["examples"]],
+                "owner": None if row["owner"] is None else str(row["owner"]),
+            }
+        )
+    return records
+
+
+def themes_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The ``themes`` table with the dtypes of ARCHITECTURE.md from a list of dicts."""
+    frame = pd.DataFrame.from_records(records, columns=list(THEME_COLUMNS))
+    for col in ("theme_id", "parent_id", "size"):
+        frame[col] = frame[col].astype("int64")
+    for col in ("label", "parent_label"):
+        frame[col] = frame[col].astype(object)
+    frame["owner"] = frame["owner"].astype(object).where(frame["owner"].notna(), None)
+    return frame
+
+
+def write_model_dir(
+    path: Path,
+    meta: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    table: pd.DataFrame,
+    codeframe: dict[str, Any],
+) -> Path:
+    """Write ``meta`` (+ the themes table) to model.json, ``arrays`` and the codeframe."""
+    from safetensors.numpy import save_file
+
+    path.mkdir(parents=True, exist_ok=True)
+    doc = {"format": FORMAT, "version": FORMAT_VERSION, **meta}
+    doc["themes"] = _table_records(table)
+    (path / MODEL_JSON).write_text(json.dumps(doc, indent=2, ensure_ascii=False), "utf-8")
+    save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(path / ARRAYS))
+    (path / CODEFRAME_JSON).write_text(json.dumps(codeframe, indent=2, ensure_ascii=False))
+    return path
+
+
+def read_model_dir(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, Any]]:
+    """Read what :func:`write_model_dir` wrote; ModelError with the reason if it can't."""
+    if not path.is_dir():
+        raise ModelError(
+            f"No theme model at {path}: expected a directory with {MODEL_JSON} and {ARRAYS}. "
+            "Fit one first (cxa analyze) or give the right --model path."
+        )
+    try:
+        meta = json.loads((path / MODEL_JSON).read_text("utf-8"))
+        codeframe_path = path / CODEFRAME_JSON
+        codeframe = json.loads(codeframe_path.read_text("utf-8")) if codeframe_path.exists() else {}
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"Theme model {path} is unreadable or corrupt: {exc}.") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelError(f"{path / MODEL_JSON} is not a theme model (format {FORMAT!r}).")
+    if meta.get("version") != FORMAT_VERSION:
+        raise ModelError(
+            f"Theme model {path} has format version {meta.get('version')!r}; this analyzer "
+            f"reads version {FORMAT_VERSION}. Re-fit the model with this version."
+        )
+    try:
+        from safetensors.numpy import load_file
+
+        arrays = load_file(str(path / ARRAYS))
+    except Exception as exc:  # safetensors raises several types for a bad file
+        raise ModelError(
+            f"Theme model arrays {path / ARRAYS} are missing or corrupt: {exc}"
+        ) from exc
+    return meta, arrays, codeframe
