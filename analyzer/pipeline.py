@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.config import AnalysisConfig, cache_dir
-from analyzer.embed import Embedder, get_embedder
+from analyzer.embed import Embedder, get_embedder, save_embedder_card
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
 from analyzer.sentiment import DEFAULT_BACKEND, SentimentBackend, get_backend, overall_sentiment
 from analyzer.store import Store
@@ -225,6 +225,9 @@ def score_frame(
 
     This is the unit of batch scoring: it holds no state between calls, so chunks of an
     export (or Dask partitions) can be scored independently and give the same result.
+    It is :func:`split_frame` followed by :func:`score_mentions`; batch scoring calls the
+    two halves itself to overlap the text processing of one chunk with the embedding of
+    the previous one.
 
     Parameters
     ----------
@@ -240,9 +243,45 @@ def score_frame(
     responses, mentions : pandas.DataFrame
         Redacted responses with their overall sentiment, and their mentions with themes.
     """
-    progress = progress or _Silent()
+    redacted, mentions = split_frame(responses, components.processor)
+    return score_mentions(redacted, mentions, model, components, progress)
+
+
+def split_frame(
+    responses: pd.DataFrame, processor: TextProcessor
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """First half of :func:`score_frame`: redact the comments and split them into mentions.
+
+    Returns
+    -------
+    responses : pandas.DataFrame
+        A copy of ``responses`` with the ``comment`` column redacted.
+    mentions : pandas.DataFrame
+        ``mention_id, response_id, position, text`` (see :func:`split_mentions`).
+    """
     out = responses.copy()
-    out["comment"], mentions = split_mentions(out, components.processor)
+    out["comment"], mentions = split_mentions(out, processor)
+    return out, mentions
+
+
+def score_mentions(
+    responses: pd.DataFrame,
+    mentions: pd.DataFrame,
+    model: ThemeModel,
+    components: Components,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Second half of :func:`score_frame`: embed mentions, assign themes and sentiment.
+
+    Parameters
+    ----------
+    responses, mentions : pandas.DataFrame
+        What :func:`split_frame` returned.
+    model, components
+        As for :func:`score_frame`.
+    """
+    progress = progress or _Silent()
+    mentions = mentions.copy()
     texts = mentions["text"].tolist()
     embeddings = _embed(texts, components.embedder, progress)
     theme_ids, confidence = model.transform(texts, embeddings)
@@ -254,7 +293,7 @@ def score_frame(
         labels, scores = np.array([], dtype=object), np.array([], dtype="float64")
     mentions["sentiment"] = np.asarray(labels, dtype=object)
     mentions["sentiment_score"] = np.asarray(scores, dtype="float64")
-    return add_response_sentiment(out, mentions), mentions
+    return add_response_sentiment(responses, mentions), mentions
 
 
 def new_run_id() -> str:
@@ -300,6 +339,7 @@ def analyze_and_store(
     marked ``failed`` with the reason, and none of its rows are written.
     """
     config = config or AnalysisConfig()
+    components = components or Components.from_config(config)
     run_id = run_id or new_run_id()
     store.create_run(run_id, source=str(path), config=config.model_dump())
     try:
@@ -312,6 +352,8 @@ def analyze_and_store(
         )
         if model_dir is not None:
             result.model.save(model_dir)
+            # Which embedder the centroids belong to, so scoring can check it matches.
+            save_embedder_card(model_dir, components.embedder, config.embedding)
         store.write_results(
             run_id,
             responses=result.responses,
@@ -361,5 +403,7 @@ __all__ = [
     "analyze_and_store",
     "new_run_id",
     "score_frame",
+    "score_mentions",
+    "split_frame",
     "split_mentions",
 ]

@@ -44,6 +44,20 @@ CREATE TABLE IF NOT EXISTS themes (
 CREATE TABLE IF NOT EXISTS rejects (
     run_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR
 );
+CREATE TABLE IF NOT EXISTS scored_exports (
+    fingerprint VARCHAR PRIMARY KEY, source VARCHAR, model VARCHAR, embedding VARCHAR,
+    status VARCHAR, updated_at TIMESTAMP, info JSON
+);
+CREATE TABLE IF NOT EXISTS scored_responses (
+    fingerprint VARCHAR, chunk BIGINT, response_id VARCHAR, "row" BIGINT, date TIMESTAMP,
+    comment VARCHAR, nps INTEGER, csat INTEGER, ces INTEGER, sentiment VARCHAR,
+    sentiment_score DOUBLE, segments JSON, metrics JSON
+);
+CREATE TABLE IF NOT EXISTS scored_mentions (
+    fingerprint VARCHAR, chunk BIGINT, mention_id VARCHAR, response_id VARCHAR, position BIGINT,
+    text VARCHAR, theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR,
+    sentiment_score DOUBLE
+);
 """
 
 _RESPONSE_COLS = ["response_id", "row", "date", "comment", "nps", "csat", "ces"]
@@ -242,6 +256,98 @@ class Store:
             con.execute("INSERT INTO themes BY NAME SELECT * FROM frame")
             con.execute("COMMIT")
 
+
+    # -- batch scoring (cxa score) ------------------------------------------------------------
+    # Scored exports are keyed by fingerprint (export bytes + theme model), not by run: scoring
+    # the same export with the same model again replaces its rows instead of adding to them.
+
+    def start_scoring(
+        self, fingerprint: str, *, source: str, model: str, embedding: str, fresh: bool
+    ) -> None:
+        """Record that ``fingerprint`` is being scored; ``fresh`` drops its earlier rows."""
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            if fresh:
+                for table in ("scored_responses", "scored_mentions"):
+                    con.execute(f"DELETE FROM {table} WHERE fingerprint = ?", [fingerprint])
+            con.execute(
+                "INSERT OR REPLACE INTO scored_exports VALUES (?, ?, ?, ?, 'running', now(), '{}')",
+                [fingerprint, source, model, embedding],
+            )
+            con.execute("COMMIT")
+
+    def write_scored_chunk(
+        self,
+        fingerprint: str,
+        chunk: int,
+        *,
+        responses: pd.DataFrame,
+        mentions: pd.DataFrame,
+        segments: list[str],
+        metrics: list[str],
+    ) -> None:
+        """Replace the rows of one chunk of a scored export, in one transaction."""
+        frames = {
+            "scored_responses": _responses_rows(fingerprint, responses, segments, metrics),
+            "scored_mentions": _with_run(fingerprint, mentions, _MENTION_COLS),
+        }
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for table, frame in frames.items():
+                    frame = frame.rename(columns={"run_id": "fingerprint"})
+                    frame.insert(1, "chunk", chunk)
+                    con.execute(
+                        f"DELETE FROM {table} WHERE fingerprint = ? AND chunk = ?",
+                        [fingerprint, chunk],
+                    )
+                    con.register("frame", frame)
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+                    con.unregister("frame")
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+
+    def finish_scoring(self, fingerprint: str, info: dict[str, Any]) -> None:
+        """Mark a scored export ``done`` with ``info`` (counts, timings, segments, metrics)."""
+        with self.connect() as con:
+            con.execute(
+                "UPDATE scored_exports SET status = 'done', updated_at = now(), info = ? "
+                "WHERE fingerprint = ?",
+                [json.dumps(info, default=str), fingerprint],
+            )
+
+    def list_scored(self) -> pd.DataFrame:
+        """All scored exports, newest first."""
+        with self.connect() as con:
+            return con.execute(
+                "SELECT fingerprint, source, model, embedding, status, updated_at "
+                "FROM scored_exports ORDER BY updated_at DESC"
+            ).df()
+
+    def load_scored(self, fingerprint: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The scored ``responses`` and ``mentions`` of ``fingerprint``, in file order."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT info FROM scored_exports WHERE fingerprint = ?", [fingerprint]
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"No scored export {fingerprint!r} in {self.path}.")
+            info = json.loads(row[0]) if row[0] else {}
+            responses = con.execute(
+                "SELECT * EXCLUDE (fingerprint, chunk) FROM scored_responses "
+                'WHERE fingerprint = ? ORDER BY chunk, "row"',
+                [fingerprint],
+            ).df()
+            mentions = con.execute(
+                "SELECT m.* EXCLUDE (fingerprint, chunk) FROM scored_mentions m "
+                "JOIN scored_responses r USING (fingerprint, chunk, response_id) "
+                'WHERE m.fingerprint = ? ORDER BY m.chunk, r."row", m.position',
+                [fingerprint],
+            ).df()
+        segments, metrics = list(info.get("segments", [])), list(info.get("metrics", []))
+        return _responses_frame(responses, segments, metrics), _mentions_frame(mentions)
 
 # -- row mapping ------------------------------------------------------------------------------
 
