@@ -212,7 +212,8 @@ def impact_figure(themes: pd.DataFrame, score: str, top: int = TOP_THEMES) -> go
     )  # fmt: skip
     fig.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
     fig.update_xaxes(title_text=f"{name} points the theme moves the overall score", zeroline=True)
-    return _style(fig, 90 + 28 * max(len(table), 3), barmode="overlay", bargap=0.3)
+    # grouped, not overlaid: either part can have either sign, and neither may hide the other
+    return _style(fig, 90 + 34 * max(len(table), 3), barmode="group", bargap=0.25, bargroupgap=0)
 
 
 def _trend_themes(emerging: pd.DataFrame, themes: pd.DataFrame) -> list[tuple[int, str]]:

@@ -118,9 +118,9 @@ export function impactFigure(themes, score) {
   };
   return {
     data: [part("impact_negative", "Negative", "negative"), part("impact_positive", "Positive", "positive"), net],
-    layout: layout(90 + 26 * Math.max(rows.length, 3), {
-      barmode: "overlay",
-      bargap: 0.3,
+    layout: layout(90 + 32 * Math.max(rows.length, 3), {
+      barmode: "group", // either part can have either sign: neither may hide the other
+      bargap: 0.25,
       yaxis: axis({ autorange: "reversed", gridcolor: "rgba(0,0,0,0)" }),
       xaxis: axis({ title: { text: `${name} points` }, zeroline: true }),
     }),
