@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.errors import InputError
+from analyzer.themes.arrays import check_inputs, keep_big
 from analyzer.themes.cluster import get_clusterer, normalise
 from analyzer.themes.describe import describe_themes
 from analyzer.themes.labels import load_tagger
@@ -22,10 +23,8 @@ __all__ = ["add_seed", "propose_candidates", "split_theme"]
 
 
 def _prepare(model: ThemeModel, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-    from analyzer.themes.model import _check_inputs
-
     model._check_fitted()
-    return _check_inputs(list(texts), embeddings, model.n_features_in_)
+    return check_inputs(list(texts), embeddings, model.n_features_in_)
 
 
 def _append(
@@ -137,8 +136,6 @@ def propose_candidates(
     min_size: int | None = None,
 ) -> pd.DataFrame:
     """Candidate new themes among the mentions no known theme fits (see the model method)."""
-    from analyzer.themes.model import _keep_big
-
     texts = [str(t) for t in texts]
     x = _prepare(model, texts, embeddings)
     min_size = int(min_size or model.min_theme_size_)
@@ -154,7 +151,7 @@ def propose_candidates(
     found = get_clusterer(model.clusterer, **params).fit_predict(
         x[loose], min_size=min_size, seed=model.seed
     )
-    rows = _keep_big(np.asarray(found, dtype=np.int64), min_size)
+    rows = keep_big(np.asarray(found, dtype=np.int64), min_size)
     k = int(rows.max()) + 1 if len(rows) else 0
     if k == 0:
         return empty

@@ -18,7 +18,15 @@ import numpy as np
 import pandas as pd
 
 from analyzer.errors import InputError, ModelError, NotFittedError, NotFoundError
-from analyzer.themes.cluster import get_clusterer, normalise
+from analyzer.themes.arrays import (
+    auto_min_size,
+    by_size,
+    centroids_of,
+    check_inputs,
+    keep_big,
+    member_cos,
+)
+from analyzer.themes.cluster import get_clusterer
 from analyzer.themes.codeframe import Codeframe
 from analyzer.themes.describe import describe_themes
 from analyzer.themes.labels import load_tagger
@@ -41,69 +49,6 @@ _PARAMS = (
     "spacy_model",
     "seed",
 )
-
-
-def auto_min_size(n: int) -> int:
-    """Default smallest theme for ``n`` mentions: about sqrt(n) / 4, between 3 and 25."""
-    return int(min(25, max(3, round(np.sqrt(max(n, 1)) / 4))))
-
-
-def _check_inputs(texts: Sequence[str], embeddings: np.ndarray, dim: int | None) -> np.ndarray:
-    x = np.asarray(embeddings)
-    if x.ndim != 2 or len(x) != len(texts):
-        raise InputError(
-            f"embeddings of shape {x.shape} do not match {len(texts)} texts; expected "
-            f"(n_texts, dim), one row per text in the same order."
-        )
-    if dim is not None and x.shape[1] != dim:
-        raise InputError(
-            f"embeddings have dim={x.shape[1]} but the theme model was fitted with dim={dim}; "
-            "encode with the same embedder the model was fitted with."
-        )
-    if not np.isfinite(x).all():
-        raise InputError("embeddings contain NaN or infinite values; re-encode the texts.")
-    return normalise(x)
-
-
-def _centroids(x: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-    out = np.zeros((k, x.shape[1]), dtype=np.float32)
-    for r in range(k):
-        if (rows == r).any():
-            out[r] = x[rows == r].mean(axis=0)
-    return normalise(out)
-
-
-def _member_cos(x: np.ndarray, rows: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """Cosine of each mention to its own centroid; 0 for unassigned ones."""
-    if len(centroids) == 0:
-        return np.zeros(len(x), dtype=np.float64)
-    own = (x * centroids[np.maximum(rows, 0)]).sum(axis=1).astype(np.float64)
-    return np.where(rows >= 0, own, 0.0)
-
-
-def _keep_big(labels: np.ndarray, min_size: int) -> np.ndarray:
-    """Renumber groups of at least ``min_size`` by size (biggest first); others -> -1."""
-    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
-    first = np.array([np.flatnonzero(labels == i)[0] for i in ids], dtype=np.int64)
-    keep = [i for i in np.lexsort((first, -counts)) if counts[i] >= min_size]
-    out = np.full(len(labels), -1, dtype=np.int64)
-    for new, old in enumerate(keep):
-        out[labels == ids[old]] = new
-    return out
-
-
-def _by_size(
-    x: np.ndarray, rows: np.ndarray, k: int, n_found: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Renumber the first ``n_found`` rows (found themes) by final size; seeds stay last."""
-    if k == 0:
-        return rows, np.zeros((0, x.shape[1]), dtype=np.float32)
-    counts = np.bincount(rows[rows >= 0], minlength=k)
-    order = np.lexsort((np.arange(n_found), -counts[:n_found]))
-    remap = np.arange(k, dtype=np.int64)
-    remap[order] = np.arange(n_found)
-    rows = np.where(rows >= 0, remap[np.maximum(rows, 0)], -1)
-    return rows, _centroids(x, rows, k)
 
 
 class ThemeModel:
@@ -207,7 +152,7 @@ class ThemeModel:
         """
         self._validate_params()
         texts = [str(t) for t in texts]
-        x = _check_inputs(texts, embeddings, None)
+        x = check_inputs(texts, embeddings, None)
         if previous is not None:
             previous._check_fitted()
             if previous.centroids_.shape[1] != x.shape[1]:
@@ -232,9 +177,9 @@ class ThemeModel:
             found = clusterer.fit_predict(x, min_size=self.min_theme_size_, seed=self.seed)
         else:
             found = np.full(len(x), -1, dtype=np.int64)
-        rows = _keep_big(np.asarray(found, dtype=np.int64), self.min_theme_size_)
+        rows = keep_big(np.asarray(found, dtype=np.int64), self.min_theme_size_)
         k = int(rows.max()) + 1 if len(rows) else 0
-        centroids = _centroids(x, rows, k)
+        centroids = centroids_of(x, rows, k)
         seeds = [seed_centroid(s.name, s.phrases, texts, x, embed) for s in frame.seeds]
         if seeds:
             rows, centroids = self._add_seeds(x, rows, centroids, np.vstack(seeds))
@@ -242,7 +187,7 @@ class ThemeModel:
         # only mentions left out by the clustering go to their nearest theme
         near, _ = assign(x, centroids, min_similarity=self.min_similarity)
         rows = np.where(rows >= 0, rows, near)
-        rows, centroids = _by_size(x, rows, len(centroids), len(centroids) - len(seeds))
+        rows, centroids = by_size(x, rows, len(centroids), len(centroids) - len(seeds))
         for r, c in zip(seed_rows, seeds, strict=True):
             if not (rows == r).any():
                 centroids[r] = c
@@ -326,7 +271,7 @@ class ThemeModel:
         frame: Codeframe,
     ) -> None:
         k = len(centroids)
-        cos = _member_cos(x, rows, centroids)
+        cos = member_cos(x, rows, centroids)
         typical = np.array(
             [np.median(cos[rows == r]) if (rows == r).any() else 1.0 for r in range(k)]
         )
@@ -384,7 +329,7 @@ class ThemeModel:
         confidence : ndarray of shape (n,), float64 in [0, 1]; 0 for unassigned.
         """
         self._check_fitted()
-        x = _check_inputs(list(texts), embeddings, self.n_features_in_)
+        x = check_inputs(list(texts), embeddings, self.n_features_in_)
         if len(self.theme_ids_) == 0:
             return np.full(len(x), -1, dtype=np.int64), np.zeros(len(x), dtype=np.float64)
         rows, cos = assign(x, self.centroids_, min_similarity=self.floors_)
