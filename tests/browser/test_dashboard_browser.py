@@ -18,6 +18,11 @@ import pytest
 KEY = "browser-test-key"
 FAST = {"embedding": "fake", "spacy_model": "blank", "sentiment": "vader", "use_cache": False}
 API_DIR = Path(__file__).resolve().parents[2] / "api"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"
+)
+"""The policy the page works under (plotly.js adds a <style> element, hence unsafe-inline)."""
 LOADED = """() => document.querySelectorAll('.js-plotly-plot').length >= 4
     && !document.body.classList.contains('loading')
     && document.querySelector('#changed-cards .note-kicker') !== null"""
@@ -41,7 +46,10 @@ def _add_dashboard_routes(app: Any) -> None:
     paths = {getattr(route, "path", None) for route in app.routes}
     if "/dashboard" not in paths:
         page = API_DIR / "templates" / "dashboard.html"
-        app.add_api_route("/dashboard", lambda: FileResponse(page), include_in_schema=False)
+        headers = {"Content-Security-Policy": CSP}
+        app.add_api_route(
+            "/dashboard", lambda: FileResponse(page, headers=headers), include_in_schema=False
+        )
     if "/dashboard/plotly.min.js" not in paths:
         script = get_plotlyjs()
         app.add_api_route(
@@ -87,6 +95,10 @@ def page(browser: Any, server: str, events: dict[str, list[str]]) -> Iterator[An
     """A fresh tab (so an empty sessionStorage) on the dashboard."""
     page = browser.new_page()
     page.on("pageerror", lambda e: events["errors"].append(str(e)))
+    page.on(
+        "console",
+        lambda m: "Content Security Policy" in m.text and events["errors"].append(m.text),
+    )
     page.on("dialog", lambda d: (events["dialogs"].append(d.message), d.dismiss()))
     page.goto(f"{server}/dashboard")
     yield page
