@@ -71,3 +71,51 @@ def test_bundled_minilm_embeds_offline() -> None:
     v = emb.encode(["the app keeps crashing", "the application crashes", "delivery was late"])
     assert v.shape == (3, 384)
     assert v[0] @ v[1] > 0.7 > v[0] @ v[2]
+
+
+def test_embedder_card_round_trip_and_space(tmp_path) -> None:
+    from analyzer.embed import embedding_space, load_embedder_card, save_embedder_card
+
+    emb = FakeEmbedder(dim=8)
+    assert load_embedder_card(tmp_path) is None
+    save_embedder_card(tmp_path, emb, "fake")
+    card = load_embedder_card(tmp_path)
+    assert card == {"embedding": "fake", "name": "fake-8", "space": "fake-8", "dim": 8}
+    assert embedding_space(CachedEmbedder(emb, tmp_path)) == "fake-8"
+
+
+def test_derived_backends_share_minilm_space_or_not() -> None:
+    from analyzer.embed import embedding_space
+
+    assert embedding_space(get_embedder("onnx")) == embedding_space(get_embedder("minilm"))
+    assert embedding_space(get_embedder("onnx-int8")) == "all-MiniLM-L6-v2"
+    assert embedding_space(get_embedder("static")) != "all-MiniLM-L6-v2"
+    assert get_embedder("onnx").name != get_embedder("minilm").name  # separate caches
+
+
+def test_embedders_pickle_without_their_weights() -> None:
+    import pickle
+
+    emb = get_embedder("static")
+    emb._model = object()  # type: ignore[attr-defined]  # as if loaded
+    clone = pickle.loads(pickle.dumps(emb))
+    assert clone._model is None and clone.path == emb.path  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_static_embedder_is_built_locally_and_keeps_neighbours() -> None:
+    emb = get_embedder("static")  # distilled from the bundled MiniLM at first use (minutes)
+    v = emb.encode(["the app keeps crashing", "the application crashes", "delivery was late"])
+    assert v.shape == (3, emb.dim) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    assert v[0] @ v[1] > 0.5 > v[0] @ v[2]
+
+
+@pytest.mark.slow
+def test_onnx_embedder_matches_pytorch_minilm() -> None:
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    texts = ["the app keeps crashing", "delivery was late", "great support, thanks!"]
+    ref = get_embedder("minilm").encode(texts)
+    np.testing.assert_allclose(get_embedder("onnx").encode(texts), ref, atol=1e-4)
+    assert (get_embedder("onnx-int8").encode(texts) * ref).sum(axis=1).min() > 0.97

@@ -8,7 +8,6 @@ that were in flight.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -140,14 +139,17 @@ def _check_model_dir(model_dir: str) -> None:
 
 
 def _results(
-    chunks: Iterator[Chunk], spec: ScoringSpec, finished: set[int], dask: str | None
+    chunks: Iterator[Chunk],
+    spec: ScoringSpec,
+    finished: set[int],
+    dask: str | None,
+    dask_processes: bool,
 ) -> Iterator[Scored]:
     if dask is None:
         return score_local(chunks, spec, finished)
     from analyzer.batch.distributed import score_dask
 
-    processes = os.environ.get("CXA_DASK_PROCESSES", "1") != "0"
-    return score_dask(chunks, spec, finished, dask, processes=processes)
+    return score_dask(chunks, spec, finished, dask, processes=dask_processes)
 
 
 def score_export(
@@ -160,6 +162,7 @@ def score_export(
     resume: bool = True,
     mapping: ColumnMapping | None = None,
     dask: str | None = None,
+    dask_processes: bool = True,
     merge: bool = True,
     progress: Progress | None = None,
     on_chunk: Callable[[ChunkReport], None] | None = None,
@@ -186,6 +189,8 @@ def score_export(
         Explicit column roles; detected from the header otherwise.
     dask : str, optional
         ``local:N`` or a scheduler address: score chunks on a Dask cluster.
+    dask_processes : bool
+        For ``local:N``: worker processes (default) or threads in this process.
     merge : bool
         Write the merged Parquet files at the end.
     progress : Progress, optional
@@ -213,7 +218,7 @@ def score_export(
         progress.start("score", _estimate_rows(export, digest))
     sink = _Sink(out, manifest, store)
     chunks = _chunks(export, mapping, chunk_rows)
-    for index, ingest, scored in _results(chunks, spec, finished, dask):
+    for index, ingest, scored in _results(chunks, spec, finished, dask, dask_processes):
         if scored is None:
             counts = manifest.chunks[str(index)]
             report = ChunkReport(index, counts["responses"], counts["mentions"], skipped=True)

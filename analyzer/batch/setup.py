@@ -55,7 +55,7 @@ def resolve_embedding(model_dir: str | Path, *, fast: bool, requested: str | Non
     return str(card["embedding"]) if card else "minilm"
 
 
-def _mismatch(model_dir: str, card: dict[str, Any], name: str, space: str, dim: int) -> str:
+def _mismatch(model_dir: str, card: dict[str, Any], name: str, space: str, dim: object) -> str:
     fit = f"cxa analyze EXPORT --model {card.get('embedding', 'minilm')} --out DIR"
     fast = f"cxa analyze EXPORT --model {FAST_EMBEDDING} --out DIR"
     return (
@@ -70,10 +70,11 @@ def _mismatch(model_dir: str, card: dict[str, Any], name: str, space: str, dim: 
 def check_compatible(model: ThemeModel, model_dir: str, components: Components) -> None:
     """Raise :class:`ModelError` unless the embedder maps into the model's vector space."""
     embedder = components.embedder
-    space, dim = embedding_space(embedder), int(embedder.dim)
+    space = embedding_space(embedder)
     card = load_embedder_card(model_dir)
-    if card is not None and card["space"] != space:
-        raise ModelError(_mismatch(model_dir, card, embedder.name, space, dim))
+    if card is not None and card["space"] != space:  # checked before loading the embedder
+        raise ModelError(_mismatch(model_dir, card, embedder.name, space, "not loaded"))
+    dim = int(embedder.dim)
     fitted_dim = int(getattr(model, "n_features_in_", dim))
     if fitted_dim != dim:
         card = card or {"space": "unknown (no embedder.json)", "dim": fitted_dim}
