@@ -42,7 +42,7 @@ def analyzed(tmp_path_factory):
 def test_analyze_prints_themes_and_paths(analyzed) -> None:
     result, out, _ = analyzed
     assert result.exit_code == 0, result.output
-    assert "Top themes" in result.output and "NPS of those mentioning" in result.output
+    assert "Top themes" in result.output and "neg / neu / pos" in result.output
     for name in ("cxa.duckdb", "responses.parquet", "mentions.parquet", "rejects.csv"):
         assert (out / name).exists() and str(out / name) in result.output.replace("\n", "")
     assert (out / "model").is_dir()
@@ -86,3 +86,55 @@ def test_unreadable_file_is_a_clear_error(tmp_path) -> None:
     path.write_bytes(b"not a spreadsheet")
     result = runner.invoke(app, ["analyze", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "broken.xlsx" in result.output
+
+
+def test_analyze_writes_the_report(analyzed) -> None:
+    result, out, _ = analyzed
+    html = (out / "report.html").read_text()
+    assert "<html" in html.lower() and "report.html" in result.output.replace("\n", "")
+
+
+def test_report_table_prints_every_table(analyzed) -> None:
+    _, out, _ = analyzed
+    db = str(out / "cxa.duckdb")
+    result = runner.invoke(app, ["report-table", "latest", "--db", db, "--segment", "channel"])
+    assert result.exit_code == 0, result.output
+    for title in ("scores", "themes", "pain points", "emerging", "drivers", "segments"):
+        assert title in result.output
+
+
+def test_report_table_writes_csv_and_json(analyzed, tmp_path) -> None:
+    _, out, frame = analyzed
+    db = str(out / "cxa.duckdb")
+    result = runner.invoke(
+        app, ["report-table", "--db", db, "--format", "csv", "--out", str(tmp_path / "t")]
+    )
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(tmp_path / "t" / "scores.csv").set_index("figure")
+    nps = pd.to_numeric(frame["nps"], errors="coerce")
+    nps = nps[nps.between(0, 10)]
+    expected = 100 * ((nps >= 9).mean() - (nps <= 6).mean())
+    assert scores.loc["nps", "value"] == pytest.approx(expected)
+    assert (tmp_path / "t" / "themes.csv").exists()
+    result = runner.invoke(
+        app, ["report-table", "--db", db, "--format", "json", "--since", "2026-09-01"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "pain_points" in result.output
+
+
+def test_report_table_rejects_unknown_run_and_segment(analyzed) -> None:
+    _, out, _ = analyzed
+    db = str(out / "cxa.duckdb")
+    result = runner.invoke(app, ["report-table", "nope", "--db", db])
+    assert result.exit_code == 2 and "Known runs" in result.output
+    result = runner.invoke(app, ["report-table", "--db", db, "--segment", "colour"])
+    assert result.exit_code == 2 and "channel" in result.output
+
+
+def test_report_command_writes_html(analyzed, tmp_path) -> None:
+    _, out, _ = analyzed
+    target = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--db", str(out / "cxa.duckdb"), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.stat().st_size > 100_000  # plotly.js is inlined

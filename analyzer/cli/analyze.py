@@ -125,10 +125,13 @@ def _print_themes(result: AnalysisResult, top: int) -> None:
     from analyzer.metrics import theme_table
 
     summary = theme_table(result.responses, result.mentions, result.themes, "nps")
-    table = Table(title=f"Top themes ({len(result.themes)} found)", show_lines=False)
+    table = Table(
+        title=f"Top themes ({len(result.themes)} found)",
+        caption="share: of responses with a comment; NPS: of the responses mentioning the theme",
+    )
     for col, justify in [
-        ("id", "right"), ("theme", "left"), ("share of responses", "right"),
-        ("sentiment (neg / neu / pos)", "center"), ("NPS of those mentioning", "right"),
+        ("id", "right"), ("theme", "left"), ("share", "right"),
+        ("neg / neu / pos", "center"), ("NPS", "right"),
     ]:  # fmt: skip
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for row in summary.head(top).itertuples():
