@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -134,15 +134,15 @@ def _print_themes(result: AnalysisResult, top: int) -> None:
         ("neg / neu / pos", "center"), ("NPS", "right"),
     ]:  # fmt: skip
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for row in summary.head(top).itertuples():
+    rows: list[dict[Any, Any]] = summary.head(top).to_dict("records")
+    for row in rows:
+        mix = [_pct(row[f"share_{s}"]) for s in ("negative", "neutral", "positive")]
         table.add_row(
-            str(row.theme_id),
-            str(row.label),
-            f"{row.share:.1%}",
-            f"{_pct(row.share_negative)} / {_pct(row.share_neutral)} / {_pct(row.share_positive)}",
-            "-"
-            if row.score != row.score
-            else f"{row.score:+.0f}" + (" (low n)" if row.low_n else ""),
+            str(row["theme_id"]),
+            str(row["label"]),
+            f"{row['share']:.1%}",
+            " / ".join(mix),
+            _score_cell(float(row["score"]), bool(row["low_n"])),
         )
     console.print(table)
     unassigned = int((result.mentions["theme_id"] < 0).sum())
