@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analyzer.batch.setup import ScoringSpec, load_scorer
+from analyzer.batch.setup import ScoringSpec, cached_scorer
 
 if TYPE_CHECKING:
     from analyzer.ingest import IngestResult
@@ -46,7 +46,7 @@ def score_local(chunks: Iterator[Chunk], spec: ScoringSpec, finished: set[int]) 
     """
     from analyzer.pipeline import score_mentions
 
-    model, components = load_scorer(spec)
+    model, components = cached_scorer(spec)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxa-text") as pool:
         future = pool.submit(_prepare, chunks, components.processor, finished)
         while (item := future.result()) is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -208,7 +208,9 @@ def score_export(
     _check_model_dir(spec.model_dir)
     started = time.perf_counter()
     digest = digest_file(export)
-    fingerprint = export_fingerprint(digest.sha256, model_id(spec.model_dir, spec.config.embedding))
+    model = model_id(spec.model_dir, spec.config.embedding)
+    fingerprint = export_fingerprint(digest.sha256, model)
+    spec = replace(spec, model_version=model)
     db_path = Path(db) if db is not None else None
     manifest = _open_manifest(out, fingerprint, _settings(spec, chunk_rows, db_path), resume)
     store = _open_store(db_path, fingerprint, export, spec, fresh=not manifest.chunks)

@@ -37,11 +37,15 @@ class ScoringSpec:
         Embedder, sentiment backend and spaCy model names (``use_cache`` is honoured).
     threads : int or None
         Torch threads per worker (``None``: every core).
+    model_version : str
+        Content hash of the model folder (set by ``score_export``), so that a worker's
+        cached models are reloaded when the folder is refitted in place.
     """
 
     model_dir: str
     config: AnalysisConfig
     threads: int | None = None
+    model_version: str = ""
 
 
 def resolve_embedding(model_dir: str | Path, *, fast: bool, requested: str | None) -> str:
@@ -108,7 +112,8 @@ _local = threading.local()
 
 
 def cached_scorer(spec: ScoringSpec) -> tuple[ThemeModel, Components]:
-    """:func:`load_scorer` once per thread: a Dask worker loads its models on its first chunk.
+    """:func:`load_scorer` once per thread and spec: a Dask worker (or a long-lived process
+    scoring export after export) loads its models on its first chunk only.
 
     Per thread, not per process, because spaCy pipelines and tokenizers are not safe to share
     between threads that run at once (a threaded LocalCluster).
