@@ -139,7 +139,8 @@ function scoreCard() {
     el("p", { class: "note-kicker" }, `${name} trend`),
     el("h3", {}, `${name} ${recent < before ? "fell" : "rose"}`),
     el("p", { class: "big" }, `${fmtScore(before, state.score)} → ${fmtScore(recent, state.score)}`),
-    el("p", {}, `Last two months against the months before.`));
+    el("p", {}, `${fmtMonths(trend.slice(-RECENT_PERIODS).map((r) => r.period))} against `
+      + `${fmtMonths(trend.slice(0, -RECENT_PERIODS).map((r) => r.period))}.`));
 }
 
 function renderChanged() {
@@ -353,9 +354,15 @@ function fillSegmentControls(run) {
   $("segment-value").disabled = true;
 }
 
-function selectRun(runId) {
-  const run = state.runs.find((r) => r.run_id === runId);
-  if (!run) return;
+async function selectRun(runId) {
+  const listed = state.runs.find((r) => r.run_id === runId);
+  if (!listed) return;
+  let run = listed;
+  try {
+    run = await endpoints.run(runId); // the detail carries segment_values
+  } catch (error) {
+    handleError(error);
+  }
   state.run = run;
   state.details.clear();
   history.replaceState(null, "", `#run=${encodeURIComponent(runId)}`);
@@ -364,7 +371,7 @@ function selectRun(runId) {
   fillSegmentControls(run);
   clear($("search-results"));
   clear($("search-themes"));
-  refresh();
+  await refresh();
 }
 
 async function loadRuns() {

@@ -23,7 +23,7 @@ CSP = (
     "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"
 )
 """The policy the page works under (plotly.js adds a <style> element, hence unsafe-inline)."""
-LOADED = """() => document.querySelectorAll('.js-plotly-plot').length >= 4
+LOADED = """() => document.querySelectorAll('.js-plotly-plot').length >= 6
     && !document.body.classList.contains('loading')
     && document.querySelector('#changed-cards .note-kicker') !== null"""
 
@@ -125,8 +125,11 @@ def test_dashboard_shows_the_run(
     page.wait_for_function(LOADED, timeout=60_000)
     assert page.evaluate("sessionStorage.getItem('cxa-api-key')") == KEY
     assert page.input_value("#run-select") == demo_run.run.run_id
-    drawn = page.locator(".js-plotly-plot svg.main-svg").count()
-    assert drawn >= 4
+    charts = ["score-trend", "volume", "impact", "trends", "segments", "hierarchy"]
+    for chart in charts:  # each one drew: plotly's svg with at least one trace
+        assert page.locator(f"#chart-{chart} svg.main-svg .trace, #chart-{chart} .hm").count()
+    assert page.locator("#kpis .kpi").count() == 3
+    assert page.locator("#changed-cards .note").count() == 3
     top = page.locator("#changed-cards .note-emerging h3 a")
     theme_id = int(top.get_attribute("href").removeprefix("#theme-"))
     assert theme_id in demo_run.growing_ids
@@ -157,6 +160,8 @@ def test_theme_drill_down_and_search(page: Any, tmp_path: Path) -> None:
 def test_filters_and_csv(page: Any, demo_run: Any) -> None:
     _connect(page)
     page.wait_for_function(LOADED, timeout=60_000)
+    page.select_option("#segment-column", "channel")
+    page.fill("#segment-value", "app")
     page.select_option("#score-band", "detractor")
     page.click("#filters button[type=submit]")
     page.wait_for_function(LOADED, timeout=60_000)
@@ -168,4 +173,4 @@ def test_filters_and_csv(page: Any, demo_run: Any) -> None:
     assert rows and {"theme_id", "label", "responses", "impact"} <= set(rows[0])
     mentions = demo_run.run.mentions
     pairs = mentions[mentions["theme_id"] != -1].drop_duplicates(["theme_id", "response_id"])
-    assert 0 < sum(int(r["responses"]) for r in rows) < len(pairs)  # detractors only
+    assert 0 < sum(int(r["responses"]) for r in rows) < len(pairs)  # app detractors only
