@@ -1,0 +1,122 @@
+"""The FastAPI app of ``cxa serve``: build it, mount the routers, run it with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from analyzer.errors import ConfigError
+from api.errors import install_error_handlers
+from api.middleware import AccessLogMiddleware, BodyLimitMiddleware, CatchAllMiddleware
+from api.routers import health, painpoints, runs, score, scores, search, themes
+from api.services import Services
+from api.settings import MB, Settings, get_settings
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+LOCALHOST = "127.0.0.1"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the models (in a thread: /readyz says 503 until they are) and stop the runs."""
+    services: Services = app.state.services
+    services.start()
+    yield
+    services.close()
+
+
+def _limits(app: FastAPI, settings: Settings) -> None:
+    upload = (settings.max_upload_mb * MB, "Upload a smaller export or raise CXA_MAX_UPLOAD_MB.")
+    body = (settings.max_body_mb * MB, "Send fewer comments per request or raise CXA_MAX_BODY_MB.")
+    app.add_middleware(BodyLimitMiddleware, default=body, per_path={"/v1/runs": upload})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Used instead of the environment (tests pass their own).
+
+    Raises
+    ------
+    ConfigError
+        No API key is configured and ``insecure_local`` is off.
+    """
+    if settings is None:
+        settings = get_settings()
+    services = Services(settings)
+    if services.api_key is None and not settings.insecure_local:
+        raise ConfigError(
+            "No API key: set CXA_API_KEY (or CXA_API_KEY_FILE to a file holding it), or pass "
+            "--insecure-local to serve without a key on 127.0.0.1 only."
+        )
+    app = FastAPI(
+        title="cx-analyzer",
+        summary="Themes, sentiment and score impact of customer feedback, offline.",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    _limits(app, settings)
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    for module in (health, runs, scores, themes, painpoints, search, score):
+        app.include_router(module.router)
+    if STATIC_DIR.is_dir():  # the dashboard's assets; no routes of their own
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        "api": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "analyzer": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
+}
+"""Uvicorn's access log (which prints query strings) is off; ``api.access`` logs paths."""
+
+
+def serve(
+    host: str = LOCALHOST, port: int = 8000, db: Path | None = None, insecure_local: bool = False
+) -> None:
+    """Run the service with uvicorn until interrupted.
+
+    Parameters
+    ----------
+    host, port : str, int
+        Where to listen; ``insecure_local`` forces ``127.0.0.1``.
+    db : Path, optional
+        The DuckDB store (default ``CXA_DB`` or ``cxa-out/cxa.duckdb``).
+    insecure_local : bool
+        Serve without an API key, on 127.0.0.1 only.
+    """
+    import uvicorn
+
+    updates: dict[str, object] = {"insecure_local": insecure_local or get_settings().insecure_local}
+    if db is not None:
+        updates["db"] = Path(db)
+    settings = get_settings().model_copy(update=updates)
+    if settings.insecure_local and host != LOCALHOST:
+        log.warning("--insecure-local: binding to %s instead of %s", LOCALHOST, host)
+        host = LOCALHOST
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_config=LOG_CONFIG)
+
+
+__all__ = ["LOG_CONFIG", "create_app", "serve"]

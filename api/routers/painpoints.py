@@ -1,0 +1,38 @@
+"""Pain points of a run: negative themes ranked by the score they cost."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
+from api.errors import CONFLICT, ERROR_RESPONSES
+from api.schemas import PainPointsPublic, ScoreKind
+from api.views import pain_point_rows
+
+router = APIRouter(
+    prefix="/v1/runs/{run_id}/pain-points",
+    tags=["pain points"],
+    dependencies=[ApiKeyDep],
+    responses={**ERROR_RESPONSES, **CONFLICT},
+)
+
+
+@router.get("")
+def list_pain_points(
+    services: ServicesDep,
+    run_id: str,
+    filters: FiltersDep,
+    paging: PageDep,
+    score: Annotated[ScoreKind, Query(description="Score the cost is measured in.")] = "nps",
+) -> PainPointsPublic:
+    """Themes with negative mentions, costliest first, with an owner, trend and examples.
+
+    ``cost`` is the number of score points the theme's negative mentions take off the
+    overall score.
+    """
+    rows = pain_point_rows(services.finished_run(run_id), filters, score)
+    return PainPointsPublic.model_validate(
+        {"data": paging.slice(rows), "count": len(rows), "score": score}
+    )

@@ -1,0 +1,158 @@
+"""Runs: upload an export to analyse in the background, follow its stages, list, delete."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from analyzer.errors import NotFoundError
+from api.deps import ApiKeyDep, PageDep, ServicesDep
+from api.errors import CONFLICT, ERROR_RESPONSES, TOO_LARGE, ConflictError
+from api.runner import QueuedRun
+from api.schemas import RejectsPublic, RunPublic, RunsPublic, StagePublic
+from api.services import Services
+from api.uploads import check_export, parse_mapping, save_upload, scrub
+from api.views import records, segment_values
+
+router = APIRouter(
+    prefix="/v1/runs", tags=["runs"], dependencies=[ApiKeyDep], responses=ERROR_RESPONSES
+)
+
+STAGES = ("ingest", "text", "embed", "themes", "sentiment")
+"""The pipeline's stages in order (``analyzer.pipeline.STAGES``)."""
+
+
+def _stages(status: str, stage: str | None) -> list[StagePublic]:
+    if status == "done":
+        return [StagePublic(name=s, state="done") for s in STAGES]
+    current = STAGES.index(stage) if stage in STAGES else -1
+    now = "failed" if status == "failed" else "running"
+    states = ["done" if i < current else now if i == current else "pending" for i in range(5)]
+    return [StagePublic(name=s, state=st) for s, st in zip(STAGES, states, strict=True)]  # type: ignore[arg-type]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """DuckDB's ``now()`` lands in a TIMESTAMP column in local time; say which zone that is."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.astimezone()
+
+
+def run_public(meta: dict[str, Any]) -> RunPublic:
+    """A runs row of the store (see ``Store.run_meta``) as the public schema."""
+    info = meta.get("info") or {}
+    return RunPublic(
+        run_id=meta["run_id"],
+        status=meta["status"],
+        stage=meta["stage"],
+        source=Path(str(meta["source"])).name,
+        created_at=_aware(meta["created_at"]),
+        error=scrub(meta["error"]) if meta["error"] else None,
+        stages=_stages(meta["status"], meta["stage"]),
+        n_responses=info.get("n_responses"),
+        n_mentions=info.get("n_mentions"),
+        n_rejects=info.get("n_rejects"),
+        segments=info.get("segments", []),
+        metrics=info.get("metrics", []),
+    )
+
+
+def _queued_public(run: QueuedRun) -> RunPublic:
+    return RunPublic(
+        run_id=run.run_id,
+        status="queued",
+        stage="queued",
+        source=run.source,
+        stages=_stages("queued", None),
+    )
+
+
+def _run(services: Services, run_id: str) -> RunPublic:
+    try:
+        return run_public(services.store.run_meta(run_id))
+    except NotFoundError:
+        queued = services.runs.queued(run_id)
+        if queued is None:
+            raise
+        return _queued_public(queued)
+
+
+@router.post("", status_code=202, responses={**TOO_LARGE})
+async def create_run(
+    services: ServicesDep,
+    response: Response,
+    file: Annotated[UploadFile, File(description="CSV, TSV, XLSX, Parquet or JSON Lines.")],
+    mapping: Annotated[
+        str | None,
+        Form(description='Column mapping as JSON, e.g. `{"text": "Comment", "nps": "NPS"}`.'),
+    ] = None,
+) -> RunPublic:
+    """Upload a survey export and analyse it in the background.
+
+    The first rows are read at once, so an unreadable file or a wrong mapping gets 422
+    straight away; the rest runs in the background, one run at a time. Follow it with
+    ``GET /v1/runs/{run_id}``.
+    """
+    from analyzer.pipeline import new_run_id
+
+    column_mapping = parse_mapping(mapping)
+    path = await run_in_threadpool(save_upload, file.file, file.filename)
+    await run_in_threadpool(check_export, path, column_mapping)
+    run_id = new_run_id()
+    services.runs.submit(run_id, path, column_mapping)
+    response.headers["Location"] = f"/v1/runs/{run_id}"
+    return _run(services, run_id)
+
+
+@router.get("")
+def list_runs(services: ServicesDep, paging: PageDep) -> RunsPublic:
+    """Every run, newest first: queued and running ones with their stage, failed ones with
+    the reason."""
+    stored = services.store.list_runs()["run_id"].tolist()
+    queued = [r for r in reversed(services.runs.queued_runs()) if r.run_id not in set(stored)]
+    ids: list[QueuedRun | str] = [*queued, *stored]
+    data = [
+        _queued_public(item) if isinstance(item, QueuedRun) else _run(services, item)
+        for item in paging.slice(ids)
+    ]
+    return RunsPublic(data=data, count=len(ids))
+
+
+@router.get("/{run_id}")
+def get_run(services: ServicesDep, run_id: str) -> RunPublic:
+    """A run's status, with the state of each stage; ``error`` says why a run failed.
+
+    A finished run also lists the values of each segment column (for filters).
+    """
+    run = _run(services, run_id)
+    if run.status == "done":
+        run.segment_values = segment_values(services.finished_run(run_id))
+    return run
+
+
+@router.delete("/{run_id}", status_code=204, responses={**CONFLICT})
+def delete_run(services: ServicesDep, run_id: str) -> Response:
+    """Delete a run, its tables and its saved theme model."""
+    if services.runs.queued(run_id) is not None:
+        raise ConflictError(f"Run {run_id!r} is still in progress; delete it once it ends.")
+    meta = services.store.run_meta(run_id)
+    services.store.delete_run(run_id)
+    services.forget(run_id)
+    model_dir = Path(str(meta["info"].get("model_dir") or ""))
+    root = services.settings.models_root.resolve()
+    if model_dir.parts and model_dir.resolve().is_relative_to(root) and model_dir.is_dir():
+        shutil.rmtree(model_dir, ignore_errors=True)
+    return Response(status_code=204)
+
+
+@router.get("/{run_id}/rejects", responses={**CONFLICT})
+def list_rejects(services: ServicesDep, run_id: str, paging: PageDep) -> RejectsPublic:
+    """Values of the export that could not be used: row, column, value and why."""
+    rejects = services.finished_run(run_id).rejects
+    rows = records(rejects[["row", "column", "value", "reason"]])
+    return RejectsPublic.model_validate({"data": paging.slice(rows), "count": len(rows)})

@@ -1,0 +1,101 @@
+"""Themes of a run: figures over filtered responses, one theme's verbatims, codeframe edits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from analyzer.errors import ConfigError
+from api import codeframe
+from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
+from api.errors import CONFLICT, ERROR_RESPONSES
+from api.filters import RunFilters
+from api.schemas import (
+    ScoreKind,
+    ThemeDetailPublic,
+    ThemeMerge,
+    ThemePublic,
+    ThemesPublic,
+    ThemeUpdate,
+)
+from api.services import Services
+from api.views import theme_detail, theme_rows
+
+router = APIRouter(
+    prefix="/v1/runs/{run_id}/themes",
+    tags=["themes"],
+    dependencies=[ApiKeyDep],
+    responses={**ERROR_RESPONSES, **CONFLICT},
+)
+
+ScoreQuery = Annotated[ScoreKind, Query(description="Score for `score` and the impacts.")]
+
+
+@router.get("")
+def list_themes(
+    services: ServicesDep,
+    run_id: str,
+    filters: FiltersDep,
+    paging: PageDep,
+    score: ScoreQuery = "nps",
+) -> ThemesPublic:
+    """Every theme, most mentioned first: volume, sentiment mix, score, impact and trend.
+
+    ``impact`` is the overall score minus the score without the theme's responses
+    (negative: the theme pulls the score down). ``trend`` compares the theme's share in
+    the last two months with the months before.
+    """
+    rows = theme_rows(services.finished_run(run_id), filters, score)
+    return ThemesPublic.model_validate(
+        {"data": paging.slice(rows), "count": len(rows), "score": score}
+    )
+
+
+@router.get("/{theme_id}")
+def get_theme(
+    services: ServicesDep,
+    run_id: str,
+    theme_id: int,
+    filters: FiltersDep,
+    score: ScoreQuery = "nps",
+    examples: Annotated[int, Query(ge=0, le=50, description="Verbatims to return.")] = 5,
+) -> ThemeDetailPublic:
+    """One theme: its figures, example verbatims (most typical first) and monthly trend."""
+    detail = theme_detail(services.finished_run(run_id), theme_id, filters, score, examples)
+    return ThemeDetailPublic.model_validate(detail)
+
+
+def _edited(services: Services, run_id: str, change: codeframe.Change) -> ThemePublic:
+    """Apply a codeframe change to a finished run; the edited theme over all responses."""
+    folder = codeframe.model_dir(services.finished_meta(run_id), run_id)
+    theme_id = codeframe.edit(services.store, run_id, folder, change)
+    services.forget(run_id)
+    rows = theme_rows(services.finished_run(run_id), RunFilters(), "nps")
+    return ThemePublic.model_validate(next(r for r in rows if r["theme_id"] == theme_id))
+
+
+@router.patch("/{theme_id}")
+def update_theme(
+    services: ServicesDep, run_id: str, theme_id: int, body: ThemeUpdate
+) -> ThemePublic:
+    """Rename a theme and/or set its owner (``"owner": null`` clears it).
+
+    The edit is saved in the codeframe of the run's theme model (so scoring with the run
+    shows it too) and in the run's themes, as ``cxa`` edits do.
+    """
+    fields = body.model_fields_set
+    if body.label is None and "owner" not in fields:
+        raise ConfigError('Send "label" and/or "owner", e.g. {"label": "Checkout errors"}.')
+    change = codeframe.rename_or_own(theme_id, body.label, body.owner, "owner" in fields)
+    return _edited(services, run_id, change)
+
+
+@router.post("/merge")
+def merge_themes(services: ServicesDep, run_id: str, body: ThemeMerge) -> ThemePublic:
+    """Merge themes into the first one listed (optionally relabelling it).
+
+    Mentions of the merged themes count for the surviving theme from now on, in every
+    list of this run and when scoring with it.
+    """
+    return _edited(services, run_id, codeframe.merge(body.theme_ids, body.label))

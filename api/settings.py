@@ -1,0 +1,116 @@
+"""Service settings, read from ``CXA_*`` environment variables through a cached dependency.
+
+Tests build a :class:`Settings` themselves and pass it to :func:`api.main.create_app`, which
+overrides :func:`get_settings` for the app's dependencies.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from analyzer.config import AnalysisConfig, make_config
+from analyzer.errors import ConfigError
+from analyzer.ingest import MAX_COMMENT_CHARS
+
+MB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Options of ``cxa serve``; each one can be set by an environment variable ``CXA_<NAME>``.
+
+    Attributes
+    ----------
+    api_key : SecretStr or None
+        The key clients send in ``X-API-Key`` (``CXA_API_KEY``).
+    api_key_file : Path or None
+        A file holding the key on its first line (``CXA_API_KEY_FILE``); used when
+        ``api_key`` is unset.
+    insecure_local : bool
+        Serve without a key; only allowed when bound to 127.0.0.1.
+    db : Path
+        The DuckDB store.
+    data_dir : Path or None
+        Folder for saved theme models (``<data_dir>/models/<run_id>``); defaults to the
+        folder of ``db``.
+    embedding, spacy_model, sentiment, use_cache :
+        Model choices, as for ``cxa analyze``.
+    max_upload_mb : int
+        Largest accepted export upload.
+    max_body_mb : int
+        Largest accepted JSON body (``POST /v1/score``).
+    max_comments, max_comment_chars : int
+        Largest ``POST /v1/score`` batch and comment.
+    model_copies : int
+        Sets of models loaded; requests and the background run each borrow one, so this
+        is how many can use models at the same time (memory grows with it).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CXA_", extra="ignore")
+
+    api_key: SecretStr | None = None
+    api_key_file: Path | None = None
+    insecure_local: bool = False
+    db: Path = Path("cxa-out/cxa.duckdb")
+    data_dir: Path | None = None
+    embedding: str = "minilm"
+    spacy_model: str = "en_core_web_sm"
+    sentiment: str = "default"
+    use_cache: bool = True
+    max_upload_mb: int = Field(default=200, ge=1)
+    max_body_mb: int = Field(default=32, ge=1)
+    max_comments: int = Field(default=1000, ge=1)
+    max_comment_chars: int = Field(default=MAX_COMMENT_CHARS, ge=1)
+    model_copies: int = Field(default=2, ge=1, le=16)
+
+    @property
+    def models_root(self) -> Path:
+        """Folder holding one saved theme model per run (and any copied-in model)."""
+        return (self.data_dir or self.db.parent) / "models"
+
+    def analysis_config(self) -> AnalysisConfig:
+        """The analysis options every run of this service uses."""
+        return make_config(
+            embedding=self.embedding,
+            spacy_model=self.spacy_model,
+            sentiment=self.sentiment,
+            use_cache=self.use_cache,
+        )
+
+    def resolved_api_key(self) -> str | None:
+        """The API key from ``api_key`` or ``api_key_file``; ``None`` when neither is set.
+
+        Raises
+        ------
+        ConfigError
+            The key file cannot be read or is empty.
+        """
+        if self.api_key is not None and self.api_key.get_secret_value().strip():
+            return self.api_key.get_secret_value().strip()
+        if self.api_key_file is None:
+            return None
+        try:
+            lines = self.api_key_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot read the API key file {self.api_key_file}: {exc.strerror}. "
+                "Set CXA_API_KEY_FILE to a readable file holding the key on its first line."
+            ) from exc
+        key = lines[0].strip() if lines else ""
+        if not key:
+            raise ConfigError(
+                f"The API key file {self.api_key_file} is empty; write the key on its first line."
+            )
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment."""
+    return Settings()
+
+
+__all__ = ["MB", "Settings", "get_settings"]

@@ -1,0 +1,97 @@
+"""Uploaded exports: the column mapping field, saving to a private temp folder, a quick check.
+
+The file lands in a folder of its own (deleted when its run ends) under its own base name,
+because the reader picks the format from the suffix. Messages about it name the file, not
+the temp folder.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from pydantic import ValidationError
+
+from analyzer.errors import ConfigError, InputError, UnreadableFileError
+from analyzer.ingest import ColumnMapping, iter_export
+from api.schemas import ColumnMappingIn
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+_TEMP_PREFIX = "cxa-upload-"
+_TEMP_PATH = re.compile(r"\S*" + _TEMP_PREFIX + r"[^/\\\s]+[/\\]")
+_CHECK_ROWS = 500
+
+
+def parse_mapping(text: str | None) -> ColumnMapping:
+    """The ``mapping`` form field (JSON, see :class:`ColumnMappingIn`) as a ColumnMapping."""
+    if text is None or not text.strip():
+        return ColumnMapping()
+    try:
+        parsed = ColumnMappingIn.model_validate_json(text)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'mapping'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(
+            f"The mapping field is not a valid column mapping ({problems}). Send JSON such as "
+            '{"text": "Comment", "nps": "Likelihood to recommend", "segments": ["Channel"]}; '
+            f"valid keys: {', '.join(ColumnMappingIn.model_fields)}."
+        ) from exc
+    return ColumnMapping(
+        **parsed.model_dump(exclude={"segments", "metrics"}),
+        segments=tuple(parsed.segments) if parsed.segments is not None else None,
+        metrics=tuple(parsed.metrics) if parsed.metrics is not None else None,
+    )
+
+
+def safe_name(filename: str | None) -> str:
+    """A base name safe to write to disk, keeping the suffix that picks the reader."""
+    name = _UNSAFE.sub("_", Path((filename or "").replace("\\", "/")).name).strip(" .")
+    if not name or not Path(name).suffix:
+        raise UnreadableFileError(
+            f"The uploaded file name {filename!r} has no suffix, so its format is unknown. "
+            "Name it after its format, e.g. export.csv, .tsv, .xlsx, .parquet or .jsonl."
+        )
+    return name[-120:]
+
+
+def save_upload(stream: BinaryIO, filename: str | None) -> Path:
+    """Copy an uploaded file into a new private temp folder and return its path."""
+    name = safe_name(filename)
+    folder = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX))
+    path = folder / name
+    with path.open("wb") as out:
+        shutil.copyfileobj(stream, out, length=1024 * 1024)
+    return path
+
+
+def check_export(path: Path, mapping: ColumnMapping) -> None:
+    """Read the first rows so a wrong format, encoding or mapping is refused at once.
+
+    Raises
+    ------
+    InputError
+        With the temp folder removed from the message; the folder itself is deleted.
+    """
+    try:
+        next(iter(iter_export(path, mapping, chunk_rows=_CHECK_ROWS)))
+    except InputError as exc:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise type(exc)(scrub(str(exc))) from None
+    except Exception as exc:  # a reader error ingest did not translate
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise UnreadableFileError(
+            f"{path.name} cannot be read ({type(exc).__name__}). Check that it is a valid "
+            f"{path.suffix.lstrip('.').upper()} file, e.g. by opening it in a spreadsheet."
+        ) from None
+
+
+def scrub(text: str) -> str:
+    """``text`` without the temp folders of uploads (error messages name just the file)."""
+    return _TEMP_PATH.sub("", text)
+
+
+__all__ = ["check_export", "parse_mapping", "safe_name", "save_upload", "scrub"]

@@ -1,0 +1,101 @@
+"""Turn a run's tables and the library's metrics into the rows the endpoints return.
+
+Everything here is a pure function of a :class:`analyzer.store.RunData` and the request's
+filters; the routers only validate, call and page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from analyzer.errors import NotFoundError
+from analyzer.metrics import emerging_themes, pain_points, theme_table, theme_trends
+from analyzer.store import RunData
+from api.filters import RunFilters
+
+_THEME_META = ["theme_id", "keywords", "parent_id", "parent_label", "owner"]
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts of plain Python values, ``None`` for NaN / NA."""
+    plain = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in plain.to_dict("records")]
+
+
+def segment_values(data: RunData, most: int = 200) -> dict[str, list[str]]:
+    """The distinct values of each segment column (at most ``most`` each), sorted."""
+    out = {}
+    for column in data.segments:
+        values = data.responses[column].dropna().astype(str).unique().tolist()
+        out[column] = sorted(values)[:most]
+    return out
+
+
+def _trends(data: RunData, filters: RunFilters) -> dict[int, str]:
+    """Emerging / fading status per theme over the filtered history (``since`` ignored)."""
+    responses, mentions = filters.apply(data, dates=False)
+    table = emerging_themes(responses, mentions, data.themes)
+    return dict(zip(table["theme_id"].astype(int), table["status"], strict=True))
+
+
+def theme_rows(data: RunData, filters: RunFilters, score: str) -> list[dict[str, Any]]:
+    """Every theme with volume, sentiment mix, score, impact and trend, most mentioned first."""
+    responses, mentions = filters.apply(data)
+    table = theme_table(responses, mentions, data.themes, score)
+    meta = data.themes[_THEME_META].drop_duplicates("theme_id")
+    table = table.merge(meta, on="theme_id", how="left")
+    trends = _trends(data, filters)
+    table["trend"] = [trends.get(int(t)) for t in table["theme_id"]]
+    return records(table)
+
+
+def _theme(data: RunData, theme_id: int) -> None:
+    if theme_id not in set(data.themes["theme_id"].astype(int)) or theme_id == -1:
+        ids = sorted(int(t) for t in data.themes["theme_id"] if t != -1)
+        raise NotFoundError(
+            f"Run {data.run_id!r} has no theme {theme_id}; its themes are {ids} "
+            f"(GET /v1/runs/{data.run_id}/themes)."
+        )
+
+
+def _examples(mentions: pd.DataFrame, theme_id: int, n: int) -> list[dict[str, Any]]:
+    """Up to ``n`` distinct verbatims of the theme, most confidently assigned first."""
+    rows = mentions[mentions["theme_id"] == theme_id]
+    rows = rows.sort_values(["theme_confidence", "mention_id"], ascending=[False, True])
+    rows = rows.assign(key=rows["text"].astype(str).str.lower().str.split().str.join(" "))
+    rows = rows.drop_duplicates("key").head(n)
+    rows = rows.rename(columns={"theme_confidence": "confidence"})
+    cols = ["mention_id", "response_id", "text", "sentiment", "sentiment_score", "confidence"]
+    return records(rows[cols])
+
+
+def theme_detail(
+    data: RunData, theme_id: int, filters: RunFilters, score: str, n_examples: int
+) -> dict[str, Any]:
+    """One theme's figures, example verbatims and monthly trend."""
+    _theme(data, theme_id)
+    row = next(r for r in theme_rows(data, filters, score) if r["theme_id"] == theme_id)
+    responses, mentions = filters.apply(data)
+    one = data.themes[data.themes["theme_id"] == theme_id]
+    if responses["date"].notna().any():
+        series = theme_trends(responses, mentions, one, "M", score)
+        series = series[["period", "n_commented", "responses", "share", "score", "score_n"]]
+    else:
+        series = pd.DataFrame(columns=["period"])
+    return {
+        **row,
+        "examples": _examples(mentions, theme_id, n_examples),
+        "trend_series": records(series),
+    }
+
+
+def pain_point_rows(data: RunData, filters: RunFilters, score: str) -> list[dict[str, Any]]:
+    """Themes with negative mentions, costliest first (trend over the history before since)."""
+    responses, mentions = filters.apply(data, dates=False)
+    table = pain_points(responses, mentions, data.themes, score, since=filters.since)
+    return records(table)
+
+
+__all__ = ["pain_point_rows", "records", "segment_values", "theme_detail", "theme_rows"]
