@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from analyzer.errors import ConfigError
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, BodyLimitMiddleware, CatchAllMiddleware
-from api.routers import health, painpoints, runs, score, scores, search, themes
+from api.routers import dashboard, health, painpoints, runs, score, scores, search, themes
 from api.services import Services
 from api.settings import MB, Settings, get_settings
 
@@ -70,9 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _limits(app, settings)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(AccessLogMiddleware)
-    for module in (health, runs, scores, themes, painpoints, search, score):
+    for module in (health, runs, scores, themes, painpoints, search, score, dashboard):
         app.include_router(module.router)
-    if STATIC_DIR.is_dir():  # the dashboard's assets; no routes of their own
+    if STATIC_DIR.is_dir():  # the dashboard's scripts and styles
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

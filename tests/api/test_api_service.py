@@ -179,3 +179,16 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
     for path in ("/v1/runs", "/v1/runs/{run_id}/themes", "/v1/score", "/v1/runs/{run_id}/search"):
         assert path in spec["paths"]
+
+
+def test_the_dashboard_page_and_plotly_are_served_without_a_key(client: TestClient) -> None:
+    bare = TestClient(client.app)
+    page = bare.get("/dashboard")
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    script = bare.get("/dashboard/plotly.min.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith(
+        "text/javascript"
+    )
+    assert bare.get("/static/dashboard.js").status_code == 200
+    assert "/dashboard" not in client.get("/openapi.json").json()["paths"]

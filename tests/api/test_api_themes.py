@@ -154,3 +154,27 @@ def test_pain_points_are_ranked_by_cost(client: TestClient, run_id: str) -> None
 def test_rejects_are_listed(client: TestClient, run_id: str, data: RunData) -> None:
     body = client.get(f"/v1/runs/{run_id}/rejects").json()
     assert body["count"] == len(data.rejects)
+
+
+def test_scores_have_intervals_and_a_monthly_trend(
+    client: TestClient, run_id: str, data: RunData
+) -> None:
+    from analyzer.metrics import nps
+
+    body = client.get(f"/v1/runs/{run_id}/scores").json()
+    figures = {(r["score"], r["figure"]): r for r in body["data"]}
+    assert body["count"] == len(body["data"]) == 6
+    headline = figures[("nps", "nps")]
+    assert headline["value"] == pytest.approx(nps(data.responses).value)
+    assert headline["ci_low"] <= headline["value"] <= headline["ci_high"]
+    assert {r["score"] for r in body["trend"]} == {"nps", "csat", "ces"}
+    detractors = client.get(f"/v1/runs/{run_id}/scores", params={"score_band": "detractor"})
+    assert detractors.json()["data"][0]["value"] == pytest.approx(-100)
+
+
+def test_a_finished_run_lists_its_segment_values(
+    client: TestClient, run_id: str, data: RunData
+) -> None:
+    run = client.get(f"/v1/runs/{run_id}").json()
+    assert set(run["segment_values"]) == {"channel", "region", "plan"}
+    assert run["segment_values"]["channel"] == sorted(data.responses["channel"].dropna().unique())
