@@ -246,6 +246,34 @@ class Store:
             metrics=metrics,
         )
 
+    def set_mention_themes(
+        self, run_id: str, mention_ids: list[str], theme_ids: list[int], confidence: list[float]
+    ) -> None:
+        """Set the theme and confidence of the given mentions of a run (after an edit)."""
+        frame = pd.DataFrame(
+            {"mention_id": mention_ids, "theme_id": theme_ids, "theme_confidence": confidence}
+        )
+        with self.connect() as con:
+            con.register("changes", frame)
+            con.execute(
+                "UPDATE mentions SET theme_id = c.theme_id, theme_confidence = c.theme_confidence "
+                "FROM changes c WHERE mentions.run_id = ? AND mentions.mention_id = c.mention_id",
+                [run_id],
+            )
+
+    def remap_mention_themes(self, run_id: str, mapping: dict[int, int]) -> None:
+        """Replace theme ids of a run's mentions by ``mapping`` (absorbed -> surviving id)."""
+        if not mapping:
+            return
+        frame = pd.DataFrame({"old": list(mapping), "new": list(mapping.values())})
+        with self.connect() as con:
+            con.register("remap", frame)
+            con.execute(
+                "UPDATE mentions SET theme_id = r.new FROM remap r "
+                "WHERE mentions.run_id = ? AND mentions.theme_id = r.old",
+                [run_id],
+            )
+
     def update_themes(self, run_id: str, themes: pd.DataFrame) -> None:
         """Replace the themes rows of a run (after a codeframe edit)."""
         frame = _themes_rows(run_id, themes)
@@ -255,7 +283,6 @@ class Store:
             con.register("frame", frame)
             con.execute("INSERT INTO themes BY NAME SELECT * FROM frame")
             con.execute("COMMIT")
-
 
     # -- batch scoring (cxa score) ------------------------------------------------------------
     # Scored exports are keyed by fingerprint (export bytes + theme model), not by run: scoring
@@ -348,6 +375,7 @@ class Store:
             ).df()
         segments, metrics = list(info.get("segments", [])), list(info.get("metrics", []))
         return _responses_frame(responses, segments, metrics), _mentions_frame(mentions)
+
 
 # -- row mapping ------------------------------------------------------------------------------
 
