@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from analyzer.themes.codeframe import Codeframe
 
 CODEFRAME_JSON = "codeframe.json"
-_lock = threading.Lock()
+EDIT_LOCK = threading.Lock()
+"""Held while a model folder is rewritten (and while one is read for scoring)."""
 Check = Callable[[int], int]
 Change = Callable[["Codeframe", Check], int]
 
@@ -88,7 +89,7 @@ def edit(store: Store, run_id: str, folder: Path, change: Change) -> int:
     """
     from analyzer.themes import ThemeModel
 
-    with _lock:
+    with EDIT_LOCK:
         model = ThemeModel.load(folder)
         frame = copy.deepcopy(model.codeframe_)
         theme_id = change(frame, lambda t: _current(model.themes_, int(t), frame, run_id))
@@ -127,4 +128,4 @@ def merge(theme_ids: list[int], label: str | None) -> Change:
     return change
 
 
-__all__ = ["edit", "merge", "merged_mentions", "model_dir", "rename_or_own"]
+__all__ = ["EDIT_LOCK", "edit", "merge", "merged_mentions", "model_dir", "rename_or_own"]

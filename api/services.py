@@ -15,7 +15,7 @@ import numpy as np
 
 from analyzer.errors import ConfigError, ModelError, NotFoundError
 from analyzer.store import RunData, Store
-from api.codeframe import merged_mentions, model_dir
+from api.codeframe import EDIT_LOCK, merged_mentions, model_dir
 from api.errors import ConflictError
 from api.models import ModelPool
 from api.runner import RunQueue
@@ -153,14 +153,19 @@ class Services:
     def mention_embeddings(self, data: RunData, embedder: Embedder) -> np.ndarray:
         """Embeddings of the run's mentions, shape (n_mentions, dim), in ``mentions`` order.
 
-        The run's embedder must be the service's; with the disk cache on, this reads the
-        vectors the analysis stored instead of encoding again.
+        The run's embeddings must live in the vector space of the service's embedder; with
+        the disk cache on, this reads the vectors the analysis stored instead of encoding.
         """
-        used = data.meta["info"].get("embedding")
-        if used != embedder.name:
+        from analyzer.embed import embedding_space, load_embedder_card
+
+        info = data.meta["info"]
+        folder = Path(str(info.get("model_dir") or ""))
+        card = load_embedder_card(folder) if folder.parts and folder.is_dir() else None
+        fitted = card["space"] if card else info.get("embedding")
+        if fitted != embedding_space(embedder):
             raise ModelError(
-                f"Run {data.run_id!r} was embedded with {used!r} but the service runs "
-                f"{embedder.name!r}; restart the service with CXA_EMBEDDING set to that model."
+                f"Run {data.run_id!r} was embedded in the {fitted!r} space but the service "
+                f"runs {embedder.name!r}; restart it with CXA_EMBEDDING set to that model."
             )
         key = (data.run_id, embedder.name, len(data.mentions))
         with self._embed_lock:
@@ -190,7 +195,8 @@ class Services:
         key = (run_id or name, str(folder), stamp)
         saved: SavedModel | None = self._models.get(key)
         if saved is None:
-            saved = _load_model(folder)
+            with EDIT_LOCK:  # not while an edit rewrites the folder
+                saved = _load_model(folder)
             self._models.drop(lambda k: k[1] == str(folder))
             self._models.put(key, saved)
         return saved

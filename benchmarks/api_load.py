@@ -120,6 +120,7 @@ class LoadStats:
 
     @property
     def requests(self) -> int:
+        """Requests sent (answered or not)."""
         return int(self.latencies.size)
 
 
@@ -181,6 +182,7 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the load test; exit status 1 if any request failed."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--batch", type=int, default=20)

@@ -14,7 +14,7 @@ from analyzer.errors import NotFoundError
 from api.deps import ApiKeyDep, PageDep, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, TOO_LARGE, ConflictError
 from api.runner import QueuedRun
-from api.schemas import RejectsPublic, RunPublic, RunsPublic, StagePublic
+from api.schemas import RejectsPublic, RunPublic, RunsPublic, StagePublic, StageState
 from api.services import Services
 from api.uploads import check_export, parse_mapping, save_upload, scrub
 from api.views import records, segment_values
@@ -28,12 +28,16 @@ STAGES = ("ingest", "text", "embed", "themes", "sentiment")
 
 
 def _stages(status: str, stage: str | None) -> list[StagePublic]:
+    """Each stage done, running / failed (the current one) or pending."""
     if status == "done":
         return [StagePublic(name=s, state="done") for s in STAGES]
     current = STAGES.index(stage) if stage in STAGES else -1
-    now = "failed" if status == "failed" else "running"
-    states = ["done" if i < current else now if i == current else "pending" for i in range(5)]
-    return [StagePublic(name=s, state=st) for s, st in zip(STAGES, states, strict=True)]  # type: ignore[arg-type]
+    now: StageState = "failed" if status == "failed" else "running"
+    out = []
+    for i, name in enumerate(STAGES):
+        state: StageState = "done" if i < current else now if i == current else "pending"
+        out.append(StagePublic(name=name, state=state))
+    return out
 
 
 def _aware(moment: datetime | None) -> datetime | None:

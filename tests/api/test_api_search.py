@@ -72,6 +72,7 @@ def test_search_refuses_a_run_embedded_with_another_model(shared: Shared) -> Non
     app, client, run_id = shared
     data = app.state.services.store.load_run(run_id)
     data.meta["info"]["embedding"] = "all-MiniLM-L6-v2"
+    data.meta["info"]["model_dir"] = ""  # no embedder card: the recorded name decides
     app.state.services._runs.put("other-model-run", data)
     try:
         response = client.get("/v1/runs/other-model-run/search", params={"q": "app"})
