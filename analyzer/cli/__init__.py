@@ -5,7 +5,7 @@ Heavy libraries (torch, spaCy, BERTopic) are imported inside the commands that n
 itself on the shared Typer ``app``.
 """
 
-from analyzer.cli import analyze, tables  # noqa: F401  (register the commands)
+from analyzer.cli import analyze, tables, themes  # noqa: F401  (register the commands)
 from analyzer.cli._common import app
 
 

@@ -1,0 +1,183 @@
+"""``cxa themes ...``: read and edit a run's codeframe (rename, merge, split, move, owner).
+
+Edits are saved in the codeframe of the run's theme model, so every later ``cxa score`` with
+that model honours them, and the run's stored themes and mentions are updated at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from analyzer.cli._common import DEFAULT_DB, DbOption, app, console, fail
+from analyzer.errors import AnalyzerError
+
+if TYPE_CHECKING:
+    from analyzer.curation import Change
+    from analyzer.store import Store
+
+themes_app = typer.Typer(
+    help="List and edit a run's themes; edits are kept in the model's codeframe.",
+    no_args_is_help=True,
+)
+app.add_typer(themes_app, name="themes")
+
+RunOption = Annotated[str, typer.Option("--run", help="Run id, or 'latest'.")]
+ThemeId = Annotated[int, typer.Argument(help="Theme id (see 'cxa themes list').")]
+
+
+def _store_and_run(db: Path, run: str) -> tuple[Store, str]:
+    from analyzer.store import Store
+
+    store = Store(db)
+    return store, store.latest_run() if run == "latest" else run
+
+
+def _apply(db: Path, run: str, change: Change) -> int:
+    from analyzer import curation
+
+    store, run_id = _store_and_run(db, run)
+    return curation.edit(store, run_id, change)
+
+
+@themes_app.command("list")
+def list_themes(db: DbOption = DEFAULT_DB, run: RunOption = "latest") -> None:
+    """List themes with their parent, owner, size and keywords."""
+    from analyzer.store import Store
+
+    try:
+        store = Store(db, read_only=True)
+        data = store.load_run(store.latest_run() if run == "latest" else run)
+    except AnalyzerError as exc:
+        fail(exc)
+    table = Table(title=f"Themes of {data.run_id}")
+    for col in ("id", "label", "parent", "owner", "mentions", "keywords"):
+        table.add_column(col, overflow="fold")
+    for row in data.themes.sort_values("size", ascending=False).to_dict("records"):
+        table.add_row(
+            str(row["theme_id"]),
+            str(row["label"]),
+            str(row["parent_label"] or ""),
+            str(row["owner"] or ""),
+            str(row["size"]),
+            ", ".join(list(row["keywords"])[:6]),
+        )
+    console.print(table)
+
+
+@themes_app.command()
+def rename(
+    theme_id: ThemeId,
+    label: Annotated[str, typer.Argument(help="The new label, e.g. 'late delivery'.")],
+    db: DbOption = DEFAULT_DB,
+    run: RunOption = "latest",
+) -> None:
+    """Give a theme a new label."""
+    from analyzer import curation
+
+    try:
+        _apply(db, run, curation.rename(theme_id, label))
+    except AnalyzerError as exc:
+        fail(exc)
+    console.print(f"theme {theme_id} is now '{label}'")
+
+
+@themes_app.command()
+def merge(
+    theme_ids: Annotated[list[int], typer.Argument(help="Two or more theme ids.")],
+    into: Annotated[int | None, typer.Option(help="Surviving id (default: the first).")] = None,
+    label: Annotated[str | None, typer.Option(help="Label of the merged theme.")] = None,
+    db: DbOption = DEFAULT_DB,
+    run: RunOption = "latest",
+) -> None:
+    """Merge themes into one; their mentions move to the surviving id."""
+    from analyzer import curation
+
+    try:
+        survivor = _apply(db, run, curation.merge(theme_ids, into=into, label=label))
+    except AnalyzerError as exc:
+        fail(exc)
+    console.print(f"merged {theme_ids} into theme {survivor}")
+
+
+@themes_app.command()
+def split(
+    theme_id: ThemeId,
+    parts: Annotated[int, typer.Option(help="Number of new themes.", min=2)] = 2,
+    db: DbOption = DEFAULT_DB,
+    run: RunOption = "latest",
+) -> None:
+    """Split a theme into PARTS themes by clustering its mentions."""
+    from analyzer import curation
+    from analyzer.config import cache_dir
+    from analyzer.embed import get_embedder
+
+    try:
+        store, run_id = _store_and_run(db, run)
+        name = store.run_meta(run_id)["config"].get("embedding", "minilm")
+        embedder = get_embedder(name, cache_dir=cache_dir() / "embeddings")
+        new_ids = curation.split(store, run_id, theme_id, embedder, parts)
+    except AnalyzerError as exc:
+        fail(exc)
+    console.print(f"split theme {theme_id} into {new_ids}")
+
+
+@themes_app.command()
+def move(
+    theme_id: ThemeId,
+    parent: Annotated[str, typer.Argument(help="A parent id, or the name of a new parent.")],
+    db: DbOption = DEFAULT_DB,
+    run: RunOption = "latest",
+) -> None:
+    """Move a theme under another parent theme."""
+    from analyzer import curation
+
+    target: int | str = int(parent) if parent.lstrip("-").isdigit() else parent
+    try:
+        _apply(db, run, curation.move(theme_id, target))
+    except AnalyzerError as exc:
+        fail(exc)
+    console.print(f"theme {theme_id} moved under '{parent}'")
+
+
+@themes_app.command()
+def owner(
+    theme_id: ThemeId,
+    team: Annotated[str, typer.Argument(help="Owning team; '' clears it.")],
+    db: DbOption = DEFAULT_DB,
+    run: RunOption = "latest",
+) -> None:
+    """Make a team responsible for a theme (shown with pain points)."""
+    from analyzer import curation
+
+    try:
+        _apply(db, run, curation.set_owner(theme_id, team or None))
+    except AnalyzerError as exc:
+        fail(exc)
+    console.print(f"theme {theme_id} is owned by '{team}'" if team else "owner cleared")
+
+
+@themes_app.command()
+def history(db: DbOption = DEFAULT_DB, run: RunOption = "latest") -> None:
+    """Show the codeframe's edit history."""
+    from analyzer import curation
+    from analyzer.themes import ThemeModel
+
+    try:
+        store, run_id = _store_and_run(db, run)
+        folder = curation.model_dir(store.run_meta(run_id), run_id)
+        entries = ThemeModel.load(folder).codeframe_.history
+    except AnalyzerError as exc:
+        fail(exc)
+    table = Table(title=f"Codeframe history of {run_id}")
+    for col in ("when", "action", "details"):
+        table.add_column(col)
+    for entry in entries:
+        table.add_row(entry["timestamp"], entry["action"], str(entry["args"]))
+    console.print(table)
+
+
+__all__ = ["themes_app"]

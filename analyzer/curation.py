@@ -1,0 +1,197 @@
+"""An analyst's edits to a run's themes: rename, merge, split, move, owner.
+
+Every edit goes through :func:`edit`: it loads the run's saved theme model, changes a copy of
+its codeframe, applies it (which checks every theme id), saves the model folder again (so
+every later scoring honours the edit) and updates the run's stored themes and mentions. The
+CLI (``cxa themes``) and the API call these same functions, so both have the same effect.
+Edits in one process are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from analyzer.errors import InputError, ModelError, NotFoundError
+from analyzer.store import Store
+
+if TYPE_CHECKING:
+    from analyzer.embed import Embedder
+    from analyzer.themes import Codeframe, ThemeModel
+
+_lock = threading.Lock()
+Check = Callable[[int], int]
+Change = Callable[["Codeframe", Check], int]
+
+
+def model_dir(meta: dict[str, Any], run_id: str) -> Path:
+    """The folder of a run's saved theme model; ModelError when it is gone."""
+    saved = str(meta.get("info", {}).get("model_dir") or "")
+    if not saved or not Path(saved).is_dir():
+        raise ModelError(
+            f"The theme model of run {run_id!r} is missing ({saved or 'never saved'}), so its "
+            "codeframe cannot be edited or used; analyze the export again to rebuild it."
+        )
+    return Path(saved)
+
+
+def _checker(model: ThemeModel, frame: Codeframe, run_id: str) -> Check:
+    ids = set(model.themes_["theme_id"].astype(int))
+
+    def check(theme_id: int) -> int:
+        theme_id = int(theme_id)
+        if theme_id in ids:
+            return theme_id
+        hint = (
+            f" (it was merged into {frame.resolve(theme_id)})" if theme_id in frame.merges else ""
+        )
+        raise NotFoundError(
+            f"Run {run_id!r} has no theme {theme_id}{hint}; its themes are {sorted(ids)}."
+        )
+
+    return check
+
+
+def edit(store: Store, run_id: str, change: Change) -> int:
+    """Apply ``change`` to the run's codeframe, save it and update the run's stored tables.
+
+    Parameters
+    ----------
+    store : Store
+    run_id : str
+        A finished run with a saved theme model.
+    change : callable
+        ``change(codeframe, check)`` edits the codeframe in place and returns the theme id
+        the edit is about; ``check(theme_id)`` raises NotFoundError for a theme the run does
+        not have and returns the id.
+
+    Returns
+    -------
+    int
+        What ``change`` returned.
+    """
+    from analyzer.themes import ThemeModel
+
+    with _lock:
+        folder = model_dir(store.run_meta(run_id), run_id)
+        model = ThemeModel.load(folder)
+        frame = copy.deepcopy(model.codeframe_)
+        theme_id = change(frame, _checker(model, frame, run_id))
+        model.apply_codeframe(frame)
+        model.save(folder)
+        _sync_run(store, run_id, model)
+    return theme_id
+
+
+def _sync_run(store: Store, run_id: str, model: ThemeModel) -> None:
+    """Bring the run's themes rows and mention ids in line with the model's codeframe."""
+    run = store.load_run(run_id)
+    ids = run.mentions["theme_id"].to_numpy()
+    mapped = model.codeframe_.map_ids(ids)
+    changed = {int(a): int(b) for a, b in zip(ids, mapped, strict=True) if a != b}
+    store.remap_mention_themes(run_id, changed)
+    store.update_themes(run_id, _with_examples(model.themes_, run.themes))
+
+
+def _with_examples(themes: Any, stored: Any) -> Any:
+    """Keep the stored (redacted) examples of themes that already had them."""
+    examples = dict(zip(stored["theme_id"], stored["examples"], strict=True))
+    out = themes.copy()
+    out["examples"] = [
+        examples.get(t, ex) for t, ex in zip(out["theme_id"], out["examples"], strict=True)
+    ]
+    return out
+
+
+# -- the changes ---------------------------------------------------------------------------
+
+
+def rename(theme_id: int, label: str) -> Change:
+    """Show ``label`` for a theme."""
+
+    def change(frame: Codeframe, check: Check) -> int:
+        current = check(theme_id)
+        frame.rename(current, label)
+        return current
+
+    return change
+
+
+def set_owner(theme_id: int, owner: str | None) -> Change:
+    """Make a team responsible for a theme (``None`` clears it)."""
+
+    def change(frame: Codeframe, check: Check) -> int:
+        current = check(theme_id)
+        frame.set_owner(current, owner)
+        return current
+
+    return change
+
+
+def merge(theme_ids: list[int], *, into: int | None = None, label: str | None = None) -> Change:
+    """Merge themes into ``into`` (default: the first id), optionally relabelling it."""
+
+    def change(frame: Codeframe, check: Check) -> int:
+        ids = [check(t) for t in dict.fromkeys(theme_ids)]
+        target = None if into is None else check(into)
+        if len(set(ids) | ({target} if target is not None else set())) < 2:
+            raise InputError(f"Merging needs two different themes; got {theme_ids}.")
+        survivor = frame.merge(ids, into=target)
+        if label is not None:
+            frame.rename(survivor, label)
+        return survivor
+
+    return change
+
+
+def move(theme_id: int, parent: int | str) -> Change:
+    """Move a theme under an existing parent id or a new parent name."""
+
+    def change(frame: Codeframe, check: Check) -> int:
+        current = check(theme_id)
+        frame.move(current, parent)
+        return current
+
+    return change
+
+
+def split(
+    store: Store, run_id: str, theme_id: int, embedder: Embedder, parts: int = 2
+) -> list[int]:
+    """Split a theme of a run into ``parts`` themes and reassign its mentions.
+
+    The theme's stored (redacted) mentions are embedded with ``embedder`` (the embedding
+    cache makes this cheap), the model computes the new themes and records the split in the
+    codeframe, and the mentions are assigned again with the edited model.
+    """
+    from analyzer.themes import ThemeModel
+
+    if parts < 2:
+        raise InputError(f"A split needs at least 2 parts; got {parts}.")
+    with _lock:
+        folder = model_dir(store.run_meta(run_id), run_id)
+        model = ThemeModel.load(folder)
+        _checker(model, model.codeframe_, run_id)(theme_id)
+        mentions = store.load_run(run_id).mentions
+        own = mentions[mentions["theme_id"] == int(theme_id)]
+        texts = own["text"].astype(str).tolist()
+        vectors = embedder.encode(texts)
+        new_ids = model.split(int(theme_id), texts, vectors, n_parts=parts)
+        model.save(folder)
+        assigned, confidence = model.transform(texts, vectors)
+        store.set_mention_themes(
+            run_id,
+            own["mention_id"].astype(str).tolist(),
+            [int(t) for t in assigned],
+            [float(c) for c in np.asarray(confidence)],
+        )
+        _sync_run(store, run_id, model)
+    return list(new_ids)
+
+
+__all__ = ["edit", "merge", "model_dir", "move", "rename", "set_owner", "split"]
