@@ -9,7 +9,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test lint typecheck unit bench clean help
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install browser demo test lint typecheck unit bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -25,6 +27,11 @@ $(STAMP): requirements.lock pyproject.toml | $(BIN)/python
 
 install: $(STAMP)  ## Create .venv and install the pinned dependencies and the package
 
+browser:  ## Debian's chromium for the browser tests (Playwright drives it; nothing downloaded)
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
 demo: install  ## Analyze the bundled demo export and print where the results are
 	$(BIN)/cxa demo-data $(DEMO)/demo.csv --rows 3000 --seed 0
 	$(BIN)/cxa analyze $(DEMO)/demo.csv --out $(DEMO)
@@ -36,7 +43,7 @@ lint: install  ## ruff lint + format check
 typecheck: install  ## mypy on the package
 	$(BIN)/mypy
 
-unit: install  ## The test suite only
+unit: install browser  ## The test suite only
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit  ## Everything CI runs: lint, types, the whole test suite
