@@ -20,6 +20,27 @@ from api.settings import MB, Settings, get_settings
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 LOCALHOST = "127.0.0.1"
+DESCRIPTION = """
+Find the themes in survey comments, their sentiment and how they move NPS, CSAT and CES.
+Everything runs on this machine.
+
+**Key.** Every `/v1` endpoint needs the `X-API-Key` header (the key set in `CXA_API_KEY`
+or `CXA_API_KEY_FILE`); use *Authorize* above.
+
+**Runs.** `POST /v1/runs` uploads an export (CSV, TSV, XLSX, Parquet, JSON Lines) and
+analyses it in the background, one run at a time; `GET /v1/runs/{run_id}` shows the stage.
+
+**Filters.** The lists of a run take `segment=COLUMN:VALUE` (repeatable; the same column
+twice means either value), `since` / `until` (dates, inclusive), `score_band`
+(`promoter`, `passive`, `detractor`) and `sentiment`; and `limit` / `offset` (the answer's
+`count` is the number of rows in all pages).
+
+**Limits.** Uploads up to `CXA_MAX_UPLOAD_MB` (200 MB), JSON bodies up to `CXA_MAX_BODY_MB`
+(32 MB), `POST /v1/score` up to `CXA_MAX_COMMENTS` (1,000) comments of at most
+`CXA_MAX_COMMENT_CHARS` (20,000) characters; past any of them the answer is 413.
+
+**Errors** are `{"detail": message, "errors": [...]}`; the message says what was wrong.
+"""
 
 
 @asynccontextmanager
@@ -61,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="cx-analyzer",
         summary="Themes, sentiment and score impact of customer feedback, offline.",
+        description=DESCRIPTION,
         version="1",
         lifespan=lifespan,
     )

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from analyzer.errors import NotFoundError
+from analyzer.pipeline import STAGES, new_run_id
 from api.deps import ApiKeyDep, PageDep, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, TOO_LARGE, ConflictError
 from api.runner import QueuedRun
@@ -22,9 +23,6 @@ from api.views import records, segment_values
 router = APIRouter(
     prefix="/v1/runs", tags=["runs"], dependencies=[ApiKeyDep], responses=ERROR_RESPONSES
 )
-
-STAGES = ("ingest", "text", "embed", "themes", "sentiment")
-"""The pipeline's stages in order (``analyzer.pipeline.STAGES``)."""
 
 
 def _stages(status: str, stage: str | None) -> list[StagePublic]:
@@ -102,8 +100,6 @@ async def create_run(
     straight away; the rest runs in the background, one run at a time. Follow it with
     ``GET /v1/runs/{run_id}``.
     """
-    from analyzer.pipeline import new_run_id
-
     column_mapping = parse_mapping(mapping)
     path = await run_in_threadpool(save_upload, file.file, file.filename)
     await run_in_threadpool(check_export, path, column_mapping)

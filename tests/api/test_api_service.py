@@ -54,14 +54,22 @@ def test_healthz_is_always_ok_and_readyz_waits_for_the_models(
         assert client.get("/readyz").json()["status"] == "ok"
 
 
-def test_readyz_reports_models_that_failed_to_load(make_app: MakeApp) -> None:
-    with TestClient(make_app(sentiment="no-such-backend")) as client:
+def test_models_that_failed_to_load_are_reported_and_fail_new_runs(
+    make_app: MakeApp, small_export: Path, api_key: str
+) -> None:
+    app = make_app(sentiment="no-such-backend")
+    with TestClient(app, headers={"X-API-Key": api_key}) as client:
         for _ in range(200):
             body = client.get("/readyz").json()
             if body["status"] != "loading":
                 break
         assert body["status"] == "failed" and "no-such-backend" in body["detail"]
         assert client.get("/readyz").status_code == 503
+        upload = {"file": ("s.csv", small_export.read_bytes())}
+        run_id = client.post("/v1/runs", files=upload).json()["run_id"]
+        app.state.services.runs.wait(timeout=60)
+        run = client.get(f"/v1/runs/{run_id}").json()
+        assert run["status"] == "failed" and "models failed to load" in run["error"]
 
 
 @pytest.mark.parametrize(("method", "path"), DATA_ENDPOINTS)
