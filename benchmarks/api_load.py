@@ -44,10 +44,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(folder: Path, port: int, key: str) -> subprocess.Popen[bytes]:
+def _start(folder: Path, port: int, key: str, copies: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "CXA_API_KEY": key,
+        "CXA_MODEL_COPIES": str(copies),
         "CXA_CACHE_DIR": str(folder / "cache"),  # cold: scoring pays the real embedding cost
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
@@ -156,12 +157,13 @@ def _report(stats: LoadStats, args: Any, load_s: float) -> str:
     ms = stats.latencies * 1000 if stats.requests else np.zeros(1)
     p50, p95, p99, top = (float(np.percentile(ms, q)) for q in (50, 95, 99, 100))
     ok = stats.requests - stats.errors
-    machine = f"{platform.platform()}, {os.cpu_count()} CPUs"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    machine = f"{platform.platform()}, {os.cpu_count()} CPUs, load average {load} at the end"
     lines = [
         "POST /v1/score load test (benchmarks/api_load.py)",
         f"machine: {machine}, Python {platform.python_version()}",
-        "models: bundled defaults (MiniLM embeddings, en_core_web_sm, default sentiment); "
-        f"loaded in {load_s:.1f} s",
+        "models: bundled defaults (MiniLM embeddings, en_core_web_sm, default sentiment), "
+        f"{args.copies} copies loaded in {load_s:.1f} s",
         f"load: {args.clients} clients x {args.batch} comments per request for "
         f"{args.seconds:.0f} s (unseen demo comments, cold embedding cache)",
         f"requests: {stats.requests} ({ok} ok, {stats.errors} errors) in {stats.wall:.1f} s",
@@ -188,12 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rows", type=int, default=600, help="rows of the export to fit on")
+    parser.add_argument("--copies", type=int, default=2, help="CXA_MODEL_COPIES of the server")
     args = parser.parse_args(argv)
     key = secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory() as tmp:
         folder, port = Path(tmp), _free_port()
         base = f"http://{HOST}:{port}"
-        server = _start(folder, port, key)
+        server = _start(folder, port, key, args.copies)
         try:
             with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60) as client:
                 run_id, comments, load_s = _prepare(client, folder, args.rows)
