@@ -20,19 +20,9 @@ from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
 
-import pandas as pd
-
-from analyzer.batch.local import Chunk, Scored
-from analyzer.batch.setup import ScoringSpec, cached_scorer
+from analyzer.batch.local import Chunk, Scored, score_chunk
+from analyzer.batch.setup import ScoringSpec
 from analyzer.errors import ConfigError
-
-
-def score_chunk(responses: pd.DataFrame, spec: ScoringSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score one chunk on a worker (the task each Dask future runs)."""
-    from analyzer.pipeline import score_frame
-
-    model, components = cached_scorer(spec)
-    return score_frame(responses, model, components)
 
 
 def connect(address: str, stack: ExitStack, *, processes: bool = True) -> tuple[Any, int]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer.batch import parts
 from analyzer.batch.fingerprint import FileDigest, digest_file, export_fingerprint, model_id
-from analyzer.batch.local import Chunk, Scored, score_local
+from analyzer.batch.local import Chunk, Scored, score_local, score_pool
 from analyzer.batch.manifest import Manifest
 from analyzer.batch.setup import ScoringSpec
 from analyzer.errors import ConfigError, ModelError
@@ -144,7 +144,10 @@ def _results(
     finished: set[int],
     dask: str | None,
     dask_processes: bool,
+    workers: int,
 ) -> Iterator[Scored]:
+    if dask is None and workers > 1:
+        return score_pool(chunks, spec, finished, workers)
     if dask is None:
         return score_local(chunks, spec, finished)
     from analyzer.batch.distributed import score_dask
@@ -160,6 +163,7 @@ def score_export(
     db: str | Path | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     resume: bool = True,
+    workers: int = 1,
     mapping: ColumnMapping | None = None,
     dask: str | None = None,
     dask_processes: bool = True,
@@ -185,6 +189,10 @@ def score_export(
     resume : bool
         Continue an interrupted job of the same export, model and settings in ``out``
         (finished chunks are not scored again); ``False`` starts over.
+    workers : int
+        1: score in this process, overlapping text processing with embedding (best for
+        transformer embedders). N > 1: a pool of N processes, each scoring whole chunks
+        (best for the static embedder, whose work is mostly single-threaded Python).
     mapping : ColumnMapping, optional
         Explicit column roles; detected from the header otherwise.
     dask : str, optional
@@ -205,6 +213,8 @@ def score_export(
     export, out = Path(export), Path(out)
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ConfigError(f"chunk_rows must be a positive integer, got {chunk_rows!r}.")
+    if not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be a positive integer, got {workers!r}.")
     _check_model_dir(spec.model_dir)
     started = time.perf_counter()
     digest = digest_file(export)
@@ -220,7 +230,7 @@ def score_export(
         progress.start("score", _estimate_rows(export, digest))
     sink = _Sink(out, manifest, store)
     chunks = _chunks(export, mapping, chunk_rows)
-    for index, ingest, scored in _results(chunks, spec, finished, dask, dask_processes):
+    for index, ingest, scored in _results(chunks, spec, finished, dask, dask_processes, workers):
         if scored is None:
             counts = manifest.chunks[str(index)]
             report = ChunkReport(index, counts["responses"], counts["mentions"], skipped=True)

@@ -7,6 +7,7 @@ loaded theme model and components, checking that the embedder matches the model.
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,10 +102,8 @@ def load_scorer(spec: ScoringSpec) -> tuple[ThemeModel, Components]:
     model = ThemeModel.load(spec.model_dir)
     components = Components.from_config(spec.config)
     check_compatible(model, spec.model_dir, components)
-    if spec.threads is not None:
-        import torch
-
-        torch.set_num_threads(spec.threads)
+    if spec.threads is not None and "torch" in sys.modules:  # only a torch embedder loads it
+        sys.modules["torch"].set_num_threads(spec.threads)
     return model, components
 
 

@@ -100,6 +100,14 @@ def score(
     ] = None,
     sentiment: Annotated[str, typer.Option(help="Sentiment backend name.")] = "default",
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk.", min=1)] = 5000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Scoring processes. 1 (default) overlaps text processing with embedding in "
+            "one process; N > 1 scores whole chunks in N processes (for --fast on many cores).",
+            min=1,
+        ),
+    ] = 1,
     dask: Annotated[
         str | None,
         typer.Option(help="Score on Dask: 'local:N' workers here, or a scheduler address."),
@@ -137,6 +145,7 @@ def score(
                 db=db if db is not None else out / DB_NAME,
                 chunk_rows=chunk_rows,
                 resume=resume,
+                workers=workers,
                 dask=dask,
                 merge=merge,
                 progress=_Bar(bar),

@@ -22,3 +22,15 @@ def test_local_cluster_equals_single_process(tmp_path, export, model_dir, fast_c
             pd.read_parquet(tmp_path / "local" / f"{table}.parquet"),
         )
     assert len(Store(tmp_path / "s.duckdb").load_scored(dask.fingerprint)[0]) == 400
+
+
+def test_process_pool_equals_single_process(tmp_path, export, model_dir, fast_config) -> None:
+    spec = ScoringSpec(model_dir=str(model_dir), config=fast_config)
+    single = score_export(export, spec, tmp_path / "one", chunk_rows=150)
+    pooled = score_export(export, spec, tmp_path / "pool", chunk_rows=150, workers=2)
+    assert pooled.n_chunks == single.n_chunks == 3
+    for table in ("responses", "mentions"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "pool" / f"{table}.parquet"),
+            pd.read_parquet(tmp_path / "one" / f"{table}.parquet"),
+        )
