@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from analyzer import curation
 from analyzer.errors import ConfigError, ModelError, NotFoundError
 from analyzer.store import RunData, Store
-from api.codeframe import EDIT_LOCK, merged_mentions, model_dir
 from api.errors import ConflictError
 from api.models import ModelPool
 from api.runner import RunQueue
@@ -77,8 +77,8 @@ class Services:
         self._runs = _LRU(4)
         self._embeddings = _LRU(4)
         self._models = _LRU(4)
-        self._embed_lock = threading.Lock()
         self._open = ExitStack()
+        self._edit_lock = threading.Lock()
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -136,13 +136,18 @@ class Services:
         """
         data: RunData | None = self._runs.get(run_id)
         if data is None:
-            meta = self.finished_meta(run_id)
+            self.finished_meta(run_id)
             data = self.store.load_run(run_id)
-            folder = Path(str(meta["info"].get("model_dir") or ""))
-            if folder.parts and folder.is_dir():
-                data.mentions = merged_mentions(data.mentions, folder)
             self._runs.put(run_id, data)
         return data
+
+    def edit_codeframe(self, run_id: str, change: curation.Change) -> int:
+        """Apply a codeframe change to a finished run (see :func:`analyzer.curation.edit`)."""
+        self.finished_meta(run_id)
+        with self._edit_lock:
+            theme_id = curation.edit(self.store, run_id, change)
+        self.forget(run_id)
+        return theme_id
 
     def forget(self, run_id: str) -> None:
         """Drop what is cached for ``run_id`` (after a delete or a codeframe edit)."""
@@ -168,11 +173,10 @@ class Services:
                 f"runs {embedder.name!r}; restart it with CXA_EMBEDDING set to that model."
             )
         key = (data.run_id, embedder.name, len(data.mentions))
-        with self._embed_lock:
-            vectors = self._embeddings.get(key)
-            if vectors is None:
-                vectors = embedder.encode(data.mentions["text"].astype(str).tolist())
-                self._embeddings.put(key, vectors)
+        vectors = self._embeddings.get(key)
+        if vectors is None:  # two first searches of a run may both encode: no lock to wait on
+            vectors = embedder.encode(data.mentions["text"].astype(str).tolist())
+            self._embeddings.put(key, vectors)
         return vectors
 
     def saved_model(self, *, run_id: str | None, name: str | None) -> SavedModel:
@@ -183,7 +187,7 @@ class Services:
         if (run_id is None) == (name is None):
             raise ConfigError("Pass exactly one of run_id (a finished run) or model (a name).")
         if run_id is not None:
-            folder = model_dir(self.finished_meta(run_id), run_id)
+            folder = curation.model_dir(self.finished_meta(run_id), run_id)
         else:
             folder = self.settings.models_root / str(name)
             if not folder.is_dir():
@@ -195,7 +199,7 @@ class Services:
         key = (run_id or name, str(folder), stamp)
         saved: SavedModel | None = self._models.get(key)
         if saved is None:
-            with EDIT_LOCK:  # not while an edit rewrites the folder
+            with self._edit_lock:  # not while an edit rewrites the folder
                 saved = _load_model(folder)
             self._models.drop(lambda k: k[1] == str(folder))
             self._models.put(key, saved)

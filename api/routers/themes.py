@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query
 
+from analyzer import curation
 from analyzer.errors import ConfigError
-from api import codeframe
 from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.filters import RunFilters
@@ -21,6 +21,9 @@ from api.schemas import (
 )
 from api.services import Services
 from api.views import theme_detail, theme_rows
+
+if TYPE_CHECKING:
+    from analyzer.themes import Codeframe
 
 router = APIRouter(
     prefix="/v1/runs/{run_id}/themes",
@@ -66,11 +69,15 @@ def get_theme(
     return ThemeDetailPublic.model_validate(detail)
 
 
-def _edited(services: Services, run_id: str, change: codeframe.Change) -> ThemePublic:
-    """Apply a codeframe change to a finished run; the edited theme over all responses."""
-    folder = codeframe.model_dir(services.finished_meta(run_id), run_id)
-    theme_id = codeframe.edit(services.store, run_id, folder, change)
-    services.forget(run_id)
+def _edited(services: Services, run_id: str, *changes: curation.Change) -> ThemePublic:
+    """Apply codeframe changes to a finished run, as one edit (``cxa themes`` uses the same
+    library functions); the edited theme's figures over all responses."""
+
+    def change(frame: Codeframe, check: curation.Check) -> int:
+        edited = [one(frame, check) for one in changes]  # every change, in order
+        return edited[0]
+
+    theme_id = services.edit_codeframe(run_id, change)
     rows = theme_rows(services.finished_run(run_id), RunFilters(), "nps")
     return ThemePublic.model_validate(next(r for r in rows if r["theme_id"] == theme_id))
 
@@ -84,11 +91,12 @@ def update_theme(
     The edit is saved in the codeframe of the run's theme model (so scoring with the run
     shows it too) and in the run's themes, as ``cxa`` edits do.
     """
-    fields = body.model_fields_set
-    if body.label is None and "owner" not in fields:
+    changes = [] if body.label is None else [curation.rename(theme_id, body.label)]
+    if "owner" in body.model_fields_set:
+        changes.append(curation.set_owner(theme_id, body.owner))
+    if not changes:
         raise ConfigError('Send "label" and/or "owner", e.g. {"label": "Checkout errors"}.')
-    change = codeframe.rename_or_own(theme_id, body.label, body.owner, "owner" in fields)
-    return _edited(services, run_id, change)
+    return _edited(services, run_id, *changes)
 
 
 @router.post("/merge")
@@ -98,4 +106,4 @@ def merge_themes(services: ServicesDep, run_id: str, body: ThemeMerge) -> ThemeP
     Mentions of the merged themes count for the surviving theme from now on, in every
     list of this run and when scoring with it.
     """
-    return _edited(services, run_id, codeframe.merge(body.theme_ids, body.label))
+    return _edited(services, run_id, curation.merge(body.theme_ids, label=body.label))

@@ -100,6 +100,8 @@ def test_merge_moves_the_mentions_to_the_survivor(edited: Edited) -> None:
     assert b not in after and len(after) == len(before) - 1
     assert client.get(f"/v1/runs/{run_id}/themes/{b}").status_code == 404
     assert ThemeModel.load(folder).codeframe_.merges == {b: a}
+    stored = client.app.state.services.store.load_run(run_id)  # type: ignore[attr-defined]
+    assert b not in set(stored.mentions["theme_id"]) and b not in set(stored.themes["theme_id"])
     again = client.patch(f"/v1/runs/{run_id}/themes/{b}", json={"label": "x"})
     assert again.status_code == 404 and f"merged into {a}" in again.json()["detail"]
 
