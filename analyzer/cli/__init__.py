@@ -2,11 +2,17 @@
 
 Heavy libraries (torch, spaCy, BERTopic) are imported inside the commands that need them, so
 ``cxa --help`` answers at once. Each command family lives in its own module and registers
-itself on the shared Typer ``app``.
+itself on the shared Typer ``app``. Commands from other packages (the service's ``cxa serve``)
+are plug-ins: callables named in the ``cxa.commands`` entry-point group that take the app.
 """
 
-from analyzer.cli import analyze, tables, themes  # noqa: F401  (register the commands)
+from importlib.metadata import entry_points
+
+from analyzer.cli import analyze, score, tables, themes  # noqa: F401  (register the commands)
 from analyzer.cli._common import app
+
+for _plugin in sorted(entry_points(group="cxa.commands"), key=lambda e: e.name):
+    _plugin.load()(app)
 
 
 def run() -> None:
