@@ -9,7 +9,15 @@ import numpy as np
 from analyzer.errors import InputError
 from analyzer.themes.cluster import normalise
 
-__all__ = ["auto_min_size", "by_size", "centroids_of", "check_inputs", "keep_big", "member_cos"]
+__all__ = [
+    "auto_min_size",
+    "by_size",
+    "centroids_of",
+    "check_inputs",
+    "keep_big",
+    "member_cos",
+    "merge_close",
+]
 
 
 def auto_min_size(n: int) -> int:
@@ -71,3 +79,37 @@ def by_size(x: np.ndarray, rows: np.ndarray, k: int, n_found: int) -> tuple[np.n
     remap[order] = np.arange(n_found)
     rows = np.where(rows >= 0, remap[np.maximum(rows, 0)], -1)
     return rows, centroids_of(x, rows, k)
+
+
+def merge_close(x: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
+    """Merge groups whose centroids have cosine >= ``threshold`` (transitively).
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, dim), unit rows
+    labels : ndarray of shape (n,), int64, -1 for points in no group
+
+    Returns
+    -------
+    labels : ndarray of shape (n,), int64; a merged group takes its smallest label.
+    """
+    ids = np.unique(labels[labels >= 0])
+    if len(ids) < 2:
+        return labels
+    rows = np.where(labels >= 0, np.searchsorted(ids, labels), -1)
+    centres = centroids_of(x, rows, len(ids))
+    cos = centres @ centres.T
+    parent = np.arange(len(ids))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return int(i)
+
+    for a, b in zip(*np.nonzero(np.triu(cos >= threshold, k=1)), strict=True):
+        ra, rb = root(int(a)), root(int(b))
+        parent[max(ra, rb)] = min(ra, rb)
+    new = np.array([ids[root(i)] for i in range(len(ids))], dtype=np.int64)
+    out = labels.copy()
+    out[labels >= 0] = new[np.searchsorted(ids, labels[labels >= 0])]
+    return out

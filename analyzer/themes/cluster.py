@@ -6,7 +6,9 @@ centroids and assigns every mention by cosine to them. Backends:
 - ``ward`` (default): each embedding is averaged with its nearest neighbours (a cheap
   denoising step), a Ward tree is built on the result, and the tree is cut at the fewest
   groups for which mentions are, on average, ``cohesion`` cosine-similar to the centre
-  of their group. No UMAP, no numba.
+  of their group, but at no more than ``max_groups`` groups (default ``sqrt(2 n)``:
+  MiniLM's fine structure, e.g. one group per phrasing template, would otherwise turn
+  into dozens of near-synonymous themes). No UMAP, no numba.
 - ``umap-hdbscan``: what plain BERTopic does (UMAP to 5 dimensions, then HDBSCAN);
   imports umap lazily and pays its numba compilation (tens of seconds per process).
 """
@@ -19,7 +21,14 @@ import numpy as np
 
 from analyzer.errors import ConfigError
 
-__all__ = ["CLUSTERERS", "Clusterer", "UmapHdbscanClusterer", "WardClusterer", "get_clusterer"]
+__all__ = [
+    "CLUSTERERS",
+    "Clusterer",
+    "UmapHdbscanClusterer",
+    "WardClusterer",
+    "default_max_groups",
+    "get_clusterer",
+]
 
 CLUSTERERS = ("ward", "umap-hdbscan")
 
@@ -66,6 +75,11 @@ def knn_smooth(x: np.ndarray, k: int, *, chunk: int = 2048) -> np.ndarray:
     return normalise(out)
 
 
+def default_max_groups(n: int) -> int:
+    """Default cap on the number of groups for ``n`` points: ``round(sqrt(2 n))``."""
+    return max(1, round(float(np.sqrt(2.0 * max(n, 1)))))
+
+
 def _node_stats(z: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sum vector and size of every node of a scipy linkage ``z`` over rows ``x``."""
     n = len(x)
@@ -91,14 +105,21 @@ def _leaves(z: np.ndarray, node: int, n: int) -> list[int]:
 
 
 def mean_cohesion_cut(
-    z: np.ndarray, x: np.ndarray, *, cohesion: float, min_size: int = 2, slack: float = 0.1
+    z: np.ndarray,
+    x: np.ndarray,
+    *,
+    cohesion: float,
+    min_size: int = 2,
+    slack: float = 0.1,
+    max_groups: int | None = None,
 ) -> np.ndarray:
     """Cut a Ward tree at the fewest groups whose mentions are ``cohesion`` close to home.
 
     Undoing the merges from the top, the mean cosine of every point to its group's centre
     (for unit rows: the sum of ``|group sum|`` over ``n``) is tracked; the cut stops at the
     first number of groups where it reaches ``cohesion`` and no group of ``2 * min_size``
-    or more points is below ``cohesion - slack`` (one bad merge can't hide in the mean).
+    or more points is below ``cohesion - slack`` (one bad merge can't hide in the mean),
+    or at ``max_groups`` groups, whichever comes first.
 
     Parameters
     ----------
@@ -125,8 +146,9 @@ def mean_cohesion_cut(
         return bool(big) and min(big) < cohesion - slack
 
     node = 2 * n - 2
+    cap = n if max_groups is None else max(1, max_groups)
     # merges are undone from the last (highest) one down
-    while node >= n and (total / n < cohesion or loose()):
+    while node >= n and len(open_nodes) < cap and (total / n < cohesion or loose()):
         a, b = (int(v) for v in z[node - n, :2])
         open_nodes.remove(node)
         open_nodes.update((a, b))
@@ -148,6 +170,8 @@ class WardClusterer:
         gives more, tighter groups.
     n_neighbors : int
         Neighbours averaged by the smoothing step (1 disables it).
+    max_groups : int or None
+        Most groups the cut may give; None takes :func:`default_max_groups` of n.
     max_points : int
         Above this many points the tree is built on a seeded sample of this size and the
         rest join the nearest group centre (Ward needs n² memory).
@@ -156,10 +180,16 @@ class WardClusterer:
     name = "ward"
 
     def __init__(
-        self, *, cohesion: float = 0.78, n_neighbors: int = 5, max_points: int = 6000
+        self,
+        *,
+        cohesion: float = 0.78,
+        n_neighbors: int = 10,
+        max_groups: int | None = None,
+        max_points: int = 6000,
     ) -> None:
         self.cohesion = cohesion
         self.n_neighbors = n_neighbors
+        self.max_groups = max_groups
         self.max_points = max_points
 
     def fit_predict(self, embeddings: np.ndarray, *, min_size: int, seed: int) -> np.ndarray:
@@ -176,7 +206,8 @@ class WardClusterer:
             sample = np.sort(rng.choice(n, size=self.max_points, replace=False))
         xs = x[sample]
         z = linkage(knn_smooth(xs, self.n_neighbors).astype(np.float64), method="ward")
-        part = mean_cohesion_cut(z, xs, cohesion=self.cohesion, min_size=min_size)
+        cap = self.max_groups if self.max_groups is not None else default_max_groups(n)
+        part = mean_cohesion_cut(z, xs, cohesion=self.cohesion, min_size=min_size, max_groups=cap)
         if len(sample) == n:
             return part
         return _extend(x, sample, part)

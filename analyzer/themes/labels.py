@@ -31,7 +31,18 @@ __all__ = ["class_tfidf", "examples_mmr", "keywords", "labels_for", "load_tagger
 _TOKEN = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
 _EXTRA_STOP = {"im", "ive", "dont", "didnt", "doesnt", "cant", "wont", "isnt", "wasnt", "got"}
 _EXTRA_STOP |= {"really", "just", "also", "like", "get", "did", "does", "thing", "things"}
+_EXTRA_STOP |= {"whats", "thats", "theres", "youre", "theyre", "ill", "id", "youve", "weve"}
+_EXTRA_STOP |= {"havent", "hasnt", "arent", "werent", "couldnt", "wouldnt", "shouldnt", "lets"}
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | _EXTRA_STOP)
+# Words that say when or how, not what: a label made only of them ("weeks ago") says
+# nothing, and one ending in them ("atm today", "took ages") reads as a fragment.
+_WHEN = {"ago", "today", "yesterday", "tonight", "tomorrow", "now", "night", "morning"}
+_WHEN |= {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_WHEN |= {"going", "came", "come", "said", "told", "took", "take", "right", "able", "feel"}
+_WHEN |= {"ages", "second", "following", "week", "weeks", "month", "months", "year", "years"}
+_WHEN |= {"hour", "hours", "minute", "minutes", "days", "anymore", "instead", "gave", "tell"}
+_GENERIC = frozenset(_WHEN | {"time", "times", "day"})
+_WEAK_END = frozenset(_WHEN)
 _NOUNS = {"NOUN", "PROPN"}
 _LENGTH_WEIGHT = {2: 1.0, 3: 0.9, 4: 0.75}
 
@@ -114,9 +125,12 @@ def _candidate_scores(
         coverage, specificity = c / size, c / doc_freq[p]
         mean_central = max(central[p] / c, 0.0)
         words = p.split()
+        if all(w in _GENERIC for w in words):
+            continue
         # "late delivery" reads better than "delivery of the parcel": inner stop words cost
         inner_stop = sum(w in STOP_WORDS for w in words[1:-1])
         weight = _LENGTH_WEIGHT[len(words)] * 0.6**inner_stop
+        weight *= (0.3 if words[-1] in _WEAK_END else 1.0) * (0.6 if words[0] in _WHEN else 1.0)
         scores[p] = coverage * specificity * (0.5 + mean_central) * weight
     return scores
 
@@ -141,20 +155,34 @@ def _noun_weights(phrases: list[str], tagger: Any) -> dict[str, float]:
         return {}
     out = {}
     for phrase, doc in zip(phrases, tagger.pipe(phrases, batch_size=256), strict=True):
-        last = doc[-1].pos_ if len(doc) else ""
+        last = doc[-1] if len(doc) else None
         nouns = sum(t.pos_ in _NOUNS for t in doc)
-        out[phrase] = 1.5 if last in _NOUNS else (0.6 if last in {"VERB", "AUX"} else 1.0)
-        out[phrase] *= 1.0 + 0.1 * min(nouns, 2)
+        if last is None or last.pos_ not in _NOUNS | {"VERB", "AUX", "ADV"}:
+            weight = 1.0
+        elif last.pos_ == "ADV":  # "prices anymore", "fast ordered"
+            weight = 0.5
+        elif last.pos_ in _NOUNS:
+            weight = 1.5
+        else:  # "payment declined" names a theme, "tried to buy" does not
+            weight = 1.0 if nouns and last.tag_ in {"VBN", "VBD"} else 0.4
+        out[phrase] = weight * (1.0 + 0.1 * min(nouns, 2))
     return out
 
 
 def _fallback_label(words: list[str], used: set[str]) -> str:
-    unigrams = [w for w in words if " " not in w]
-    bigrams = [w for w in words if w.count(" ") == 1]
-    for option in [*bigrams, " ".join(unigrams[:2]), " ".join(unigrams[:3])]:
-        if option.count(" ") >= 1 and option not in used:
+    """A label from the theme's keywords when none of its phrases repeats: a keyword
+    bigram, else two or three keywords, first one not already taken."""
+    content = [w for w in words if not set(w.split()) <= _GENERIC]
+    unigrams = [w for w in content if " " not in w]
+    bigrams = [w for w in content if w.count(" ") == 1]
+    pairs = [f"{a} {b}" for i, a in enumerate(unigrams) for b in unigrams[i + 1 :]]
+    triples = [" ".join(unigrams[i : i + 3]) for i in range(max(len(unigrams) - 2, 0))]
+    for option in [*bigrams, *pairs, *triples]:
+        if option not in used:
             return option
-    return (" ".join(words[:2]) or "unnamed theme") + f" {len(used)}"
+    if not words:  # the theme's mentions hold no content word at all
+        return "unnamed theme" if "unnamed theme" not in used else f"unnamed theme {len(used)}"
+    return " ".join([*words[:2], str(len(used))][:4])
 
 
 def labels_for(
@@ -189,7 +217,9 @@ def labels_for(
     used: set[str] = set()
     labels = []
     for options, words in zip(ranked, theme_keywords, strict=True):
-        rescored = sorted(((-s * weights.get(p, 1.0), p) for p, s in options))
+        # a phrase that is also a c-TF-IDF keyword of the theme is frequent *and* specific
+        boost = {w: 1.5 for w in words if " " in w}
+        rescored = sorted(((-s * weights.get(p, 1.0) * boost.get(p, 1.0), p) for p, s in options))
         label = next((p for _, p in rescored if p not in used), None)
         label = label or _fallback_label(list(words), used)
         used.add(label)

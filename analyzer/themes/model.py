@@ -25,6 +25,7 @@ from analyzer.themes.arrays import (
     check_inputs,
     keep_big,
     member_cos,
+    merge_close,
 )
 from analyzer.themes.cluster import get_clusterer
 from analyzer.themes.codeframe import Codeframe
@@ -39,6 +40,8 @@ __all__ = ["ThemeModel"]
 _PARAMS = (
     "min_theme_size",
     "cohesion",
+    "max_themes",
+    "merge_similarity",
     "clusterer",
     "min_similarity",
     "n_parents",
@@ -61,6 +64,10 @@ class ThemeModel:
     cohesion : float
         Granularity of the ``ward`` clusterer: mean cosine of the mentions to their theme's
         centre. Higher gives more, tighter themes.
+    max_themes : int or None
+        Most themes the ``ward`` clusterer may find; None takes ``sqrt(2 n)`` for n mentions.
+    merge_similarity : float
+        Found themes whose centroids are at least this cosine-similar are merged into one.
     clusterer : str
         ``ward`` (default, no UMAP) or ``umap-hdbscan`` (plain BERTopic's pipeline).
     min_similarity : float
@@ -85,6 +92,8 @@ class ThemeModel:
         *,
         min_theme_size: int | None = None,
         cohesion: float = 0.78,
+        max_themes: int | None = None,
+        merge_similarity: float = 0.85,
         clusterer: str = "ward",
         min_similarity: float = 0.35,
         n_parents: int | None = None,
@@ -97,6 +106,8 @@ class ThemeModel:
     ) -> None:
         self.min_theme_size = min_theme_size
         self.cohesion = cohesion
+        self.max_themes = max_themes
+        self.merge_similarity = merge_similarity
         self.clusterer = clusterer
         self.min_similarity = min_similarity
         self.n_parents = n_parents
@@ -121,7 +132,9 @@ class ThemeModel:
             raise InputError(f"min_theme_size={self.min_theme_size} should be >= 2 or None.")
         if not 0.0 <= self.outlier_quantile < 0.5:
             raise InputError(f"outlier_quantile={self.outlier_quantile} should be in [0, 0.5).")
-        for name in ("cohesion", "min_similarity", "match_threshold"):
+        if self.max_themes is not None and self.max_themes < 1:
+            raise InputError(f"max_themes={self.max_themes} should be >= 1 or None.")
+        for name in ("cohesion", "merge_similarity", "min_similarity", "match_threshold"):
             value = getattr(self, name)
             if not -1.0 <= value <= 1.0:
                 raise InputError(f"{name}={value} should be a cosine in [-1, 1].")
@@ -171,13 +184,16 @@ class ThemeModel:
         self, texts: list[str], x: np.ndarray, frame: Codeframe, embed: Embed | None
     ) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """Centroid row per mention (-1 none), centroids, and the rows that are seeds."""
-        params = {"cohesion": self.cohesion} if self.clusterer == "ward" else {}
+        params: dict[str, Any] = {}
+        if self.clusterer == "ward":
+            params = {"cohesion": self.cohesion, "max_groups": self.max_themes}
         clusterer = get_clusterer(self.clusterer, **params)
         if len(x) >= 2 * self.min_theme_size_:
             found = clusterer.fit_predict(x, min_size=self.min_theme_size_, seed=self.seed)
         else:
             found = np.full(len(x), -1, dtype=np.int64)
-        rows = keep_big(np.asarray(found, dtype=np.int64), self.min_theme_size_)
+        found = merge_close(x, np.asarray(found, dtype=np.int64), self.merge_similarity)
+        rows = keep_big(found, self.min_theme_size_)
         k = int(rows.max()) + 1 if len(rows) else 0
         centroids = centroids_of(x, rows, k)
         seeds = [seed_centroid(s.name, s.phrases, texts, x, embed) for s in frame.seeds]

@@ -20,10 +20,13 @@ import pandas as pd
 
 from analyzer.errors import ModelError
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "read_model_dir", "write_model_dir"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "READABLE_VERSIONS", "read_model_dir", "write_model_dir"]
 
 FORMAT = "cxa-theme-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 2 added the ``max_themes`` and ``merge_similarity`` parameters; a version 1
+# model reads fine (they take their defaults, which only matter when re-fitting).
+READABLE_VERSIONS = (1, 2)
 MODEL_JSON = "model.json"
 ARRAYS = "centroids.safetensors"
 CODEFRAME_JSON = "codeframe.json"
@@ -102,10 +105,10 @@ def read_model_dir(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray], d
         raise ModelError(f"Theme model {path} is unreadable or corrupt: {exc}.") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelError(f"{path / MODEL_JSON} is not a theme model (format {FORMAT!r}).")
-    if meta.get("version") != FORMAT_VERSION:
+    if meta.get("version") not in READABLE_VERSIONS:
         raise ModelError(
             f"Theme model {path} has format version {meta.get('version')!r}; this analyzer "
-            f"reads version {FORMAT_VERSION}. Re-fit the model with this version."
+            f"reads versions {list(READABLE_VERSIONS)}. Re-fit the model with this version."
         )
     try:
         from safetensors.numpy import load_file

@@ -148,3 +148,37 @@ def test_too_little_data_gives_no_themes():
     assert len(model.themes_) == 0 and (model.labels_ == -1).all()
     ids, conf = model.transform(texts, emb)
     assert (ids == -1).all() and (conf == 0).all()
+
+
+def test_version_1_model_still_loads(data, tmp_path: Path):
+    texts, emb, _, _ = data
+    model = fit(texts, emb)
+    path = model.save(tmp_path / "m")
+    meta = json.loads((path / "model.json").read_text())
+    assert meta["version"] == 2
+    meta["version"] = 1
+    for name in ("max_themes", "merge_similarity"):  # parameters version 1 did not have
+        del meta["params"][name]
+    (path / "model.json").write_text(json.dumps(meta))
+    loaded = ThemeModel.load(path)
+    np.testing.assert_array_equal(loaded.transform(texts, emb)[0], model.transform(texts, emb)[0])
+
+
+def test_max_themes_caps_the_number_of_themes(data):
+    texts, emb, _, _ = data
+    model = fit(texts, emb, max_themes=3)
+    assert len(model.themes_) <= 3
+    assert (model.labels_ == -1).mean() < 0.05
+    with pytest.raises(InputError, match="max_themes"):
+        fit(texts, emb, max_themes=0)
+
+
+def test_near_duplicate_themes_are_merged(data):
+    texts, emb, truth, _ = data
+    # two planted themes made almost identical must come out as one theme
+    close = emb.copy()
+    close[truth == 1] = close[truth == 0][: (truth == 1).sum()] + 0.01
+    close /= np.linalg.norm(close, axis=1, keepdims=True)
+    model = fit(texts, close, cohesion=0.999)
+    ids = model.labels_[(truth == 0) | (truth == 1)]
+    assert len(set(ids.tolist())) == 1

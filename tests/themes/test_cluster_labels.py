@@ -1,0 +1,44 @@
+"""Cluster cut and merge helpers, and label choice on hand-made cases."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.cluster.hierarchy import linkage
+
+from analyzer.themes.arrays import merge_close
+from analyzer.themes.cluster import default_max_groups, mean_cohesion_cut, normalise
+from analyzer.themes.labels import labels_for
+
+
+def test_cohesion_cut_stops_at_max_groups():
+    rng = np.random.default_rng(0)
+    x = normalise(rng.standard_normal((60, 8)))
+    z = linkage(x.astype(np.float64), method="ward")
+    free = mean_cohesion_cut(z, x, cohesion=0.99, min_size=2)
+    capped = mean_cohesion_cut(z, x, cohesion=0.99, min_size=2, max_groups=5)
+    assert len(set(free.tolist())) > 5
+    assert len(set(capped.tolist())) == 5
+    assert default_max_groups(3000) == 77
+
+
+def test_merge_close_joins_groups_with_near_identical_centroids():
+    x = normalise(np.array([[1, 0, 0], [1, 0.01, 0], [1, 0, 0.01], [0, 1, 0], [0, 0, 1]]))
+    labels = np.array([0, 1, 1, 2, -1])
+    out = merge_close(x, labels, 0.85)
+    assert out.tolist() == [0, 0, 0, 2, -1]
+    assert merge_close(x, labels, 1.01).tolist() == labels.tolist()
+
+
+def test_labels_skip_time_phrases_and_are_never_unnamed_with_content_words():
+    texts = [
+        "ordered weeks ago and the parcel never came",
+        "weeks ago I ordered, parcel missing",
+        "parcel missing after weeks ago order",
+        "zzz",
+        "qqq",
+    ]
+    emb = normalise(np.ones((5, 4)))
+    groups = [np.array([0, 1, 2]), np.array([3, 4])]
+    labels = labels_for(texts, emb, groups, emb[:2], [["parcel missing", "weeks"], ["zzz", "qqq"]])
+    assert labels[0] == "parcel missing"
+    assert "unnamed" not in labels[1] and labels[1] == "zzz qqq"
