@@ -11,7 +11,7 @@ export TOKENIZERS_PARALLELISM := false
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install browser demo test lint typecheck unit bench clean help
+.PHONY: install browser demo test lint typecheck unit bench lock clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -50,6 +50,11 @@ test: lint typecheck unit  ## Everything CI runs: lint, types, the whole test su
 
 bench: install  ## Time `cxa analyze` on the 3,000-response demo export
 	$(BIN)/python benchmarks/analyze.py
+
+lock: | $(BIN)/python  ## Re-resolve requirements.lock from pyproject.toml (hashes included)
+	$(BIN)/python -m pip install --quiet pip-tools==7.6.2
+	$(BIN)/pip-compile --extra dev --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:  ## Remove the venv, caches and demo output
 	rm -rf $(VENV) .cache $(DEMO) .pytest_cache .mypy_cache .ruff_cache
