@@ -147,7 +147,8 @@ def propose_candidates(
     ).assign(members=[])  # fmt: skip
     if len(loose) < min_size:
         return empty
-    params = {"cohesion": model.cohesion} if model.clusterer == "ward" else {}
+    ward = model.clusterer in ("ward", "spectral-ward")
+    params = {"cohesion": model.cohesion} if ward else {}
     found = get_clusterer(model.clusterer, **params).fit_predict(
         x[loose], min_size=min_size, seed=model.seed
     )

@@ -62,14 +62,15 @@ class ThemeModel:
     min_theme_size : int or None
         Smallest theme, in mentions; None takes :func:`auto_min_size` of the data.
     cohesion : float
-        Granularity of the ``ward`` clusterer: mean cosine of the mentions to their theme's
+        Granularity of the Ward clusterers: mean cosine of the mentions to their theme's
         centre. Higher gives more, tighter themes.
     max_themes : int or None
-        Most themes the ``ward`` clusterer may find; None takes ``sqrt(2 n)`` for n mentions.
+        Most themes the Ward clusterers may find; None takes ``sqrt(2 n)`` for n mentions.
     merge_similarity : float
         Found themes whose centroids are at least this cosine-similar are merged into one.
     clusterer : str
-        ``ward`` (default, no UMAP) or ``umap-hdbscan`` (plain BERTopic's pipeline).
+        ``spectral-ward`` (default), ``ward`` (both without UMAP) or ``umap-hdbscan``
+        (plain BERTopic's pipeline); see cluster.py.
     min_similarity : float
         A mention whose cosine to every theme centroid is below this stays unassigned (-1).
     n_parents : int or None
@@ -94,7 +95,7 @@ class ThemeModel:
         cohesion: float = 0.78,
         max_themes: int | None = None,
         merge_similarity: float = 0.85,
-        clusterer: str = "ward",
+        clusterer: str = "spectral-ward",
         min_similarity: float = 0.35,
         n_parents: int | None = None,
         n_keywords: int = 8,
@@ -185,7 +186,7 @@ class ThemeModel:
     ) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """Centroid row per mention (-1 none), centroids, and the rows that are seeds."""
         params: dict[str, Any] = {}
-        if self.clusterer == "ward":
+        if self.clusterer in ("ward", "spectral-ward"):
             params = {"cohesion": self.cohesion, "max_groups": self.max_themes}
         clusterer = get_clusterer(self.clusterer, **params)
         if len(x) >= 2 * self.min_theme_size_:

@@ -42,3 +42,21 @@ def test_labels_skip_time_phrases_and_are_never_unnamed_with_content_words():
     labels = labels_for(texts, emb, groups, emb[:2], [["parcel missing", "weeks"], ["zzz", "qqq"]])
     assert labels[0] == "parcel missing"
     assert "unnamed" not in labels[1] and labels[1] == "zzz qqq"
+
+
+def test_spectral_ward_separates_blobs_deterministically_and_falls_back_when_tiny():
+    from analyzer.themes.cluster import get_clusterer
+    from analyzer.themes.spectral import spectral_embedding
+
+    from .conftest import make_data
+
+    _, emb, truth, _ = make_data(40, seed=2)
+    clusterer = get_clusterer("spectral-ward", max_groups=5)
+    a = clusterer.fit_predict(emb, min_size=8, seed=0)
+    b = get_clusterer("spectral-ward", max_groups=5).fit_predict(emb, min_size=8, seed=0)
+    np.testing.assert_array_equal(a, b)
+    from sklearn.metrics import normalized_mutual_info_score
+
+    assert normalized_mutual_info_score(truth, a) > 0.95
+    assert spectral_embedding(emb[:20], n_neighbors=30) is None
+    assert len(clusterer.fit_predict(emb[:20], min_size=2, seed=0)) == 20

@@ -1,0 +1,99 @@
+"""A spectral embedding of the mentions' nearest-neighbour graph (no UMAP, no numba).
+
+What UMAP does for BERTopic, approximately and in a few seconds: the cosine kNN graph of
+the embeddings gets UMAP's fuzzy weights (each point's distances rescaled by its own
+neighbourhood, then symmetrised by fuzzy union); after density normalisation its leading
+eigenvectors (``scipy.sparse.linalg.eigsh``, a fixed start vector, so deterministic) give
+each mention a few dozen coordinates in which points that share neighbourhoods are close.
+Ward on these coordinates separates intents that overlap in the raw embedding space
+(banking77, MiniLM: NMI 0.836 vs 0.823 at 77 groups).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["knn", "spectral_embedding"]
+
+
+def knn(x: np.ndarray, k: int, *, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest other rows of each row by cosine, nearest first.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, dim), unit rows
+    k : int, fewer than n
+
+    Returns
+    -------
+    index : ndarray of shape (n, k), int64
+    cosine : ndarray of shape (n, k), float64
+    """
+    n = len(x)
+    index = np.empty((n, k), dtype=np.int64)
+    cosine = np.empty((n, k), dtype=np.float64)
+    for start in range(0, n, chunk):
+        sim = x[start : start + chunk] @ x.T
+        sim[np.arange(len(sim)), np.arange(start, start + len(sim))] = -np.inf
+        # a stable sort keeps ties in index order, so the graph is deterministic
+        idx = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+        index[start : start + chunk] = idx
+        cosine[start : start + chunk] = np.take_along_axis(sim, idx, axis=1)
+    return index, cosine
+
+
+def _fuzzy_graph(index: np.ndarray, cosine: np.ndarray) -> object:
+    """UMAP-style weights: 1 for the nearest neighbour, decaying with each point's scale."""
+    import scipy.sparse as sp
+
+    n, k = index.shape
+    dist = np.sqrt(np.maximum(2.0 - 2.0 * cosine, 0.0))
+    rho = dist[:, :1]
+    scale = np.maximum(dist[:, -1:] - rho, 1e-2) / np.log2(max(k, 2))
+    weights = np.exp(-(dist - rho) / scale)
+    a = sp.csr_matrix((weights.ravel(), (np.repeat(np.arange(n), k), index.ravel())), (n, n))
+    return a + a.T - a.multiply(a.T)
+
+
+def spectral_embedding(
+    x: np.ndarray, *, n_neighbors: int = 30, n_components: int = 32, diffusion_time: int = 8
+) -> np.ndarray | None:
+    """Unit-length diffusion-map coordinates of the kNN graph of ``x``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, dim), unit rows
+    n_neighbors : int
+        Neighbours per point in the graph.
+    n_components : int
+        Eigenvectors kept (the trivial first one is dropped).
+    diffusion_time : int
+        Each eigenvector is scaled by its eigenvalue to this power.
+
+    Returns
+    -------
+    ndarray of shape (n, n_components - 1), float64, or None when there are too few
+    points for the requested graph (callers then fall back to ``x``).
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import eigsh
+
+    n = len(x)
+    if n <= max(n_neighbors, n_components) + 1 or n_components < 2:
+        return None
+    graph = _fuzzy_graph(*knn(x, n_neighbors))
+    # density normalisation (alpha = 1): dense regions don't dominate the eigenvectors
+    q = np.asarray(graph.sum(axis=1)).ravel()  # type: ignore[attr-defined]
+    graph = sp.diags(1.0 / q) @ graph @ sp.diags(1.0 / q)
+    d = np.asarray(graph.sum(axis=1)).ravel()
+    inv_sqrt = sp.diags(1.0 / np.sqrt(d))
+    values, vectors = eigsh(
+        inv_sqrt @ graph @ inv_sqrt, k=n_components, which="LA", v0=np.ones(n) / np.sqrt(n)
+    )
+    order = np.argsort(-values, kind="stable")
+    # diffusion-map scaling: eigenvectors of small eigenvalues (noise inside a tight group)
+    # fade, so well-separated groups are not split along them
+    scale = np.maximum(values[order[1:]], 0.0) ** diffusion_time
+    coords = vectors[:, order[1:]] * scale / np.sqrt(d)[:, None]
+    norms = np.linalg.norm(coords, axis=1, keepdims=True)
+    return np.asarray(coords / np.maximum(norms, 1e-12), dtype=np.float64)
