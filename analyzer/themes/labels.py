@@ -165,6 +165,8 @@ def _noun_weights(phrases: list[str], tagger: Any) -> dict[str, float]:
             weight = 1.5
         else:  # "payment declined" names a theme, "tried to buy" does not
             weight = 1.0 if nouns and last.tag_ in {"VBN", "VBD"} else 0.4
+        if doc[0].pos_ == "ADV":  # "quickly the order"
+            weight *= 0.5
         out[phrase] = weight * (1.0 + 0.1 * min(nouns, 2))
     return out
 
