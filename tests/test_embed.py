@@ -113,8 +113,6 @@ def test_static_embedder_is_built_locally_and_keeps_neighbours() -> None:
 
 @pytest.mark.slow
 def test_onnx_embedder_matches_pytorch_minilm() -> None:
-    pytest.importorskip("onnxruntime")
-    pytest.importorskip("onnx")
     texts = ["the app keeps crashing", "delivery was late", "great support, thanks!"]
     ref = get_embedder("minilm").encode(texts)
     np.testing.assert_allclose(get_embedder("onnx").encode(texts), ref, atol=1e-4)

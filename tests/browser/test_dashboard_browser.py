@@ -17,7 +17,6 @@ import pytest
 
 KEY = "browser-test-key"
 FAST = {"embedding": "fake", "spacy_model": "blank", "sentiment": "vader", "use_cache": False}
-API_DIR = Path(__file__).resolve().parents[2] / "api"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"
@@ -34,42 +33,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _add_dashboard_routes(app: Any) -> None:
-    """Serve the page and plotly.js the way the dashboard expects, if the app does not yet.
-
-    A stopgap while ``api/main.py`` has no dashboard routes: ``GET /dashboard`` (the page)
-    and ``GET /dashboard/plotly.min.js`` (plotly.js from the installed plotly package).
-    """
-    from fastapi.responses import FileResponse, Response
-    from plotly.offline import get_plotlyjs
-
-    paths = {getattr(route, "path", None) for route in app.routes}
-    if "/dashboard" not in paths:
-        page = API_DIR / "templates" / "dashboard.html"
-        headers = {"Content-Security-Policy": CSP}
-        app.add_api_route(
-            "/dashboard", lambda: FileResponse(page, headers=headers), include_in_schema=False
-        )
-    if "/dashboard/plotly.min.js" not in paths:
-        script = get_plotlyjs()
-        app.add_api_route(
-            "/dashboard/plotly.min.js",
-            lambda: Response(script, media_type="text/javascript"),
-            include_in_schema=False,
-        )
-
-
 @pytest.fixture(scope="module")
 def server(demo_run: Any) -> Iterator[str]:
     """The API on a random free port of 127.0.0.1 (uvicorn in a thread); its base URL."""
-    api_main = pytest.importorskip("api.main", reason="api/main.py is missing")
     import uvicorn
 
+    from api import main as api_main
     from api.settings import Settings
 
     settings = Settings(api_key=KEY, db=demo_run.store_path, **FAST)  # type: ignore[arg-type]
     app = api_main.create_app(settings)
-    _add_dashboard_routes(app)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)
@@ -174,3 +147,12 @@ def test_filters_and_csv(page: Any, demo_run: Any) -> None:
     mentions = demo_run.run.mentions
     pairs = mentions[mentions["theme_id"] != -1].drop_duplicates(["theme_id", "response_id"])
     assert 0 < sum(int(r["responses"]) for r in rows) < len(pairs)  # app detractors only
+
+
+def test_page_is_served_with_its_security_policy(server: str) -> None:
+    import httpx
+
+    page = httpx.get(f"{server}/dashboard")
+    assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
+    script = httpx.get(f"{server}/dashboard/plotly.min.js")
+    assert script.status_code == 200 and len(script.content) > 1_000_000
