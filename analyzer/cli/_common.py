@@ -13,10 +13,13 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 app = typer.Typer(
     name="cxa",
@@ -79,25 +82,40 @@ class RichProgress:
 
     def finish(self, stage: str, seconds: float) -> None:
         task = self._progress.tasks[-1]
+        done = task.completed or 1
         self._progress.update(
-            self._task,
-            completed=task.total or 1,
-            total=task.total or 1,
-            description=f"{stage} ({seconds:.1f}s)",
+            self._task, completed=done, total=done, description=f"{stage} ({seconds:.1f}s)"
         )
 
 
-def progress_bar() -> Progress:
-    """A rich progress display on stderr, so stdout stays clean for tables and data."""
-    return Progress(
+class RateColumn(ProgressColumn):
+    """Comments per second over the stage so far."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        if not elapsed or not task.completed:
+            return Text("- comments/s", style="progress.data.speed")
+        return Text(f"{task.completed / elapsed:,.0f} comments/s", style="progress.data.speed")
+
+
+def progress_bar(*, rate: bool = False) -> Progress:
+    """A rich progress display on stderr, so stdout stays clean for tables and data.
+
+    Parameters
+    ----------
+    rate : bool
+        Also show comments per second (batch scoring).
+    """
+    columns: list[ProgressColumn] = [
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description:<18}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-    )
+    ]
+    if rate:
+        columns.append(RateColumn())
+    columns.append(TimeElapsedColumn())
+    return Progress(*columns, console=err_console, transient=False)
 
 
 def open_run(db: Path, run: str) -> Any:

@@ -3,73 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from analyzer.cli._common import DB_NAME, app, console, err_console, fail
+from analyzer.cli._common import DB_NAME, RichProgress, app, console, fail, progress_bar
 from analyzer.errors import AnalyzerError
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, Task
-    from rich.text import Text
-
     from analyzer.batch import BatchResult
-
-
-def _rate_column() -> Any:
-    from rich.progress import ProgressColumn
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        """Comments per second over the run so far."""
-
-        def render(self, task: Task) -> Text:
-            elapsed = task.finished_time if task.finished else task.elapsed
-            if not elapsed or not task.completed:
-                return Text("- comments/s", style="progress.data.speed")
-            return Text(f"{task.completed / elapsed:,.0f} comments/s", style="progress.data.speed")
-
-    return RateColumn()
-
-
-class _Bar:
-    """Adapts a rich progress display to the pipeline's Progress protocol."""
-
-    def __init__(self, progress: Progress) -> None:
-        self._progress = progress
-        self._task: Any = None
-
-    def start(self, stage: str, total: int | None) -> None:
-        self._task = self._progress.add_task(stage, total=total)
-
-    def advance(self, n: int) -> None:
-        self._progress.advance(self._task, n)
-
-    def finish(self, stage: str, seconds: float) -> None:
-        done = self._progress.tasks[-1].completed
-        self._progress.update(self._task, total=done, description=f"{stage} ({seconds:.1f}s)")
-
-
-def _progress_bar() -> Progress:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _rate_column(),
-        TimeElapsedColumn(),
-        console=err_console,
-    )
 
 
 @app.command()
@@ -137,7 +79,7 @@ def score(
             embedding=name, spacy_model=text_model, sentiment=sentiment, use_cache=False
         )
         spec = ScoringSpec(model_dir=model_dir, config=config)
-        with _progress_bar() as bar:
+        with progress_bar(rate=True) as bar:
             result = score_export(
                 export,
                 spec,
@@ -148,7 +90,7 @@ def score(
                 workers=workers,
                 dask=dask,
                 merge=merge,
-                progress=_Bar(bar),
+                progress=RichProgress(bar),
             )
     except AnalyzerError as exc:
         fail(exc)
