@@ -19,8 +19,8 @@ def parent_groups(
     sizes : ndarray of shape (k,)
         Mentions per theme (orders the parents).
     n_parents : int or None
-        Number of parents; ``None`` takes ``round(sqrt(k))``. Fewer than four themes get
-        no parents at all.
+        Number of parents; ``None`` takes ``max(2, round(k / 4))``. Fewer than four
+        themes get no parents at all.
 
     Returns
     -------
@@ -31,7 +31,8 @@ def parent_groups(
         return np.full(k, -1, dtype=np.int64)
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    wanted = n_parents if n_parents is not None else round(float(np.sqrt(k)))
+    # about four themes per parent: a report reads as 15-40 groups with their details
+    wanted = n_parents if n_parents is not None else max(2, round(k / 4))
     wanted = int(min(max(wanted, 1), k))
     z = linkage(np.asarray(centroids, dtype=np.float64), method="ward")
     raw = fcluster(z, wanted, criterion="maxclust") - 1

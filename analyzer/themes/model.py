@@ -74,7 +74,7 @@ class ThemeModel:
     min_similarity : float
         A mention whose cosine to every theme centroid is below this stays unassigned (-1).
     n_parents : int or None
-        Parent themes; None takes about sqrt(number of themes).
+        Parent themes; None takes about a quarter of the number of themes.
     n_keywords, n_examples : int
         Keywords and representative mentions kept per theme.
     match_threshold : float

@@ -60,3 +60,12 @@ def test_spectral_ward_separates_blobs_deterministically_and_falls_back_when_tin
     assert normalized_mutual_info_score(truth, a) > 0.95
     assert spectral_embedding(emb[:20], n_neighbors=30) is None
     assert len(clusterer.fit_predict(emb[:20], min_size=2, seed=0)) == 20
+
+
+def test_default_parents_hold_about_four_themes_each():
+    from analyzer.themes.hierarchy import parent_groups
+
+    centroids = normalise(np.random.default_rng(0).standard_normal((16, 8)))
+    parents = parent_groups(centroids, np.arange(16, 0, -1))
+    assert len(set(parents.tolist())) == 4
+    assert (parent_groups(centroids[:3], np.ones(3)) == -1).all()
