@@ -73,10 +73,11 @@ def spectral_embedding(
     Returns
     -------
     ndarray of shape (n, n_components - 1), float64, or None when there are too few
-    points for the requested graph (callers then fall back to ``x``).
+    points for the requested graph or the eigensolver does not converge (callers then
+    fall back to ``x``).
     """
     import scipy.sparse as sp
-    from scipy.sparse.linalg import eigsh
+    from scipy.sparse.linalg import ArpackError, eigsh
 
     n = len(x)
     if n <= max(n_neighbors, n_components) + 1 or n_components < 2:
@@ -87,9 +88,15 @@ def spectral_embedding(
     graph = sp.diags(1.0 / q) @ graph @ sp.diags(1.0 / q)
     d = np.asarray(graph.sum(axis=1)).ravel()
     inv_sqrt = sp.diags(1.0 / np.sqrt(d))
-    values, vectors = eigsh(
-        inv_sqrt @ graph @ inv_sqrt, k=n_components, which="LA", v0=np.ones(n) / np.sqrt(n)
-    )
+    try:
+        values, vectors = eigsh(
+            inv_sqrt @ graph @ inv_sqrt, k=n_components, which="LA", v0=np.ones(n) / np.sqrt(n)
+        )
+    except ArpackError:  # e.g. many exact duplicates: let the caller fall back
+        return None
+    if values.min() > 1.0 - 1e-6:
+        # at least n_components disconnected pieces: some would get no coordinates at all
+        return None
     order = np.argsort(-values, kind="stable")
     # diffusion-map scaling: eigenvectors of small eigenvalues (noise inside a tight group)
     # fade, so well-separated groups are not split along them

@@ -69,3 +69,22 @@ def test_default_parents_hold_about_four_themes_each():
     parents = parent_groups(centroids, np.arange(16, 0, -1))
     assert len(set(parents.tolist())) == 4
     assert (parent_groups(centroids[:3], np.ones(3)) == -1).all()
+
+
+def test_spectral_ward_copes_with_exact_duplicates():
+    from analyzer.themes.cluster import get_clusterer
+
+    base = normalise(np.random.default_rng(1).standard_normal((3, 16)))
+    emb = np.repeat(base, 40, axis=0)
+    labels = get_clusterer("spectral-ward").fit_predict(emb, min_size=5, seed=0)
+    truth = np.repeat(np.arange(3), 40)
+    assert all(len(set(labels[truth == t].tolist())) == 1 for t in range(3))
+    assert len(set(labels.tolist())) == 3
+
+
+def test_spectral_embedding_declines_a_graph_of_many_disconnected_pieces():
+    from analyzer.themes.spectral import spectral_embedding
+
+    base = normalise(np.random.default_rng(2).standard_normal((40, 64)))
+    emb = np.repeat(base, 35, axis=0)  # 40 pieces of 35 duplicates, 30-NN graph
+    assert spectral_embedding(emb, n_neighbors=30, n_components=32) is None
