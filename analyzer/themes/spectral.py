@@ -73,16 +73,21 @@ def spectral_embedding(
     Returns
     -------
     ndarray of shape (n, n_components - 1), float64, or None when there are too few
-    points for the requested graph or the eigensolver does not converge (callers then
-    fall back to ``x``).
+    points for the requested graph, the graph is not connected or the eigensolver fails
+    (callers then fall back to ``x``).
     """
     import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
     from scipy.sparse.linalg import ArpackError, eigsh
 
     n = len(x)
     if n <= max(n_neighbors, n_components) + 1 or n_components < 2:
         return None
     graph = _fuzzy_graph(*knn(x, n_neighbors))
+    if connected_components(graph, directed=False)[0] > 1:
+        # disconnected pieces (e.g. groups of exact duplicates) make eigenvalue 1 repeated;
+        # ARPACK then restarts from its own random vectors, which are not reproducible
+        return None
     # density normalisation (alpha = 1): dense regions don't dominate the eigenvectors
     q = np.asarray(graph.sum(axis=1)).ravel()  # type: ignore[attr-defined]
     graph = sp.diags(1.0 / q) @ graph @ sp.diags(1.0 / q)
@@ -93,9 +98,6 @@ def spectral_embedding(
             inv_sqrt @ graph @ inv_sqrt, k=n_components, which="LA", v0=np.ones(n) / np.sqrt(n)
         )
     except ArpackError:  # e.g. many exact duplicates: let the caller fall back
-        return None
-    if values.min() > 1.0 - 1e-6:
-        # at least n_components disconnected pieces: some would get no coordinates at all
         return None
     order = np.argsort(-values, kind="stable")
     # diffusion-map scaling: eigenvectors of small eigenvalues (noise inside a tight group)
