@@ -104,3 +104,10 @@ def test_overall_sentiment(labels: list[str], scores: list[float], expected: str
 def test_overall_sentiment_rejects_mismatched_lengths() -> None:
     with pytest.raises(ValueError, match="shape"):
         overall_sentiment(["positive"], [0.5, 0.1])
+
+
+def test_default_backend_is_a_known_name() -> None:
+    from analyzer.sentiment import DEFAULT_BACKEND
+
+    assert DEFAULT_BACKEND in backend_names()
+    assert {"vader", "minilm-sentiment"} <= set(backend_names())

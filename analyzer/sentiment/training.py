@@ -59,6 +59,7 @@ class TrainConfig:
     holdout_binary: int = 500
     sst2_rows: int = 30000
     eval_every: int = 400
+    max_steps: int = 0
     sources: tuple[str, ...] = ("sst2", "semeval", "uci")
     threads: int = 2
 
@@ -310,12 +311,15 @@ def train_branch(
     binary = train["binary"].to_numpy(dtype=bool)
     weight = torch.tensor(_class_weight(labels, binary), dtype=torch.float32)
     steps = config.epochs * -(-len(train) // config.batch_size)
+    steps = min(steps, config.max_steps) if config.max_steps > 0 else steps
     opt, sched = _optimizer(branch, config, steps)
     history: list[dict[str, float]] = []
     best: tuple[float, dict[str, Any]] = (-1.0, {})
     start, step, running = time.perf_counter(), 0, 0.0
     for epoch in range(config.epochs):
         for idx in _length_batches(train_cache.lengths(), config.batch_size, rng):
+            if step == steps:
+                break
             branch.train()
             states, mask = _gather(train_cache, idx)
             y, is_binary = torch.from_numpy(labels[idx]), torch.from_numpy(binary[idx])
@@ -326,6 +330,8 @@ def train_branch(
             opt.step()
             sched.step()
             step, running = step + 1, running + float(loss.detach())
+            if step % 100 == 0:
+                log.info("step %d/%d, %.0fs", step, steps, time.perf_counter() - start)
             if step % config.eval_every and step != steps:
                 continue
             scores = holdout_scores(predict_cached(branch, holdout_cache), holdout)
@@ -372,7 +378,7 @@ def _parse(argv: Sequence[str] | None) -> tuple[TrainConfig, argparse.Namespace]
         help="comma-separated subset of sst2,semeval,uci",
     )
     ints = ("seed", "epochs", "batch_size", "max_length", "n_layers", "threads", "sst2_rows")
-    for name in ints + ("eval_every",):
+    for name in (*ints, "eval_every", "max_steps"):
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     for name in ("lr", "head_lr"):
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
@@ -390,6 +396,7 @@ def _parse(argv: Sequence[str] | None) -> tuple[TrainConfig, argparse.Namespace]
         threads=args.threads,
         sst2_rows=args.sst2_rows,
         eval_every=args.eval_every,
+        max_steps=args.max_steps,
     )
     return config, args
 
