@@ -81,3 +81,18 @@ def test_shared_pass_matches_separate_calls(base: Any, backend: MiniLMSentimentB
     alone_labels, alone_scores = backend.predict(texts)
     assert list(labels) == list(alone_labels)
     np.testing.assert_allclose(scores, alone_scores, atol=1e-4)
+
+
+def test_shared_pass_refuses_a_different_base_model(base: Any) -> None:
+    import copy
+
+    import torch
+
+    from analyzer.errors import ModelError
+
+    other = copy.deepcopy(base)
+    with torch.no_grad():
+        other[0].auto_model.encoder.layer[0].output.dense.bias.add_(0.01)
+    backend = MiniLMSentimentBackend(base_model=base)
+    with pytest.raises(ModelError, match="fingerprint"):
+        encode_with_sentiment(["hello"], model=other, backend=backend)

@@ -90,6 +90,7 @@ class MiniLMSentimentBackend:
         self.base_model = base_model
         self._branch: Any = None
         self._lower: Any = None
+        self._checked: set[int] = set()
 
     def _load(self) -> None:
         if self._branch is not None:
@@ -103,6 +104,28 @@ class MiniLMSentimentBackend:
         bert = self.base_model[0].auto_model
         self._lower = bert_blocks(bert, 0, branch.config.input_layer, branch.config).eval()
         self._branch = branch
+
+    def check_base(self, model: Any) -> None:
+        """Raise :class:`ModelError` unless ``model`` is the MiniLM the branch was trained on.
+
+        ``model`` is a ``SentenceTransformer``; ``None`` means the backend's own base.
+        """
+        from analyzer.errors import ModelError
+        from analyzer.sentiment._model import base_fingerprint
+
+        self._load()
+        model = self.base_model if model is None else model
+        expected = self._branch.config.base_fingerprint
+        if not expected or id(model) in self._checked:
+            return
+        found = base_fingerprint(model[0].auto_model, self._branch.config.input_layer)
+        if found != expected:
+            raise ModelError(
+                f"The sentiment model needs all-MiniLM-L6-v2's hidden states (fingerprint "
+                f"{expected}); the given model has fingerprint {found}. Use the 'minilm' "
+                "embedder to share the pass, or call the backend's predict(texts) separately."
+            )
+        self._checked.add(id(model))
 
     @property
     def input_layer(self) -> int:
@@ -196,7 +219,7 @@ def encode_with_sentiment(
 
     if backend is None:
         backend = MiniLMSentimentBackend(base_model=model)
-    backend._load()
+    backend.check_base(model)
     model = model if model is not None else backend.base_model
     texts = [str(t) for t in texts]
     bert = model[0].auto_model

