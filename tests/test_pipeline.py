@@ -91,3 +91,24 @@ def test_real_models_recover_the_planted_themes(tmp_path) -> None:
     assert (result.mentions["theme_id"] < 0).mean() <= 0.10
     for label in result.themes["label"]:
         assert 1 <= len(str(label).split()) <= 4, label
+
+
+@pytest.mark.slow
+def test_shared_pass_equals_separate_embedding_and_sentiment(tmp_path, monkeypatch) -> None:
+    from analyzer.pipeline import Components, embed_with_sentiment
+
+    monkeypatch.setenv("CXA_CACHE_DIR", str(tmp_path / "cache"))
+    texts = ["Delivery was quick", "the app keeps crashing", "What time do you open?"] * 3
+    shared = Components.from_config(make_config(sentiment="minilm-sentiment"))
+    emb, labels, scores = embed_with_sentiment(texts, shared)
+    apart = Components.from_config(make_config(sentiment="minilm-sentiment", use_cache=False))
+    alone = apart.embedder.encode(texts)
+    alone_labels, alone_scores = apart.sentiment.predict(texts)
+    assert abs(emb - alone).max() < 1e-4
+    assert list(labels) == list(alone_labels)
+    assert abs(scores - alone_scores).max() < 1e-4
+    assert labels[0] == "positive" and labels[1] == "negative"
+    # the shared pass also fills the embedding cache (topic search reads it there)
+    cached = shared.embedder.encode(texts)
+    assert getattr(shared.embedder, "hits", 0) == len(texts)
+    assert abs(cached - emb).max() < 1e-6

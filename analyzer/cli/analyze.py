@@ -173,4 +173,20 @@ def _print_written(run_id: str, result: AnalysisResult, written: dict[str, Path]
     console.print(f"Open the theme report: [bold]{written['report'].resolve()}[/]")
 
 
-__all__ = ["analyze", "demo_data"]
+@app.command(
+    "train-sentiment",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def train_sentiment(ctx: typer.Context) -> None:
+    """Train the sentiment model from the labelled data in ../shared/data (see the model card).
+
+    Options are passed to the trainer; run 'cxa train-sentiment --help-trainer' to list them.
+    Writes models/sentiment/ (or --out DIR). Takes tens of minutes on 2 cores.
+    """
+    from analyzer.sentiment.training import main as train
+
+    args = ["--help" if a == "--help-trainer" else a for a in ctx.args]
+    raise typer.Exit(code=train(args))
+
+
+__all__ = ["analyze", "demo_data", "train_sentiment"]

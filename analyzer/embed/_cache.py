@@ -54,6 +54,15 @@ class CachedEmbedder:
     def _key(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def store(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Add vectors computed elsewhere (e.g. a shared embedding + sentiment pass)."""
+        rows = [
+            (self._key(t), np.asarray(v, dtype=np.float32).tobytes())
+            for t, v in zip(texts, vectors, strict=True)
+        ]
+        with self._connect() as con:
+            con.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
+
     def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
         """Encode ``texts`` (shape (n, dim)), reading and filling the cache."""
         keys = [self._key(t) for t in texts]

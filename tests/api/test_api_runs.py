@@ -30,7 +30,7 @@ def test_an_upload_is_analysed_in_the_background(fresh: Fresh, demo_export: Path
     run = _finish(client, created["run_id"])
     assert run["status"] == "done" and run["error"] is None
     assert [s["state"] for s in run["stages"]] == ["done"] * 5
-    assert [s["name"] for s in run["stages"]] == ["ingest", "text", "embed", "themes", "sentiment"]
+    assert [s["name"] for s in run["stages"]] == ["ingest", "text", "embed", "themes"]
     assert run["n_responses"] == 200 and run["n_mentions"] > 200
     assert run["segments"] == ["channel", "region", "plan"]
     themes = client.get(f"/v1/runs/{run['run_id']}/themes").json()
