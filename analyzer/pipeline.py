@@ -72,10 +72,20 @@ class Components:
         return cls(
             processor=TextProcessor(model=config.spacy_model),
             embedder=embedder,
-            sentiment=get_backend(
-                DEFAULT_BACKEND if config.sentiment == "default" else config.sentiment
-            ),
+            sentiment=get_backend(resolve_sentiment(config.sentiment, config.embedding)),
         )
+
+
+def resolve_sentiment(sentiment: str, embedding: str) -> str:
+    """The sentiment backend that ``"default"`` means for ``embedding``.
+
+    The trained MiniLM branch is the default where it can share the embedding pass (the
+    bundled MiniLM, +31%); with any other embedder (onnx, static for ``--fast``, a local
+    model, fake) it would need a full extra MiniLM pass, so VADER is the default there.
+    """
+    if sentiment != "default":
+        return sentiment
+    return DEFAULT_BACKEND if embedding == "minilm" else "vader"
 
 
 @dataclass
@@ -456,6 +466,7 @@ __all__ = [
     "analyze_and_store",
     "embed_with_sentiment",
     "new_run_id",
+    "resolve_sentiment",
     "score_frame",
     "score_mentions",
     "split_frame",
