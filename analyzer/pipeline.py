@@ -20,7 +20,13 @@ import pandas as pd
 from analyzer.config import AnalysisConfig, cache_dir
 from analyzer.embed import Embedder, get_embedder, save_embedder_card
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
-from analyzer.sentiment import DEFAULT_BACKEND, SentimentBackend, get_backend, overall_sentiment
+from analyzer.sentiment import (
+    DEFAULT_BACKEND,
+    SentimentBackend,
+    agreement_with_scores,
+    get_backend,
+    overall_sentiment,
+)
 from analyzer.store import Store
 from analyzer.text import TextProcessor
 from analyzer.themes import ThemeModel
@@ -269,6 +275,8 @@ def analyze(
     mentions["sentiment"] = labels
     mentions["sentiment_score"] = scores
     responses = add_response_sentiment(responses, mentions)
+    info = _info(ingested, config, components, len(texts))
+    info["sentiment_agreement"] = agreement_with_scores(mentions, responses)
     return AnalysisResult(
         responses=responses,
         mentions=mentions,
@@ -277,7 +285,7 @@ def analyze(
         model=model,
         segments=list(ingested.segments),
         metrics=list(ingested.metrics),
-        info=_info(ingested, config, components, len(texts)),
+        info=info,
         timings=timings,
     )
 

@@ -43,6 +43,7 @@ def test_analyze_prints_themes_and_paths(analyzed) -> None:
     result, out, _ = analyzed
     assert result.exit_code == 0, result.output
     assert "Top themes" in result.output and "neg / neu / pos" in result.output
+    assert "Sentiment vs NPS" in result.output and "detractors" in result.output
     for name in ("cxa.duckdb", "responses.parquet", "mentions.parquet", "rejects.csv"):
         assert (out / name).exists() and str(out / name) in result.output.replace("\n", "")
     assert (out / "model").is_dir()

@@ -111,3 +111,23 @@ def test_default_backend_is_a_known_name() -> None:
 
     assert DEFAULT_BACKEND in backend_names()
     assert {"vader", "minilm-sentiment"} <= set(backend_names())
+
+
+def test_agreement_ignores_a_sentiment_column_already_on_responses() -> None:
+    import pandas as pd
+
+    from analyzer.sentiment import agreement_with_scores
+
+    mentions = pd.DataFrame(
+        {
+            "response_id": ["a", "b"],
+            "sentiment": ["negative", "positive"],
+            "sentiment_score": [-0.9, 0.9],
+        }
+    )
+    responses = pd.DataFrame(
+        {"response_id": ["a", "b"], "nps": [2, 10], "sentiment": ["negative", "positive"]}
+    )
+    result = agreement_with_scores(mentions, responses)
+    assert result["nps"]["detractor"]["agreement"] == 1.0
+    assert result["nps"]["promoter"]["agreement"] == 1.0

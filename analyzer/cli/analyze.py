@@ -146,9 +146,25 @@ def _print_themes(result: AnalysisResult, top: int) -> None:
         )
     console.print(table)
     unassigned = int((result.mentions["theme_id"] < 0).sum())
+    line = _agreement_line(result.info.get("sentiment_agreement", {}))
+    if line:
+        console.print(line)
     console.print(
         f"{len(result.responses)} responses, {len(result.mentions)} mentions, "
         f"{unassigned} unassigned, {len(result.rejects)} rejected values"
+    )
+
+
+def _agreement_line(agreement: dict[str, Any]) -> str | None:
+    """One sentence on how mention sentiment agrees with NPS (None without NPS)."""
+    nps = agreement.get("nps") or {}
+    low, high = nps.get("detractor") or {}, nps.get("promoter") or {}
+    if not low.get("n") or not high.get("n") or low.get("agreement") is None:
+        return None
+    return (
+        f"Sentiment vs NPS: {low['agreement']:.0%} of detractors' comments read negative "
+        f"(n={low['n']}), {high['agreement']:.0%} of promoters' read positive (n={high['n']}); "
+        "low figures mean the model and the scores disagree."
     )
 
 

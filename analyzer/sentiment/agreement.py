@@ -97,7 +97,8 @@ def agreement_with_scores(mentions: pd.DataFrame, responses: pd.DataFrame) -> di
     """
     _require(responses, ("response_id",), "responses")
     overall = response_sentiment(mentions)
-    joined = overall.merge(responses, on="response_id", how="inner")
+    keep = [c for c in ("response_id", *BANDS) if c in responses.columns]
+    joined = overall.merge(responses[keep], on="response_id", how="inner")
     result: dict[str, Any] = {"responses_with_comments": len(overall)}
     for metric, bands in BANDS.items():
         if metric not in joined.columns:
