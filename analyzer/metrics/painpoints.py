@@ -109,13 +109,14 @@ def pain_points(
     -------
     DataFrame
         One row per theme with at least one negative mention (``n_negative > 0``),
-        sorted by ``impact_negative`` ascending (largest cost first; NaN last),
+        sorted by ``cost`` descending (largest cost first; NaN last),
         then ``n_negative`` descending and ``theme_id``. Columns
         :data:`PAIN_POINT_COLUMNS`: ``responses``, ``n_negative``,
         ``share_negative``, ``score``, ``impact``, ``impact_negative``, ``low_n``
         as in :func:`analyzer.metrics.impact.theme_table`;
-        ``negative_mentions`` counts negative mentions; ``cost`` is
-        ``-impact_negative`` (score points lost to the negative mentions);
+        ``negative_mentions`` counts negative mentions; ``cost`` is the score
+        lost to the negative mentions: ``-impact_negative`` for NPS and CSAT,
+        ``+impact_negative`` for CES (where higher means more effort, i.e. worse);
         ``trend`` the ``emerging_themes`` status (``None`` without a ``date``
         column); ``owner`` from the themes table (``None`` if unset); ``examples``
         a list of up to ``n_examples`` negative mention texts: the most negative by
@@ -138,12 +139,13 @@ def pain_points(
     # object columns keep None (a str column would turn it into NaN)
     table["owner"] = pd.Series([owners.get(int(t)) for t in table["theme_id"]], table.index, object)
     table["negative_mentions"] = [len(by_theme[t]) for t in table["theme_id"]]
-    table["cost"] = -table["impact_negative"]
+    # CES counts effort: higher is worse, so a costly theme raises it (positive impact).
+    table["cost"] = table["impact_negative"] * (1 if score == "ces" else -1)
     table["trend"] = pd.Series([trend.get(int(t)) for t in table["theme_id"]], table.index, object)
     table["examples"] = [_examples(by_theme[t], n_examples) for t in table["theme_id"]]
     table = table.sort_values(
-        ["impact_negative", "n_negative", "theme_id"],
-        ascending=[True, False, True],
+        ["cost", "n_negative", "theme_id"],
+        ascending=[False, False, True],
         na_position="last",
     )
     table.insert(0, "rank", np.arange(1, len(table) + 1))

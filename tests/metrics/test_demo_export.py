@@ -67,3 +67,11 @@ def test_praised_theme_has_positive_impact(tables) -> None:
     assert table.loc["product_quality", "impact"] > 0
     assert table.loc["product_quality", "impact_positive"] > 0
     assert table.loc[demo.GROWING_THEME, "impact"] < 0
+
+
+def test_ces_pain_points_rank_added_effort_first(tables) -> None:
+    """For CES higher is worse: the costliest theme is the one that raises it most."""
+    pain = metrics.pain_points(*tables, "ces")
+    assert (pain["cost"] == pain["impact_negative"]).all()
+    assert pain["cost"].is_monotonic_decreasing
+    assert demo.GROWING_THEME in pain["label"].head(3).tolist()
