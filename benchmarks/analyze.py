@@ -23,21 +23,9 @@ from pathlib import Path
 
 import duckdb
 import psutil
+from _measure import watch_peak_rss
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _peak_rss_mb(proc: psutil.Popen) -> float:
-    peak = 0.0
-    while proc.poll() is None:
-        try:
-            rss = proc.memory_info().rss
-            rss += sum(c.memory_info().rss for c in proc.children(recursive=True))
-            peak = max(peak, rss / 2**20)
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-    return peak
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             env=env,
             stdout=subprocess.DEVNULL,
         )
-        peak = _peak_rss_mb(proc)
+        peak = watch_peak_rss(proc)
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             print(f"cxa analyze failed with exit code {proc.returncode}", file=sys.stderr)

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psutil
+from _measure import watch_peak_rss
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -174,15 +175,7 @@ def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
     """Run ``cmd``; return its peak RSS in MiB (children included) and its wall time."""
     t0 = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0.0
-    while proc.poll() is None:
-        try:
-            rss = proc.memory_info().rss
-            rss += sum(c.memory_info().rss for c in proc.children(recursive=True))
-            peak = max(peak, rss / 2**20)
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
+    peak = watch_peak_rss(proc)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} failed with exit code {proc.returncode}")
     return peak, time.perf_counter() - t0

@@ -1,0 +1,21 @@
+"""Shared by the benchmark scripts: peak memory of a child process."""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+
+
+def watch_peak_rss(proc: psutil.Popen, interval: float = 0.05) -> float:
+    """Poll ``proc`` (and its children) until it exits; return its peak RSS in MiB."""
+    peak = 0.0
+    while proc.poll() is None:
+        try:
+            rss = proc.memory_info().rss
+            rss += sum(c.memory_info().rss for c in proc.children(recursive=True))
+            peak = max(peak, rss / 2**20)
+        except psutil.Error:
+            pass
+        time.sleep(interval)
+    return peak
