@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from analyzer.themes.hierarchy import parent_groups
-from analyzer.themes.labels import class_tfidf, examples_mmr, keywords, labels_for
+from analyzer.themes.labels import (
+    class_tfidf,
+    examples_mmr,
+    keywords,
+    labels_for,
+    noun_ending,
+    parent_terms,
+)
 from analyzer.themes.persist import themes_frame
 
 __all__ = ["describe_themes"]
@@ -53,7 +60,7 @@ def describe_themes(
     labels = [fixed_labels.get(int(t), lab) for t, lab in zip(theme_ids, labels, strict=True)]
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
     parents = parent_groups(centroids, sizes, n_parents=n_parents)
-    parent_labels = _parent_labels(texts, embeddings, groups, centroids, parents, tagger)
+    parent_labels = _parent_labels(texts, embeddings, groups, centroids, parents, labels, tagger)
     records = []
     for r in range(k):
         records.append(
@@ -77,15 +84,50 @@ def _parent_labels(
     groups: list[np.ndarray],
     centroids: np.ndarray,
     parents: np.ndarray,
+    child_labels: Sequence[str],
     tagger: Any,
 ) -> dict[int, str]:
+    """One label per parent: the word or two its children share ("Delivery", "Support").
+
+    A parent of one theme takes that theme's label. Otherwise the parent's c-TF-IDF terms
+    (against the other parents) are scored by weight times the share of its child themes
+    that use them, so the label names what the children have in common rather than the
+    biggest child ("Game changer" over five delivery themes). Terms must end in a noun
+    when spaCy is there, and no two parents share a label or a word stem. Without a usable
+    term the 2-4 word phrase labeller decides, as for themes.
+    """
     ids = sorted({int(p) for p in parents if p >= 0})
     if not ids:
         return {}
-    members = [np.concatenate([groups[r] for r in np.flatnonzero(parents == p)]) for p in ids]
-    centres = np.vstack([centroids[parents == p].mean(axis=0) for p in ids])
-    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+    children = {p: np.flatnonzero(parents == p) for p in ids}
+    members = [np.concatenate([groups[r] for r in children[p]]) for p in ids]
     weights, vocab = class_tfidf([" ".join(texts[i] for i in m) for m in members])
-    words = keywords(weights, vocab, 4)
-    labels = labels_for(texts, embeddings, members, centres, words, tagger=tagger)
-    return {p: _parent_label(lab) for p, lab in zip(ids, labels, strict=True)}
+    terms = parent_terms(texts, weights, vocab, [[groups[r] for r in children[p]] for p in ids])
+    nouns = noun_ending(sorted({t for options in terms for t, _ in options}), tagger)
+    out: dict[int, str] = {}
+    used: set[str] = set()
+    fallback = []
+    for p, options in zip(ids, terms, strict=True):
+        if len(children[p]) == 1:
+            out[p] = _parent_label(child_labels[int(children[p][0])])
+            used |= {w[:4] for w in out[p].lower().split()}
+            continue
+        label = next(
+            (t for t, _ in options if nouns.get(t, True) and not {w[:4] for w in t.split()} & used),
+            None,
+        )
+        if label is None:
+            fallback.append(p)
+            continue
+        used |= {w[:4] for w in label.split()}
+        out[p] = _parent_label(label)
+    if fallback:
+        rows = [ids.index(p) for p in fallback]
+        centres = np.vstack([centroids[parents == p].mean(axis=0) for p in fallback])
+        centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+        words = keywords(weights[rows], vocab, 4)
+        labels = labels_for(
+            texts, embeddings, [members[r] for r in rows], centres, words, tagger=tagger
+        )
+        out.update({p: _parent_label(lab) for p, lab in zip(fallback, labels, strict=True)})
+    return out

@@ -26,7 +26,15 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 log = logging.getLogger(__name__)
 
-__all__ = ["class_tfidf", "examples_mmr", "keywords", "labels_for", "load_tagger"]
+__all__ = [
+    "class_tfidf",
+    "examples_mmr",
+    "keywords",
+    "labels_for",
+    "load_tagger",
+    "noun_ending",
+    "parent_terms",
+]
 
 _TOKEN = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
 _EXTRA_STOP = {"im", "ive", "dont", "didnt", "doesnt", "cant", "wont", "isnt", "wasnt", "got"}
@@ -168,6 +176,56 @@ def _noun_weights(phrases: list[str], tagger: Any) -> dict[str, float]:
         if doc[0].pos_ == "ADV":  # "quickly the order"
             weight *= 0.5
         out[phrase] = weight * (1.0 + 0.1 * min(nouns, 2))
+    return out
+
+
+def noun_ending(terms: list[str], tagger: Any) -> dict[str, bool]:
+    """Whether each short term ends in a noun (empty without a tagger: callers accept all)."""
+    if tagger is None or not terms:
+        return {}
+    docs = tagger.pipe(terms, batch_size=256)
+    return {t: bool(len(d)) and d[-1].pos_ in _NOUNS for t, d in zip(terms, docs, strict=True)}
+
+
+def parent_terms(
+    texts: Sequence[str],
+    weights: np.ndarray,
+    vocabulary: np.ndarray,
+    children: Sequence[Sequence[np.ndarray]],
+    *,
+    top: int = 30,
+    min_use: float = 0.15,
+) -> list[list[tuple[str, float]]]:
+    """Candidate parent labels, best first, with their scores.
+
+    For parent ``p`` (row ``p`` of the c-TF-IDF ``weights``; ``children[p]`` holds the
+    mention indices of each child theme), each of its ``top`` terms scores
+    ``weight * (0.25 + share) * (1.2 for two words)``, where ``share`` is the fraction of
+    child themes in which at least ``min_use`` of the mentions contain all the term's words.
+    """
+    token_sets: dict[int, set[str]] = {}
+
+    def words_of(i: int) -> set[str]:
+        if i not in token_sets:
+            token_sets[i] = set(tokens(texts[i]))
+        return token_sets[i]
+
+    out = []
+    for row, kids in zip(weights, children, strict=True):
+        scored = []
+        for j in np.argsort(-row, kind="stable")[:top]:
+            if row[j] <= 0:
+                break
+            term = str(vocabulary[j])
+            words = set(term.split())
+            if words <= _GENERIC or len(words) < len(term.split()):  # "card card"
+                continue
+            share = np.mean(
+                [np.mean([words <= words_of(int(i)) for i in kid]) >= min_use for kid in kids]
+            )
+            scored.append((term, float(row[j] * (0.25 + share) * (1.2 if len(words) > 1 else 1.0))))
+        scored.sort(key=lambda ts: (-ts[1], ts[0]))
+        out.append(scored)
     return out
 
 

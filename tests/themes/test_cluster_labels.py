@@ -91,3 +91,27 @@ def test_spectral_embedding_declines_a_graph_of_many_disconnected_pieces():
     base = normalise(np.random.default_rng(2).standard_normal((40, 64)))
     emb = np.repeat(base, 35, axis=0)  # 40 pieces of 35 duplicates, 30-NN graph
     assert spectral_embedding(emb, n_neighbors=30, n_components=32) is None
+
+
+def test_parent_label_names_what_the_children_share_not_the_biggest_child():
+    from analyzer.themes.describe import _parent_labels
+
+    texts = [
+        # parent 0: three delivery themes; the biggest child is about a "game changer"
+        *["same day delivery is a game changer"] * 6,
+        *["the delivery came late again", "late delivery twice", "delivery late by a week"],
+        *["delivery driver was rude", "rude delivery driver", "the delivery driver shouted"],
+        # parent 1: two billing themes
+        *["billing charged me twice", "double billing on my card", "billing error again"],
+        *["billing shows a mystery charge", "mystery charge on billing", "billing mystery"],
+        # parent 2: a single theme keeps its own label
+        *["the app crashes on start"] * 3,
+    ]
+    groups = [np.arange(0, 6), np.arange(6, 9), np.arange(9, 12), np.arange(12, 15)]
+    groups += [np.arange(15, 18), np.arange(18, 21)]
+    parents = np.array([0, 0, 0, 1, 1, 2])
+    emb = normalise(np.random.default_rng(0).standard_normal((len(texts), 8)))
+    centroids = normalise(np.vstack([emb[g].mean(axis=0) for g in groups]))
+    child = ["game changer", "late delivery", "rude driver", "double billing", "mystery charge"]
+    labels = _parent_labels(texts, emb, groups, centroids, parents, [*child, "app crashes"], None)
+    assert labels == {0: "Delivery", 1: "Billing", 2: "App crashes"}
