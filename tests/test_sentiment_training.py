@@ -79,3 +79,22 @@ def test_training_writes_a_loadable_reproducible_model(tmp_path: Path) -> None:
         ["item was great", "item was awful"]
     )
     assert labels.shape == (2,) and np.all(np.abs(scores) <= 1)
+
+
+def test_branch_depth_is_a_training_option_and_impossible_depths_are_refused(
+    tmp_path: Path,
+) -> None:
+    _write_corpus(tmp_path / "data")
+    base = [f"--data-dir={tmp_path / 'data'}", f"--cache-dir={tmp_path / 'cache'}"]
+    small = ["--max-steps=2", "--eval-every=2", "--batch-size=8", "--sst2-rows=30"]
+    out = tmp_path / "deep"
+    assert main([*base, *small, f"--out={out}", "--input-layer=3", "--n-layers=3"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert (config["input_layer"], config["n_layers"]) == (3, 3)
+    labels, scores = get_backend("minilm-sentiment", model_dir=out).predict(["fine", "awful"])
+    assert labels.shape == (2,) and np.all(np.abs(scores) <= 1)
+    for bad in (["--input-layer=4", "--n-layers=3"], ["--input-layer=0"]):
+        with pytest.raises(SystemExit) as exc:
+            main([*base, *small, f"--out={tmp_path / 'bad'}", *bad])
+        assert exc.value.code == 2
+    assert not (tmp_path / "bad").exists()

@@ -387,13 +387,16 @@ def _parse(argv: Sequence[str] | None) -> tuple[TrainConfig, argparse.Namespace]
         default=",".join(defaults.sources),
         help="comma-separated subset of sst2,semeval,uci",
     )
-    ints = ("seed", "epochs", "batch_size", "max_length", "n_layers", "threads", "sst2_rows")
+    ints = ("seed", "epochs", "batch_size", "max_length", "input_layer", "n_layers", "threads")
+    ints += ("sst2_rows",)
     for name in (*ints, "eval_every", "max_steps"):
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     for name in ("lr", "head_lr"):
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
     p.add_argument("--limit", type=int, default=0, help="train on the first N rows (smoke test)")
     args = p.parse_args(argv)
+    if not (args.input_layer >= 1 and args.n_layers >= 1 and args.input_layer + args.n_layers <= 6):
+        p.error("--input-layer + --n-layers must be at most 6 (MiniLM has 6 layers), both >= 1")
     config = TrainConfig(
         seed=args.seed,
         epochs=args.epochs,
@@ -401,6 +404,7 @@ def _parse(argv: Sequence[str] | None) -> tuple[TrainConfig, argparse.Namespace]
         lr=args.lr,
         head_lr=args.head_lr,
         max_length=args.max_length,
+        input_layer=args.input_layer,
         n_layers=args.n_layers,
         sources=tuple(args.sources.split(",")),
         threads=args.threads,
