@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Scope
 
 from analyzer.errors import ConfigError
 from api.errors import install_error_handlers
@@ -20,6 +29,14 @@ from api.settings import MB, Settings, get_settings
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 LOCALHOST = "127.0.0.1"
+DOCS_STATIC = "/docs-static"
+"""Where Swagger UI's script, stylesheet and icon are served from, so /docs loads nothing
+from another host. They come from the installed fastapi-offline package (Swagger UI 5, which
+renders the OpenAPI 3.1 document FastAPI writes); only its files are used, not its app."""
+DOCS_DIR = files("fastapi_offline") / "static"
+DOCS_ASSETS = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"})
+OAUTH2_REDIRECT = "/docs/oauth2-redirect"
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 DESCRIPTION = """
 Find the themes in survey comments, their sentiment and how they move NPS, CSAT and CES.
 Everything runs on this machine.
@@ -58,6 +75,55 @@ def _limits(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodyLimitMiddleware, default=body, per_path={"/v1/runs": upload})
 
 
+class SwaggerAssets(StaticFiles):
+    """The files of the folder that /docs loads, and no others."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if path not in DOCS_ASSETS:
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
+
+
+def _with_csp(page: HTMLResponse) -> HTMLResponse:
+    """Add a policy allowing this origin only, plus the page's own inline scripts by hash."""
+    hashes = "".join(
+        f" 'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in _INLINE_SCRIPT.findall(bytes(page.body).decode())
+    )
+    page.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'"
+    )
+    return page
+
+
+def _docs(app: FastAPI) -> None:
+    """Serve Swagger UI at /docs from the installed package (FastAPI's own /docs uses a CDN).
+
+    Like the dashboard, the page and its files need no API key: they hold no data, and
+    *Authorize* sends the key with the requests made from the page.
+    """
+    app.mount(DOCS_STATIC, SwaggerAssets(directory=str(DOCS_DIR)), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        page = get_swagger_ui_html(
+            openapi_url=root + (app.openapi_url or "/openapi.json"),
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_STATIC}/favicon.png",
+            oauth2_redirect_url=root + OAUTH2_REDIRECT,
+            swagger_ui_parameters={"validatorUrl": None},  # no badge from validator.swagger.io
+        )
+        return _with_csp(page)
+
+    @app.get(OAUTH2_REDIRECT, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return _with_csp(get_swagger_ui_oauth2_redirect_html())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service.
 
@@ -85,6 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # _docs serves it without a CDN
+        redoc_url=None,  # ReDoc loads its script and fonts from CDNs
     )
     app.state.services = services
     app.dependency_overrides[get_settings] = lambda: settings
@@ -94,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AccessLogMiddleware)
     for module in (health, runs, scores, themes, painpoints, search, score, dashboard):
         app.include_router(module.router)
+    _docs(app)
     if STATIC_DIR.is_dir():  # the dashboard's scripts and styles
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
