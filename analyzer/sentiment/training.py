@@ -282,7 +282,7 @@ def _optimizer(branch: Any, config: TrainConfig, total_steps: int) -> tuple[Any,
     warm = max(1, int(config.warmup * total_steps))
 
     def schedule(step: int) -> float:
-        return min((step + 1) / warm, max(0.0, (total_steps - step) / (total_steps - warm)))
+        return min((step + 1) / warm, max(0.0, (total_steps - step) / max(total_steps - warm, 1)))
 
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, schedule)
 
