@@ -86,7 +86,7 @@ def resolve_sentiment(sentiment: str, embedding: str) -> str:
     """The sentiment backend that ``"default"`` means for ``embedding``.
 
     The trained MiniLM branch is the default where it can share the embedding pass (the
-    bundled MiniLM, +31%); with any other embedder (onnx, static for ``--fast``, a local
+    bundled MiniLM, +33%); with any other embedder (onnx, static for ``--fast``, a local
     model, fake) it would need a full extra MiniLM pass, so VADER is the default there.
     """
     if sentiment != "default":
@@ -199,7 +199,7 @@ def embed_with_sentiment(
     """Embeddings, sentiment labels and scores of ``texts``.
 
     With the bundled MiniLM and the ``minilm-sentiment`` backend, both come from one pass
-    (the sentiment branch reuses MiniLM's lower layers, about +31% instead of +100%), and the
+    (the sentiment branch reuses MiniLM's lower layers, about +33% instead of +100%), and the
     vectors still go to the embedding cache (search reads them there). Otherwise the
     embedder and the backend run one after the other.
 

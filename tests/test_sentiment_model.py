@@ -144,3 +144,29 @@ def test_blocks_reproduce_minilm_hidden_states() -> None:
         for i, block in enumerate(blocks):
             hidden = block(hidden, bias)
             assert torch.allclose(hidden[real], out.hidden_states[i + 1][real], atol=1e-4)
+
+
+def test_int8_inference_quantizes_the_named_layers_and_stays_close_to_float() -> None:
+    from analyzer.sentiment._model import for_inference
+
+    torch.manual_seed(0)
+    branch = SentimentBranch(BranchConfig(**{**TINY, "n_layers": 2})).eval()
+    states = torch.randn(16, 7, 64)
+    mask = torch.ones(16, 7, dtype=torch.long)
+    fast = for_inference(branch)  # default: qkv and ff1 of every block
+    kinds = {name: type(m).__module__ for name, m in fast.named_modules()}
+    assert ".quantized.dynamic." in kinds["layers.0.qkv"]
+    assert ".quantized.dynamic." in kinds["layers.1.ff1"]
+    assert kinds["layers.0.ff2"] == kinds["head"] == "torch.nn.modules.linear"
+    assert type(branch.layers[0].qkv) is torch.nn.Linear  # the float branch is untouched
+    assert fast.config.input_layer == branch.config.input_layer
+    with torch.inference_mode():
+        p_float = torch.softmax(branch(states, mask), -1)
+        p_int8 = torch.softmax(fast(states, mask), -1)
+    assert float((p_float - p_int8).abs().max()) < 0.05
+
+    branch.config.int8_inference = []
+    assert for_inference(branch) is branch
+    branch.config.int8_inference = ["qkv", "attention"]
+    with pytest.raises(ModelError, match="attention"):
+        for_inference(branch)

@@ -95,7 +95,7 @@ class MiniLMSentimentBackend:
     def _load(self) -> None:
         if self._branch is not None:
             return
-        from analyzer.sentiment._model import bert_blocks, load_branch
+        from analyzer.sentiment._model import bert_blocks, for_inference, load_branch
 
         model_dir = Path(self.model_dir) if self.model_dir is not None else _default_model_dir()
         branch = load_branch(model_dir)
@@ -103,7 +103,7 @@ class MiniLMSentimentBackend:
             self.base_model = load_base_model()
         bert = self.base_model[0].auto_model
         self._lower = bert_blocks(bert, 0, branch.config.input_layer, branch.config).eval()
-        self._branch = branch
+        self._branch = for_inference(branch)
 
     def check_base(self, model: Any) -> None:
         """Raise :class:`ModelError` unless ``model`` is the MiniLM the branch was trained on.
@@ -129,7 +129,7 @@ class MiniLMSentimentBackend:
 
     @property
     def input_layer(self) -> int:
-        """Index into ``output_hidden_states`` that the branch reads (4: after layer 4 of 6)."""
+        """Index into ``output_hidden_states`` the branch reads (shipped model: 3 of 6)."""
         self._load()
         return int(self._branch.config.input_layer)
 

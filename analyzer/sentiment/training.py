@@ -46,19 +46,19 @@ class TrainConfig:
     """Everything that determines the trained model (saved in its ``config.json``)."""
 
     seed: int = 0
-    epochs: int = 1
+    epochs: int = 2
     batch_size: int = 32
     lr: float = 1e-4
     head_lr: float = 1e-3
     weight_decay: float = 0.01
     warmup: float = 0.06
     max_length: int = 64
-    input_layer: int = 4
-    n_layers: int = 2
+    input_layer: int = 3
+    n_layers: int = 3
     holdout_tweets: int = 1000
     holdout_binary: int = 500
-    sst2_rows: int = 30000
-    eval_every: int = 400
+    sst2_rows: int = 0
+    eval_every: int = 1000
     max_steps: int = 0
     sources: tuple[str, ...] = ("sst2", "semeval", "uci")
     threads: int = 2
@@ -80,7 +80,7 @@ def load_corpus(data_dir: Path, sources: Sequence[str]) -> pd.DataFrame:
 
 
 def subsample(corpus: pd.DataFrame, config: TrainConfig) -> pd.DataFrame:
-    """Keep a seeded ``sst2_rows`` of SST-2's 67k phrases (the CPU budget allows ~80k texts)."""
+    """Keep a seeded ``sst2_rows`` of SST-2's 67k phrases (0, the default, keeps them all)."""
     sst2 = corpus.index[corpus["source"] == "sst2"].to_numpy()
     if config.sst2_rows <= 0 or len(sst2) <= config.sst2_rows:
         return corpus
@@ -388,8 +388,7 @@ def _parse(argv: Sequence[str] | None) -> tuple[TrainConfig, argparse.Namespace]
         help="comma-separated subset of sst2,semeval,uci",
     )
     ints = ("seed", "epochs", "batch_size", "max_length", "input_layer", "n_layers", "threads")
-    ints += ("sst2_rows",)
-    for name in (*ints, "eval_every", "max_steps"):
+    for name in (*ints, "sst2_rows", "eval_every", "max_steps"):
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     for name in ("lr", "head_lr"):
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
