@@ -230,6 +230,8 @@ def for_inference(branch: SentimentBranch) -> nn.Module:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
+            # torch 2.13 also announces the removal of quantized tensors as a UserWarning
+            warnings.filterwarnings("ignore", message=".*quantiz.*deprecated", category=UserWarning)
             from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
             qspec = dict.fromkeys(modules, per_channel_dynamic_qconfig)
