@@ -229,9 +229,19 @@ def parent_terms(
     return out
 
 
-def _fallback_label(words: list[str], used: set[str]) -> str:
+def _wordless_label(texts: Sequence[str]) -> str:
+    """What to call a theme whose mentions hold no word: "emoji only" when most of them
+    carry a pictographic symbol (Unicode category So, e.g. 😞 👍 ⭐), else "no words"."""
+    import unicodedata
+
+    symbolic = sum(any(unicodedata.category(c) == "So" for c in t) for t in texts)
+    return "emoji only" if texts and symbolic * 2 >= len(texts) else "no words"
+
+
+def _fallback_label(words: list[str], used: set[str], wordless: str = "no words") -> str:
     """A label from the theme's keywords when none of its phrases repeats: a keyword
-    bigram, else two or three keywords, first one not already taken."""
+    bigram, else two or three keywords, first one not already taken; ``wordless`` (numbered
+    if taken) when the theme has no keyword at all."""
     content = [w for w in words if not set(w.split()) <= _GENERIC]
     unigrams = [w for w in content if " " not in w]
     bigrams = [w for w in content if w.count(" ") == 1]
@@ -241,7 +251,7 @@ def _fallback_label(words: list[str], used: set[str]) -> str:
         if option not in used:
             return option
     if not words:  # the theme's mentions hold no content word at all
-        return "unnamed theme" if "unnamed theme" not in used else f"unnamed theme {len(used)}"
+        return wordless if wordless not in used else f"{wordless} {len(used)}"
     return " ".join([*words[:2], str(len(used))][:4])
 
 
@@ -276,12 +286,14 @@ def labels_for(
     weights = _noun_weights(sorted({p for r in ranked for p, _ in r}), tagger)
     used: set[str] = set()
     labels = []
-    for options, words in zip(ranked, theme_keywords, strict=True):
+    for options, words, members in zip(ranked, theme_keywords, groups, strict=True):
         # a phrase that is also a c-TF-IDF keyword of the theme is frequent *and* specific
         boost = {w: 1.5 for w in words if " " in w}
         rescored = sorted(((-s * weights.get(p, 1.0) * boost.get(p, 1.0), p) for p, s in options))
         label = next((p for _, p in rescored if p not in used), None)
-        label = label or _fallback_label(list(words), used)
+        if label is None:
+            wordless = _wordless_label([texts[i] for i in members]) if not words else ""
+            label = _fallback_label(list(words), used, wordless)
         used.add(label)
         labels.append(label)
     return labels

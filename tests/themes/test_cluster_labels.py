@@ -115,3 +115,14 @@ def test_parent_label_names_what_the_children_share_not_the_biggest_child():
     child = ["game changer", "late delivery", "rude driver", "double billing", "mystery charge"]
     labels = _parent_labels(texts, emb, groups, centroids, parents, [*child, "app crashes"], None)
     assert labels == {0: "Delivery", 1: "Billing", 2: "App crashes"}
+
+
+def test_themes_without_words_are_called_emoji_only_or_no_words():
+    texts = ["😞", "😞😞", "👍", "⭐", "...", "?", "-", "!!", "late parcel", "late parcel again"]
+    emb = normalise(np.ones((len(texts), 4)))
+    groups = [np.arange(0, 4), np.arange(4, 8), np.arange(8, 10)]
+    words = [[], [], ["late parcel"]]
+    labels = labels_for(texts, emb, groups, emb[:3], words)
+    assert labels == ["emoji only", "no words", "late parcel"]
+    twice = labels_for(texts, emb, [np.arange(0, 2), np.arange(2, 4)], emb[:2], [[], []])
+    assert twice[0] == "emoji only" and twice[1].startswith("emoji only ")
