@@ -234,7 +234,8 @@ class Services:
             themes = None
             if usable:
                 with self._edit_lock:  # not while an edit rewrites the folder
-                    themes = _load_model(folder).model.themes_.copy()
+                    model = _load_model(folder).model
+                themes, mentions = _current_themes(model, mentions)
             info = meta["info"]
             data = RunData(
                 run_id=fingerprint,
@@ -285,6 +286,26 @@ class ScoredRun:
             "parents or owners. Serve the store on the machine that ran 'cxa score' to get "
             "the labels."
         )
+
+
+def _current_themes(model: ThemeModel, mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The model's themes and the mentions with their ids brought up to its codeframe.
+
+    Mentions scored before a merge carry a merged-away id: it is mapped to the theme it went
+    into. An id the model no longer knows at all (e.g. the folder was re-fitted) keeps its
+    mentions under a row "theme N (not in the current model)", so none is left out.
+    """
+    mentions = mentions.copy()
+    ids = mentions["theme_id"].to_numpy()
+    mentions["theme_id"] = model.codeframe_.map_ids(ids).astype(ids.dtype)
+    themes = model.themes_.copy()
+    known = set(themes["theme_id"].astype(int))
+    lost = mentions["theme_id"].ne(-1) & ~mentions["theme_id"].isin(known)
+    if lost.any():
+        extra = _id_themes(mentions[lost])
+        extra["label"] = extra["label"] + " (not in the current model)"
+        themes = pd.concat([themes, extra], ignore_index=True)
+    return themes, mentions
 
 
 def _id_themes(mentions: pd.DataFrame) -> pd.DataFrame:

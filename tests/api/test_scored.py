@@ -194,3 +194,22 @@ def test_list_needs_the_key(scored: Scored) -> None:
     assert TestClient(scored.client.app).get("/v1/scored").status_code == 401
     wrong = TestClient(scored.client.app, headers={"X-API-Key": "wrong"})
     assert wrong.get("/v1/scored").status_code == 401
+
+
+def test_a_merge_after_scoring_counts_the_merged_mentions_for_the_survivor(scored: Scored) -> None:
+    # last in the file: it edits the shared model folder
+    before = {
+        t["theme_id"]: t
+        for t in _all(scored.client, f"/v1/scored/{scored.fingerprint}/themes")["data"]
+    }
+    a, b = sorted(before, key=lambda t: -before[t]["mentions"])[:2]
+    run_id = scored.model_dir.name
+    merged = scored.client.post(f"/v1/runs/{run_id}/themes/merge", json={"theme_ids": [a, b]})
+    assert merged.status_code == 200, merged.json()
+    after = {
+        t["theme_id"]: t
+        for t in _all(scored.client, f"/v1/scored/{scored.fingerprint}/themes")["data"]
+    }
+    assert b not in after
+    assert after[a]["mentions"] == before[a]["mentions"] + before[b]["mentions"]
+    assert sum(t["mentions"] for t in after.values()) == sum(t["mentions"] for t in before.values())
