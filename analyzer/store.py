@@ -350,8 +350,24 @@ class Store:
         with self.connect() as con:
             return con.execute(
                 "SELECT fingerprint, source, model, embedding, status, updated_at "
-                "FROM scored_exports ORDER BY updated_at DESC"
+                "FROM scored_exports ORDER BY updated_at DESC, fingerprint DESC"
             ).df()
+
+    def scored_meta(self, fingerprint: str) -> dict[str, Any]:
+        """The scored_exports row of ``fingerprint`` as a dict (info decoded)."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT * FROM scored_exports WHERE fingerprint = ?", [fingerprint]
+            ).fetchone()
+            cols = [d[0] for d in con.description or []]
+        if row is None:
+            known = ", ".join(self.list_scored()["fingerprint"].head(10)) or "none yet"
+            raise NotFoundError(
+                f"No scored export {fingerprint!r} in {self.path}. Known scored exports: {known}."
+            )
+        meta = dict(zip(cols, row, strict=True))
+        meta["info"] = json.loads(meta["info"]) if meta["info"] else {}
+        return meta
 
     def load_scored(self, fingerprint: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The scored ``responses`` and ``mentions`` of ``fingerprint``, in file order."""

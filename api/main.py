@@ -22,7 +22,17 @@ from starlette.types import Scope
 from analyzer.errors import ConfigError
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, BodyLimitMiddleware, CatchAllMiddleware
-from api.routers import dashboard, health, painpoints, runs, score, scores, search, themes
+from api.routers import (
+    dashboard,
+    health,
+    painpoints,
+    runs,
+    score,
+    scored,
+    scores,
+    search,
+    themes,
+)
 from api.services import Services
 from api.settings import MB, Settings, get_settings
 
@@ -160,7 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _limits(app, settings)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(AccessLogMiddleware)
-    for module in (health, runs, scores, themes, painpoints, search, score, dashboard):
+    for module in (health, runs, scores, themes, painpoints, search, score, scored, dashboard):
         app.include_router(module.router)
     _docs(app)
     if STATIC_DIR.is_dir():  # the dashboard's scripts and styles

@@ -280,6 +280,51 @@ class PainPointsPublic(BaseModel):
     score: ScoreKind
 
 
+# -- scored exports (cxa score) ----------------------------------------------------------------
+
+ThemeLabels = Literal["model", "theme_ids"]
+
+
+class ScoredExportPublic(BaseModel):
+    """An export scored by ``cxa score`` with a saved theme model."""
+
+    fingerprint: str = Field(description="Key of the export's bytes and the theme model.")
+    source: str = Field(description="File name of the scored export.")
+    model: str = Field(description="Folder name of the theme model that scored it.")
+    embedding: str
+    status: Literal["running", "done"]
+    updated_at: datetime | None = None
+
+
+class ScoredExportsPublic(BaseModel):
+    """A page of scored exports, newest first; ``count`` is the number in all pages."""
+
+    data: list[ScoredExportPublic]
+    count: int
+
+
+class ScoredThemesPublic(ThemesPublic):
+    """A scored export's themes; ``theme_labels`` says where the labels come from."""
+
+    fingerprint: str
+    theme_labels: ThemeLabels = Field(
+        description="`model`: the theme model's codeframe; `theme_ids`: its folder is not "
+        "reachable, so themes are named by id only (see `note`)."
+    )
+    note: str | None = None
+
+
+class ScoredPainPointsPublic(PainPointsPublic):
+    """A scored export's pain points; ``theme_labels`` says where the labels come from."""
+
+    fingerprint: str
+    theme_labels: ThemeLabels = Field(
+        description="`model`: the theme model's codeframe; `theme_ids`: its folder is not "
+        "reachable, so themes are named by id only (see `note`)."
+    )
+    note: str | None = None
+
+
 # -- search ------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from analyzer import curation
 from analyzer.errors import ConfigError, ModelError, NotFoundError
@@ -77,6 +78,7 @@ class Services:
         self._runs = _LRU(4)
         self._embeddings = _LRU(4)
         self._models = _LRU(4)
+        self._scored = _LRU(4)
         self._open = ExitStack()
         self._edit_lock = threading.Lock()
 
@@ -205,6 +207,51 @@ class Services:
             self._models.put(key, saved)
         return saved
 
+    # -- scored exports (cxa score) ------------------------------------------------------------
+
+    def finished_scored(self, fingerprint: str) -> ScoredRun:
+        """A scored export that ``cxa score`` finished, as the tables of a run.
+
+        The themes table is that of the theme model that scored it (the folder recorded in
+        ``scored_exports.model``, with its current codeframe edits); when that folder is not
+        reachable from the service, themes are named by id only (``labelled`` is false).
+        404 for an unknown fingerprint, 409 while it is still being scored.
+        """
+        meta = self.store.scored_meta(fingerprint)
+        if meta["status"] != "done":
+            raise ConflictError(
+                f"Scored export {fingerprint!r} is still being scored (status "
+                f"{meta['status']!r}): its results are ready when GET /v1/scored lists it as "
+                "'done'. If its 'cxa score' job was interrupted, run it again to resume."
+            )
+        folder = Path(str(meta["model"] or ""))
+        usable = bool(folder.parts) and folder.is_dir()
+        stamp = max((p.stat().st_mtime_ns for p in folder.rglob("*")), default=0) if usable else 0
+        key = (fingerprint, str(meta["updated_at"]), stamp)
+        scored: ScoredRun | None = self._scored.get(key)
+        if scored is None:
+            responses, mentions = self.store.load_scored(fingerprint)
+            themes = None
+            if usable:
+                with self._edit_lock:  # not while an edit rewrites the folder
+                    model = _load_model(folder).model
+                themes, mentions = _current_themes(model, mentions)
+            info = meta["info"]
+            data = RunData(
+                run_id=fingerprint,
+                meta=meta,
+                responses=responses,
+                mentions=mentions,
+                themes=_id_themes(mentions) if themes is None else themes,
+                rejects=pd.DataFrame(columns=["file", "row", "column", "value", "reason"]),
+                segments=list(info.get("segments", [])),
+                metrics=list(info.get("metrics", [])),
+            )
+            scored = ScoredRun(data=data, labelled=themes is not None, model=folder.name)
+            self._scored.drop(lambda k: k[0] == fingerprint)
+            self._scored.put(key, scored)
+        return scored
+
     def _names(self) -> str:
         root = self.settings.models_root
         names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
@@ -220,6 +267,69 @@ class SavedModel:
     labels: dict[int, str]
 
 
+@dataclass(frozen=True)
+class ScoredRun:
+    """A finished scored export as run tables; ``labelled``: themes from its model folder."""
+
+    data: RunData
+    labelled: bool
+    model: str
+
+    @property
+    def note(self) -> str | None:
+        """Why the themes have no labels, or ``None`` when they come from the model."""
+        if self.labelled:
+            return None
+        return (
+            f"The theme model folder {self.model!r} that scored this export is not reachable "
+            "from the service, so themes are named by id only ('theme N') without keywords, "
+            "parents or owners. Serve the store on the machine that ran 'cxa score' to get "
+            "the labels."
+        )
+
+
+def _current_themes(model: ThemeModel, mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The model's themes and the mentions with their ids brought up to its codeframe.
+
+    Mentions scored before a merge carry a merged-away id: it is mapped to the theme it went
+    into. An id the model no longer knows at all (e.g. the folder was re-fitted) keeps its
+    mentions under a row "theme N (not in the current model)", so none is left out.
+    """
+    mentions = mentions.copy()
+    ids = mentions["theme_id"].to_numpy()
+    mentions["theme_id"] = model.codeframe_.map_ids(ids).astype(ids.dtype)
+    themes = model.themes_.copy()
+    known = set(themes["theme_id"].astype(int))
+    lost = mentions["theme_id"].ne(-1) & ~mentions["theme_id"].isin(known)
+    if lost.any():
+        extra = _id_themes(mentions[lost])
+        extra["label"] = extra["label"] + " (not in the current model)"
+        themes = pd.concat([themes, extra], ignore_index=True)
+    return themes, mentions
+
+
+def _id_themes(mentions: pd.DataFrame) -> pd.DataFrame:
+    """A themes table with the ids of ``mentions`` only (no model folder to read labels from)."""
+    from analyzer.themes.persist import themes_frame
+
+    assigned = mentions.loc[mentions["theme_id"] != -1, "theme_id"].astype(int)
+    sizes = assigned.value_counts()
+    rows: list[dict[str, Any]] = [
+        {
+            "theme_id": int(t),
+            "label": f"theme {int(t)}",
+            "keywords": [],
+            "parent_id": -1,
+            "parent_label": "",
+            "size": int(sizes[t]),
+            "examples": [],
+            "owner": None,
+        }
+        for t in sorted(sizes.index)
+    ]
+    return themes_frame(rows)
+
+
 def _load_model(folder: Path) -> SavedModel:
     from analyzer.themes import ThemeModel
 
@@ -229,4 +339,4 @@ def _load_model(folder: Path) -> SavedModel:
     return SavedModel(model=model, folder=folder, labels=labels)
 
 
-__all__ = ["SavedModel", "Services"]
+__all__ = ["SavedModel", "ScoredRun", "Services"]

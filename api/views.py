@@ -11,11 +11,20 @@ from typing import Any
 import pandas as pd
 
 from analyzer.errors import NotFoundError
-from analyzer.metrics import emerging_themes, pain_points, theme_table, theme_trends
+from analyzer.metrics import (
+    SCORE_KINDS,
+    emerging_themes,
+    pain_points,
+    score_trend,
+    theme_table,
+    theme_trends,
+)
 from analyzer.store import RunData
+from analyzer.summary import scores_table
 from api.filters import RunFilters
 
 _THEME_META = ["theme_id", "keywords", "parent_id", "parent_label", "owner"]
+_TREND = ["score", "period", "value", "ci_low", "ci_high", "n", "low_n"]
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -98,4 +107,20 @@ def pain_point_rows(data: RunData, filters: RunFilters, score: str) -> list[dict
     return records(table)
 
 
-__all__ = ["pain_point_rows", "records", "segment_values", "theme_detail", "theme_rows"]
+def score_figures(data: RunData, filters: RunFilters) -> dict[str, Any]:
+    """Headline and secondary figures of every score, and each headline per month."""
+    responses, _ = filters.apply(data)
+    figures = records(scores_table(responses))
+    trends = [score_trend(responses, "M", kind).assign(score=kind) for kind in SCORE_KINDS]
+    trend = pd.concat(trends, ignore_index=True) if trends else pd.DataFrame(columns=_TREND)
+    return {"data": figures, "count": len(figures), "trend": records(trend[_TREND])}
+
+
+__all__ = [
+    "pain_point_rows",
+    "records",
+    "score_figures",
+    "segment_values",
+    "theme_detail",
+    "theme_rows",
+]

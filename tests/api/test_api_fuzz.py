@@ -17,7 +17,7 @@ from api.main import create_app
 from api.settings import Settings
 
 MAX_EXAMPLES = 20
-Target = tuple[FastAPI, str, list[int]]
+Target = tuple[FastAPI, str, list[int], str]
 
 with tempfile.TemporaryDirectory() as _folder:  # the schema does not depend on the store
     _spec = create_app(Settings(api_key="schema", db=Path(_folder) / "x.duckdb")).openapi()
@@ -30,12 +30,21 @@ def fuzz_target(
     small_export: Path,
     ready: Callable[[TestClient], None],
 ) -> Iterator[Target]:
-    """An app of its own (the fuzzer edits and deletes), with one small finished run."""
+    """An app of its own (the fuzzer edits and deletes), with one small finished run and
+    the same export scored with the run's theme model (``cxa score``)."""
+    from analyzer.batch import ScoringSpec, score_export
+    from analyzer.config import make_config
+
     app, run_id = app_with_run("fuzz", small_export)
+    settings = app.state.services.settings
+    config = make_config(embedding="fake", spacy_model="blank", sentiment="vader", use_cache=False)
+    spec = ScoringSpec(model_dir=str(settings.models_root / run_id), config=config)
+    out = settings.db.parent / "scored"
+    fingerprint = score_export(small_export, spec, out, db=settings.db).fingerprint
     with TestClient(app) as client:
         ready(client)
         themes = app.state.services.store.load_run(run_id).themes["theme_id"].tolist()
-        yield app, run_id, themes
+        yield app, run_id, themes, fingerprint
         app.state.services.runs.wait(timeout=120)
 
 
@@ -49,10 +58,12 @@ def fuzz_target(
 def test_no_server_errors_and_responses_match_the_schema(
     case: schemathesis.Case, fuzz_target: Target, api_key: str
 ) -> None:
-    app, run_id, themes = fuzz_target
+    app, run_id, themes, fingerprint = fuzz_target
     params = case.path_parameters or {}
     if "run_id" in params and case.method != "DELETE":  # reach the data, not only 404s
         params["run_id"] = run_id
+    if "fingerprint" in params:
+        params["fingerprint"] = fingerprint
     if isinstance(params.get("theme_id"), int) and themes:
         params["theme_id"] = themes[params["theme_id"] % len(themes)]
     case.call_and_validate(

@@ -1,0 +1,117 @@
+"""Scored exports (``cxa score``): list them, and their themes, pain points and scores.
+
+Read only: the figures are those of a run's endpoints, computed over the scored responses
+and mentions with the themes of the theme model that scored them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Query
+
+from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
+from api.errors import CONFLICT, ERROR_RESPONSES
+from api.schemas import (
+    ScoredExportPublic,
+    ScoredExportsPublic,
+    ScoredPainPointsPublic,
+    ScoredThemesPublic,
+    ScoreKind,
+    ScoresPublic,
+)
+from api.services import ScoredRun
+from api.views import pain_point_rows, records, score_figures, theme_rows
+
+router = APIRouter(
+    prefix="/v1/scored",
+    tags=["scored exports"],
+    dependencies=[ApiKeyDep],
+    responses={**ERROR_RESPONSES, **CONFLICT},
+)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """DuckDB's ``now()`` lands in a TIMESTAMP column in local time; say which zone that is."""
+    if isinstance(moment, pd.Timestamp):
+        moment = None if pd.isna(moment) else moment.to_pydatetime()
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.astimezone()
+
+
+def _labels(scored: ScoredRun) -> dict[str, Any]:
+    return {
+        "fingerprint": scored.data.run_id,
+        "theme_labels": "model" if scored.labelled else "theme_ids",
+        "note": scored.note,
+    }
+
+
+@router.get("")
+def list_scored(services: ServicesDep, paging: PageDep) -> ScoredExportsPublic:
+    """Every export scored by ``cxa score`` into this store, newest first.
+
+    ``status`` is ``running`` while (or if) its job has not finished; only ``done`` exports
+    have themes, pain points and scores.
+    """
+    rows = records(services.store.list_scored())
+    data = [
+        ScoredExportPublic(
+            fingerprint=str(row["fingerprint"]),
+            source=Path(str(row["source"] or "")).name,
+            model=Path(str(row["model"] or "")).name,
+            embedding=str(row["embedding"] or ""),
+            status="done" if row["status"] == "done" else "running",
+            updated_at=_aware(row["updated_at"]),
+        )
+        for row in paging.slice(rows)
+    ]
+    return ScoredExportsPublic(data=data, count=len(rows))
+
+
+@router.get("/{fingerprint}/themes")
+def list_scored_themes(
+    services: ServicesDep,
+    fingerprint: str,
+    filters: FiltersDep,
+    paging: PageDep,
+    score: Annotated[ScoreKind, Query(description="Score for `score` and the impacts.")] = "nps",
+) -> ScoredThemesPublic:
+    """Every theme of the scoring model, most mentioned first, as for a run's themes.
+
+    ``theme_labels`` is ``theme_ids`` (and ``note`` says why) when the model folder that
+    scored the export is not reachable from the service: themes are then named by id only.
+    """
+    scored = services.finished_scored(fingerprint)
+    rows = theme_rows(scored.data, filters, score)
+    return ScoredThemesPublic.model_validate(
+        {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
+    )
+
+
+@router.get("/{fingerprint}/pain-points")
+def list_scored_pain_points(
+    services: ServicesDep,
+    fingerprint: str,
+    filters: FiltersDep,
+    paging: PageDep,
+    score: Annotated[ScoreKind, Query(description="Score the cost is measured in.")] = "nps",
+) -> ScoredPainPointsPublic:
+    """Themes with negative mentions, costliest first, as for a run's pain points."""
+    scored = services.finished_scored(fingerprint)
+    rows = pain_point_rows(scored.data, filters, score)
+    return ScoredPainPointsPublic.model_validate(
+        {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
+    )
+
+
+@router.get("/{fingerprint}/scores")
+def get_scored_scores(services: ServicesDep, fingerprint: str, filters: FiltersDep) -> ScoresPublic:
+    """NPS, CSAT and CES of the filtered scored responses with 95% intervals, and each
+    headline per calendar month, as for a run's scores."""
+    figures = score_figures(services.finished_scored(fingerprint).data, filters)
+    return ScoresPublic.model_validate(figures)
