@@ -111,6 +111,15 @@ def test_report_is_self_contained(page: str) -> None:
     assert page.count("* plotly.js v") == 1  # the library is inlined exactly once
 
 
+def test_report_inlines_the_shared_styles_before_its_own(page: str) -> None:
+    style = re.search(r"<style>(.*?)</style>", page, re.S)
+    assert style is not None
+    css = style.group(1)
+    shared = css.find('.theme-row[aria-expanded="true"] td:first-child::before')  # base.css
+    own = css.find(".page-header .meta")  # report.css
+    assert 0 <= shared < own  # base.css first, so the report's rules can override it
+
+
 def test_report_has_every_section_and_chart(page: str) -> None:
     ids = {attrs.get("id") for _, attrs in _tags(page)}
     assert set(SECTIONS) <= ids

@@ -158,7 +158,7 @@ def render_html(content: ReportContent) -> str:
         "top": F.TOP_THEMES,
         "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "version": __version__,
-        "css": Markup(_asset("report.css")),
+        "css": Markup(_asset("base.css") + "\n" + _asset("report.css")),
         "script": Markup(_asset("report.js")),
         "plotly_js": Markup(get_plotlyjs()),
     }

@@ -4,6 +4,7 @@ router only serves them). No API key: the page holds no data and asks for the ke
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -28,6 +29,11 @@ def _plotly_js() -> str:
     return str(get_plotlyjs())
 
 
+@lru_cache(maxsize=1)
+def _base_css() -> str:
+    return resources.files("analyzer").joinpath("templates", "base.css").read_text("utf-8")
+
+
 @router.get("/dashboard")
 def dashboard() -> FileResponse:
     """The dashboard page."""
@@ -44,3 +50,10 @@ def plotly_js() -> Response:
         media_type="text/javascript",
         headers={"Cache-Control": "public, max-age=86400"},
     )
+
+
+@router.get("/dashboard/base.css")
+def base_css() -> Response:
+    """The styles the dashboard shares with the HTML report (analyzer/templates/base.css); the
+    page links it before /static/dashboard.css, whose rules come after and may override it."""
+    return Response(_base_css(), media_type="text/css")

@@ -181,6 +181,18 @@ def test_access_log_has_paths_but_no_query_strings(
     assert "secret" not in caplog.text
 
 
+def test_the_dashboard_gets_the_styles_it_shares_with_the_report(client: TestClient) -> None:
+    bare = TestClient(client.app)
+    page = bare.get("/dashboard").text
+    assert page.index('href="/dashboard/base.css"') < page.index('href="/static/dashboard.css"')
+    base = bare.get("/dashboard/base.css")
+    assert base.status_code == 200 and base.headers["content-type"].startswith("text/css")
+    assert '.theme-row[aria-expanded="true"] td:first-child::before' in base.text
+    own = bare.get("/static/dashboard.css")
+    assert own.status_code == 200 and ".topbar {" in own.text
+    assert ".theme-row {" not in own.text  # one copy of the shared rules, in base.css
+
+
 def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()

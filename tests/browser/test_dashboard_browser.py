@@ -149,6 +149,17 @@ def test_filters_and_csv(page: Any, demo_run: Any) -> None:
     assert 0 < sum(int(r["responses"]) for r in rows) < len(pairs)  # app detractors only
 
 
+def test_shared_styles_apply_before_the_dashboards_own(page: Any) -> None:
+    sheets = page.evaluate("[...document.styleSheets].map(s => s.href).filter(Boolean)")
+    assert [s.rsplit("/", 2)[-2:] for s in sheets] == [
+        ["dashboard", "base.css"],
+        ["static", "dashboard.css"],
+    ]
+    style = "(s) => getComputedStyle(document.querySelector(s))"
+    assert page.evaluate(f"({style})('body').backgroundColor") == "rgb(245, 246, 248)"  # base.css
+    assert page.evaluate(f"({style})('.topbar').position") == "sticky"  # dashboard.css
+
+
 def test_page_is_served_with_its_security_policy(server: str) -> None:
     import httpx
 
