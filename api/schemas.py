@@ -303,26 +303,23 @@ class ScoredExportsPublic(BaseModel):
     count: int
 
 
-class ScoredThemesPublic(ThemesPublic):
+class _ScoredSource(BaseModel):
+    """Which scored export a list is of, and where its theme labels come from."""
+
+    fingerprint: str
+    theme_labels: ThemeLabels = Field(
+        description="`model`: the theme model's codeframe; `theme_ids`: its folder is not "
+        "reachable, so themes are named by id only (see `note`)."
+    )
+    note: str | None = None
+
+
+class ScoredThemesPublic(ThemesPublic, _ScoredSource):
     """A scored export's themes; ``theme_labels`` says where the labels come from."""
 
-    fingerprint: str
-    theme_labels: ThemeLabels = Field(
-        description="`model`: the theme model's codeframe; `theme_ids`: its folder is not "
-        "reachable, so themes are named by id only (see `note`)."
-    )
-    note: str | None = None
 
-
-class ScoredPainPointsPublic(PainPointsPublic):
+class ScoredPainPointsPublic(PainPointsPublic, _ScoredSource):
     """A scored export's pain points; ``theme_labels`` says where the labels come from."""
-
-    fingerprint: str
-    theme_labels: ThemeLabels = Field(
-        description="`model`: the theme model's codeframe; `theme_ids`: its folder is not "
-        "reachable, so themes are named by id only (see `note`)."
-    )
-    note: str | None = None
 
 
 # -- search ------------------------------------------------------------------------------------

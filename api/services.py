@@ -197,15 +197,21 @@ class Services:
                     f"No model {name!r} in the service's models folder; known models: "
                     f"{self._names()}."
                 )
+        return self._cached_model(folder, str(run_id or name))[0]
+
+    def _cached_model(self, folder: Path, owner: str) -> tuple[SavedModel, int]:
+        """The model in ``folder``, loaded once per change of its files, and that change's
+        stamp; ``owner`` (a run id, model name or scored fingerprint) lets :meth:`forget`
+        drop it."""
         stamp = max((p.stat().st_mtime_ns for p in folder.rglob("*")), default=0)
-        key = (run_id or name, str(folder), stamp)
+        key = (owner, str(folder), stamp)
         saved: SavedModel | None = self._models.get(key)
         if saved is None:
             with self._edit_lock:  # not while an edit rewrites the folder
                 saved = _load_model(folder)
             self._models.drop(lambda k: k[1] == str(folder))
             self._models.put(key, saved)
-        return saved
+        return saved, stamp
 
     # -- scored exports (cxa score) ------------------------------------------------------------
 
@@ -225,17 +231,16 @@ class Services:
                 "'done'. If its 'cxa score' job was interrupted, run it again to resume."
             )
         folder = Path(str(meta["model"] or ""))
-        usable = bool(folder.parts) and folder.is_dir()
-        stamp = max((p.stat().st_mtime_ns for p in folder.rglob("*")), default=0) if usable else 0
+        saved, stamp = None, 0
+        if folder.parts and folder.is_dir():
+            saved, stamp = self._cached_model(folder, fingerprint)
         key = (fingerprint, str(meta["updated_at"]), stamp)
         scored: ScoredRun | None = self._scored.get(key)
         if scored is None:
             responses, mentions = self.store.load_scored(fingerprint)
             themes = None
-            if usable:
-                with self._edit_lock:  # not while an edit rewrites the folder
-                    model = _load_model(folder).model
-                themes, mentions = _current_themes(model, mentions)
+            if saved is not None:
+                themes, mentions = _current_themes(saved.model, mentions)
             info = meta["info"]
             data = RunData(
                 run_id=fingerprint,

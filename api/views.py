@@ -6,6 +6,7 @@ filters; the routers only validate, call and page.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -25,6 +26,18 @@ from api.filters import RunFilters
 
 _THEME_META = ["theme_id", "keywords", "parent_id", "parent_label", "owner"]
 _TREND = ["score", "period", "value", "ci_low", "ci_high", "n", "low_n"]
+
+
+def aware_time(moment: datetime | None) -> datetime | None:
+    """DuckDB's ``now()`` lands in a TIMESTAMP column in local time; say which zone that is.
+
+    Accepts what a DuckDB row or a DataFrame cell holds (``datetime``, ``Timestamp``, ``NaT``).
+    """
+    if isinstance(moment, pd.Timestamp):
+        moment = None if pd.isna(moment) else moment.to_pydatetime()
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.astimezone()
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -117,6 +130,7 @@ def score_figures(data: RunData, filters: RunFilters) -> dict[str, Any]:
 
 
 __all__ = [
+    "aware_time",
     "pain_point_rows",
     "records",
     "score_figures",

@@ -205,7 +205,7 @@ def for_inference(branch: SentimentBranch) -> nn.Module:
 
     Weights are int8 per output channel (as stored, so they are exact), activations are
     quantized per batch. On the shipped 3-layer branch, ``qkv`` + ``ff1`` cut the added cost
-    of sentiment from about +50% to about +32% of the embedding pass with SST-2 dev accuracy
+    of sentiment from about +50% to about +33% of the embedding pass with SST-2 dev accuracy
     unchanged (0.890) and 98% of tweet labels unchanged; quantizing ``ff2`` and ``out`` too
     saves a little more but moves 4% of labels (``ff2``'s input is GELU output with
     outliers). Uses ``torch.ao.quantization.quantize_dynamic``, deprecated but present in the

@@ -78,6 +78,11 @@ def describe_themes(
     return themes_frame(records)
 
 
+def _stems(label: str) -> set[str]:
+    """Crude word stems (first four letters) of a label: "card" and "cards" clash."""
+    return {w[:4] for w in label.lower().split()}
+
+
 def _parent_labels(
     texts: Sequence[str],
     embeddings: np.ndarray,
@@ -110,16 +115,16 @@ def _parent_labels(
     for p, options in zip(ids, terms, strict=True):
         if len(children[p]) == 1:
             out[p] = _parent_label(child_labels[int(children[p][0])])
-            used |= {w[:4] for w in out[p].lower().split()}
+            used |= _stems(out[p])
             continue
         label = next(
-            (t for t, _ in options if nouns.get(t, True) and not {w[:4] for w in t.split()} & used),
+            (t for t, _ in options if nouns.get(t, True) and not _stems(t) & used),
             None,
         )
         if label is None:
             fallback.append(p)
             continue
-        used |= {w[:4] for w in label.split()}
+        used |= _stems(label)
         out[p] = _parent_label(label)
     if fallback:
         rows = [ids.index(p) for p in fallback]

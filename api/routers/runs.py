@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +17,7 @@ from api.runner import QueuedRun
 from api.schemas import RejectsPublic, RunPublic, RunsPublic, StagePublic, StageState
 from api.services import Services
 from api.uploads import check_export, parse_mapping, save_upload, scrub
-from api.views import records, segment_values
+from api.views import aware_time, records, segment_values
 
 router = APIRouter(
     prefix="/v1/runs", tags=["runs"], dependencies=[ApiKeyDep], responses=ERROR_RESPONSES
@@ -38,13 +37,6 @@ def _stages(status: str, stage: str | None) -> list[StagePublic]:
     return out
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """DuckDB's ``now()`` lands in a TIMESTAMP column in local time; say which zone that is."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.astimezone()
-
-
 def run_public(meta: dict[str, Any]) -> RunPublic:
     """A runs row of the store (see ``Store.run_meta``) as the public schema."""
     info = meta.get("info") or {}
@@ -53,7 +45,7 @@ def run_public(meta: dict[str, Any]) -> RunPublic:
         status=meta["status"],
         stage=meta["stage"],
         source=Path(str(meta["source"])).name,
-        created_at=_aware(meta["created_at"]),
+        created_at=aware_time(meta["created_at"]),
         error=scrub(meta["error"]) if meta["error"] else None,
         stages=_stages(meta["status"], meta["stage"]),
         n_responses=info.get("n_responses"),

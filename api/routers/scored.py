@@ -6,11 +6,9 @@ and mentions with the themes of the theme model that scored them.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 from fastapi import APIRouter, Query
 
 from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
@@ -24,7 +22,7 @@ from api.schemas import (
     ScoresPublic,
 )
 from api.services import ScoredRun
-from api.views import pain_point_rows, records, score_figures, theme_rows
+from api.views import aware_time, pain_point_rows, records, score_figures, theme_rows
 
 router = APIRouter(
     prefix="/v1/scored",
@@ -32,15 +30,6 @@ router = APIRouter(
     dependencies=[ApiKeyDep],
     responses={**ERROR_RESPONSES, **CONFLICT},
 )
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """DuckDB's ``now()`` lands in a TIMESTAMP column in local time; say which zone that is."""
-    if isinstance(moment, pd.Timestamp):
-        moment = None if pd.isna(moment) else moment.to_pydatetime()
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.astimezone()
 
 
 def _labels(scored: ScoredRun) -> dict[str, Any]:
@@ -66,7 +55,7 @@ def list_scored(services: ServicesDep, paging: PageDep) -> ScoredExportsPublic:
             model=Path(str(row["model"] or "")).name,
             embedding=str(row["embedding"] or ""),
             status="done" if row["status"] == "done" else "running",
-            updated_at=_aware(row["updated_at"]),
+            updated_at=aware_time(row["updated_at"]),
         )
         for row in paging.slice(rows)
     ]
