@@ -30,6 +30,14 @@ from analyzer.themes.arrays import (
 from analyzer.themes.cluster import get_clusterer
 from analyzer.themes.codeframe import Codeframe
 from analyzer.themes.describe import describe_themes
+from analyzer.themes.editing import (
+    Edit,
+    EditOptions,
+    ThemeState,
+    add_seed,
+    propose_candidates,
+    split_theme,
+)
 from analyzer.themes.labels import load_tagger
 from analyzer.themes.matching import assign, calibrate, match_previous, theme_floor
 from analyzer.themes.persist import read_model_dir, themes_frame, write_model_dir
@@ -376,13 +384,46 @@ class ThemeModel:
             self.labels_ = codeframe.map_ids(self.raw_labels_)
         return self
 
-    def _theme_row(self, theme_id: int) -> int:
-        hits = np.flatnonzero(self.theme_ids_ == int(theme_id))
-        if len(hits) == 0:
-            raise NotFoundError(
-                f"Theme {theme_id} does not exist; known ids: {sorted(self.theme_ids_.tolist())}."
-            )
-        return int(hits[0])
+    # -- edits (pure functions in editing.py; the model only applies their result) --------
+    def state(self) -> ThemeState:
+        """What the model has learnt, as one immutable value (see ``editing.ThemeState``)."""
+        self._check_fitted()
+        return ThemeState(
+            centroids=self.centroids_,
+            theme_ids=self.theme_ids_,
+            typical=self.typical_,
+            floors=self.floors_,
+            raw_themes=self.raw_themes_,
+            next_id=int(self.next_id_),
+        )
+
+    def _edit_options(self) -> EditOptions:
+        return EditOptions(
+            min_similarity=self.min_similarity,
+            outlier_quantile=self.outlier_quantile,
+            n_keywords=self.n_keywords,
+            n_examples=self.n_examples,
+            spacy_model=self.spacy_model,
+            clusterer=self.clusterer,
+            cohesion=self.cohesion,
+            seed=self.seed,
+            min_theme_size=int(self.min_theme_size_),
+        )
+
+    def apply_edit(self, edit: Edit) -> ThemeModel:
+        """Take the state and codeframe an edit returned (the one place edits land)."""
+        state = edit.state
+        self.centroids_, self.theme_ids_ = state.centroids, state.theme_ids
+        self.typical_, self.floors_ = state.typical, state.floors
+        self.raw_themes_, self.next_id_ = state.raw_themes, int(state.next_id)
+        return self.apply_codeframe(edit.codeframe)
+
+    def _prepared(
+        self, texts: Sequence[str], embeddings: np.ndarray
+    ) -> tuple[list[str], np.ndarray]:
+        self._check_fitted()
+        texts = [str(t) for t in texts]
+        return texts, check_inputs(texts, embeddings, self.n_features_in_)
 
     def split(
         self, theme_id: int, texts: Sequence[str], embeddings: np.ndarray, *, n_parts: int = 2
@@ -391,9 +432,14 @@ class ThemeModel:
 
         Returns the new theme ids; the edit is recorded in the codeframe.
         """
-        from analyzer.themes.editing import split_theme
-
-        return split_theme(self, theme_id, texts, embeddings, n_parts=n_parts)
+        texts, x = self._prepared(texts, embeddings)
+        assigned, _ = self.transform(texts, x)
+        edit = split_theme(
+            self.state(), self.codeframe_, self._edit_options(), theme_id, texts, x, assigned,
+            n_parts=n_parts,
+        )  # fmt: skip
+        self.apply_edit(edit)
+        return edit.new_ids
 
     def add_seed(
         self,
@@ -405,9 +451,13 @@ class ThemeModel:
         embed: Embed | None = None,
     ) -> int:
         """Add a seed theme (name + example phrases) to a fitted model; return its id."""
-        from analyzer.themes.editing import add_seed
-
-        return add_seed(self, name, list(phrases), texts, embeddings, embed=embed)
+        texts, x = self._prepared(texts, embeddings)
+        edit = add_seed(
+            self.state(), self.codeframe_, self._edit_options(), name, list(phrases), texts, x,
+            embed=embed,
+        )  # fmt: skip
+        self.apply_edit(edit)
+        return edit.new_ids[0]
 
     def propose_candidates(
         self, texts: Sequence[str], embeddings: np.ndarray, *, min_size: int | None = None
@@ -417,9 +467,9 @@ class ThemeModel:
         Returns a table like ``themes_`` (``theme_id`` = -1 - candidate number) with an
         extra ``members`` column: the positions in ``texts`` of each candidate's mentions.
         """
-        from analyzer.themes.editing import propose_candidates
-
-        return propose_candidates(self, texts, embeddings, min_size=min_size)
+        texts, x = self._prepared(texts, embeddings)
+        assigned, _ = self.transform(texts, x)
+        return propose_candidates(self._edit_options(), texts, x, assigned, min_size=min_size)
 
     # -- persistence -----------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
