@@ -18,7 +18,7 @@ from analyzer import curation
 from analyzer.errors import ConfigError, ModelError, NotFoundError
 from analyzer.store import RunData, Store
 from api.errors import ConflictError
-from api.models import ModelPool
+from api.model_pool import ModelPool
 from api.runner import RunQueue
 from api.settings import Settings
 from api.uploads import scrub
