@@ -189,7 +189,9 @@ def _lemmatizer() -> Any:
 def lemmas(text: str) -> frozenset[str]:
     """Lower-case lemmas of the content words of ``text`` ("app_crashes" -> app, crash)."""
     doc = _lemmatizer()(text.replace("_", " ").lower())
-    return frozenset(t.lemma_ for t in doc if t.is_alpha and not t.is_stop and len(t) > 1)
+    words = [t for t in doc if t.is_alpha and not t.is_stop and len(t) > 1]
+    # the word as written too: spaCy lemmatises "tracking" to "track" in one context only
+    return frozenset(t.lemma_ for t in words) | frozenset(t.lower_ for t in words)
 
 
 def majority(ids: np.ndarray, gold: np.ndarray, skip: frozenset[int]) -> dict[int, Any]:
@@ -351,7 +353,7 @@ def run_demo(corpus: corpora.Corpus, parts: Any, competitors: bool) -> Outcome:
     for fit in fits:
         fit.quality = nmi(gold_known, fit.ids[known])
     ours.quality["parents NMI"] = normalized_mutual_info_score(gold_known, ours.parent_ids()[known])
-    matched, notes = label_matches(ours, gold.to_numpy(dtype=object), theme_keys())
+    matched, notes = label_matches(ours, gold.fillna("").to_numpy(dtype=str), theme_keys())
     notes.insert(0, f"{known.sum()} of {len(mentions)} mentions matched to a planted theme")
     allowed = max(MAX_SHARE, float(truth["theme"].value_counts(normalize=True).max()))
     return Outcome(

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from analyzer.errors import InputError, NotFoundError
+from analyzer.text.normalise import topic_text
 from analyzer.themes.arrays import keep_big
 from analyzer.themes.cluster import get_clusterer, normalise
 from analyzer.themes.codeframe import Codeframe
 from analyzer.themes.describe import describe_themes
-from analyzer.themes.labels import load_tagger
 from analyzer.themes.matching import theme_floor
+from analyzer.themes.phrases import load_parser
 from analyzer.themes.seeds import Embed, seed_centroid
 
 __all__ = ["Edit", "EditOptions", "ThemeState", "add_seed", "propose_candidates", "split_theme"]
@@ -118,8 +119,9 @@ def _describe(
     fixed: dict[int, str],
 ) -> pd.DataFrame:
     return describe_themes(
-        texts, x, rows, centroids, ids, fixed_labels=fixed, n_keywords=options.n_keywords,
-        n_examples=options.n_examples, n_parents=None, tagger=load_tagger(options.spacy_model),
+        [topic_text(t) for t in texts], x, rows, centroids, ids, fixed_labels=fixed,
+        n_keywords=options.n_keywords, n_examples=options.n_examples, n_parents=None,
+        tagger=load_parser(options.spacy_model), written=texts,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.errors import InputError, ModelError, NotFittedError, NotFoundError
+from analyzer.text.normalise import has_topic, topic_text
 from analyzer.themes.arrays import (
     auto_min_size,
     by_size,
@@ -38,12 +39,30 @@ from analyzer.themes.editing import (
     propose_candidates,
     split_theme,
 )
-from analyzer.themes.labels import load_tagger
 from analyzer.themes.matching import assign, calibrate, match_previous, theme_floor
 from analyzer.themes.persist import read_model_dir, themes_frame, write_model_dir
+from analyzer.themes.phrases import load_parser
 from analyzer.themes.seeds import Embed, seed_centroid
 
-__all__ = ["ThemeModel"]
+__all__ = ["NO_TOPIC", "NO_TOPIC_LABEL", "ThemeModel", "topical_mask"]
+
+NO_TOPIC = -2
+"""Theme id of mentions that name nothing ("thanks", "p", a lone handle or emoji): they are
+counted and shown as "no specific topic", never clustered or ranked as a theme."""
+NO_TOPIC_LABEL = "no specific topic"
+
+
+def topical_mask(texts: Sequence[str]) -> np.ndarray:
+    """Boolean array (n,): which mentions name a topic (see ``analyzer.text.normalise``)."""
+    return np.array([has_topic(t) for t in texts], dtype=bool)
+
+
+def _expand(values: np.ndarray, at: np.ndarray, n: int, fill: float) -> np.ndarray:
+    """Values for ``n`` mentions: ``values`` at positions ``at``, ``fill`` elsewhere."""
+    out = np.full(n, fill, dtype=np.asarray(values).dtype)
+    out[at] = values
+    return out
+
 
 _PARAMS = (
     "min_theme_size",
@@ -183,10 +202,18 @@ class ThemeModel:
                     f"dim={x.shape[1]}; re-fit without previous or use the same embedder."
                 )
         frame = copy.deepcopy(codeframe or getattr(previous, "codeframe_", None) or Codeframe())
-        self.min_theme_size_ = self.min_theme_size or auto_min_size(len(x))
-        rows, centroids, seed_rows = self._cluster(texts, x, frame, embed)
-        ids = self._theme_ids(centroids, rows, seed_rows, frame, previous, texts, x)
-        self._finish(texts, x, rows, centroids, ids, frame)
+        # mentions that name nothing ("thanks", a lone emoji) are not clustered: they go
+        # to the no-topic bucket; the rest are labelled from their topic words only
+        sub = np.flatnonzero(topical_mask(texts))
+        words = [topic_text(texts[i]) for i in sub]
+        self.min_theme_size_ = self.min_theme_size or auto_min_size(len(sub))
+        rows, centroids, seed_rows = self._cluster(words, x[sub], frame, embed)
+        ids = self._theme_ids(centroids, rows, seed_rows, frame, previous, words, x[sub])
+        written = [texts[i] for i in sub]
+        raw_labels, confidence = self._finish(words, x[sub], rows, centroids, ids, frame, written)
+        self.raw_labels_ = _expand(raw_labels, sub, len(texts), NO_TOPIC)
+        self.confidence_ = _expand(confidence, sub, len(texts), 0.0)
+        self.apply_codeframe(frame)
         return self
 
     def _cluster(
@@ -294,7 +321,8 @@ class ThemeModel:
         centroids: np.ndarray,
         ids: np.ndarray,
         frame: Codeframe,
-    ) -> None:
+        written: list[str],
+    ) -> tuple[np.ndarray, np.ndarray]:
         k = len(centroids)
         cos = member_cos(x, rows, centroids)
         typical = np.array(
@@ -326,13 +354,13 @@ class ThemeModel:
             n_keywords=self.n_keywords,
             n_examples=self.n_examples,
             n_parents=self.n_parents,
-            tagger=load_tagger(self.spacy_model),
+            tagger=load_parser(self.spacy_model),
+            written=written,
         )
         at = np.maximum(rows, 0)
-        self.raw_labels_ = np.where(rows >= 0, self.theme_ids_[at] if k else -1, -1)
+        raw_labels = np.where(rows >= 0, self.theme_ids_[at] if k else -1, -1)
         conf = calibrate(cos, typical[at], floor=self.floors_[at]) if k else cos
-        self.confidence_ = np.where(rows >= 0, conf, 0.0)
-        self.apply_codeframe(frame)
+        return raw_labels, np.where(rows >= 0, conf, 0.0)
 
     # -- using a fitted model --------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -356,12 +384,14 @@ class ThemeModel:
         self._check_fitted()
         x = check_inputs(list(texts), embeddings, self.n_features_in_)
         if len(self.theme_ids_) == 0:
-            return np.full(len(x), -1, dtype=np.int64), np.zeros(len(x), dtype=np.float64)
+            raw = np.where(topical_mask(list(texts)), -1, NO_TOPIC).astype(np.int64)
+            return raw, np.zeros(len(x), dtype=np.float64)
         rows, cos = assign(x, self.centroids_, min_similarity=self.floors_)
         at = np.maximum(rows, 0)
         raw = np.where(rows >= 0, self.theme_ids_[at], -1)
+        raw = np.where(topical_mask(list(texts)), raw, NO_TOPIC)
         conf = calibrate(cos, self.typical_[at], floor=self.floors_[at])
-        return self.codeframe_.map_ids(raw), np.where(rows >= 0, conf, 0.0)
+        return self.codeframe_.map_ids(raw), np.where(raw >= 0, conf, 0.0)
 
     def apply_codeframe(self, codeframe: Codeframe) -> ThemeModel:
         """Use ``codeframe`` for every output from now on (themes_, labels_, transform).
