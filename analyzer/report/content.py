@@ -121,6 +121,7 @@ class ReportContent:
     scores: dict[str, ScoreSummary]
     score_trend: pd.DataFrame
     themes: pd.DataFrame
+    top_level: pd.DataFrame
     emerging: pd.DataFrame
     theme_trends: pd.DataFrame
     segment: str | None
@@ -347,6 +348,49 @@ def _what_changed(
     )
 
 
+def _top_level(run: RunData, kind: str) -> pd.DataFrame:
+    """The theme table of the top-level themes: what the report leads with.
+
+    Each mention counts for its theme's parent (``theme_id`` is the parent id, ``label``
+    the parent label, ``children`` its number of themes); a theme without a parent is its
+    own top-level entry (numbered after the parents).
+    """
+    themes = run.themes[run.themes["theme_id"] >= 0].drop_duplicates("theme_id")
+    if themes.empty:
+        return metrics.theme_table(run.responses, run.mentions, themes, kind)
+    parent = themes["parent_id"].astype(int).to_numpy()
+    top = parent.copy()
+    orphans = np.flatnonzero(parent < 0)
+    top[orphans] = max(int(parent.max()), -1) + 1 + np.arange(len(orphans))
+    label = np.where(parent >= 0, themes["parent_label"].astype(str), themes["label"].astype(str))
+    groups = pd.DataFrame({"top": top, "label": label, "size": themes["size"].to_numpy()})
+    rows = groups.groupby("top", sort=True).agg(
+        label=("label", "first"), size=("size", "sum"), children=("label", "size")
+    )
+    of_theme = dict(zip(themes["theme_id"].astype(int), top.tolist(), strict=True))
+    mentions = run.mentions.copy()
+    mentions["theme_id"] = [of_theme.get(int(t), -1) for t in mentions["theme_id"]]
+    table = metrics.theme_table(
+        run.responses,
+        mentions,
+        pd.DataFrame(
+            {
+                "theme_id": rows.index.astype("int64"),
+                "label": rows["label"].to_numpy(),
+                "keywords": [[] for _ in range(len(rows))],
+                "parent_id": -1,
+                "parent_label": "",
+                "size": rows["size"].astype("int64").to_numpy(),
+                "examples": [[] for _ in range(len(rows))],
+                "owner": None,
+            }
+        ),
+        kind,
+    )
+    table["children"] = table["theme_id"].map(rows["children"]).astype("int64")
+    return table
+
+
 def _empty_emerging(themes: pd.DataFrame) -> pd.DataFrame:
     rows = themes.loc[:, ["theme_id", "label"]].assign(status="insufficient_data")
     return rows.reindex(columns=list(EMERGING_COLUMNS))
@@ -406,6 +450,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         scores=scores,
         score_trend=_score_trend(run.responses, list(scores)),
         themes=table,
+        top_level=_top_level(run, score),
         emerging=emerging,
         theme_trends=trends,
         segment=segment,
