@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.themes.hierarchy import parent_groups
-from analyzer.themes.hygiene import corpus_words
+from analyzer.themes.hygiene import corpus_words, label_problems
 from analyzer.themes.labels import (
     class_tfidf,
     examples_mmr,
@@ -111,6 +111,12 @@ def describe_themes(
     return themes_frame(records)
 
 
+def _clean(label: str) -> bool:
+    """Whether a label passes the hygiene check (no handle, placeholder, bare number...,
+    and a noun or a verb in it)."""
+    return not label_problems(label)
+
+
 def _parses(nlp: Any) -> bool:
     return nlp is not None and "parser" in getattr(nlp, "pipe_names", ())
 
@@ -127,7 +133,7 @@ def _theme_labels(
 ) -> list[str]:
     """Parse-based labels ("app crashing"); the phrase statistics of labels.py where the
     parse offers nothing that repeats (or spaCy is not installed)."""
-    chosen = choose_labels(samples, candidates)
+    chosen = choose_labels(samples, candidates, acceptable=_clean)
     if all(label is not None for label in chosen):
         return [str(label) for label in chosen]
     fallback = labels_for(texts, embeddings, groups, centroids, words, tagger=tagger)
@@ -147,7 +153,7 @@ def _category_labels(
     """Parents named by a category noun their children share ("Delivery", "Staff")."""
     ids = sorted({int(p) for p in parents if p >= 0})
     children = [[samples[r] for r in np.flatnonzero(parents == p)] for p in ids]
-    nouns = choose_category_nouns(children, candidates)
+    nouns = choose_category_nouns(children, candidates, acceptable=_clean)
     return {p: n[:1].upper() + n[1:] for p, n in zip(ids, nouns, strict=True) if n is not None}
 
 
@@ -192,7 +198,11 @@ def _parent_labels(
             used |= _stems(out[p])
             continue
         label = next(
-            (t for t, _ in options if nouns.get(t, True) and not _stems(t) & used),
+            (
+                t
+                for t, _ in options
+                if nouns.get(t, True) and not _stems(t) & used and _clean(_parent_label(t))
+            ),
             None,
         )
         if label is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -211,6 +211,7 @@ def choose_labels(
     candidates: dict[int, list[Candidate]],
     *,
     used: set[str] | None = None,
+    acceptable: Callable[[str], bool] | None = None,
 ) -> list[str | None]:
     """One distinct label per group, or None where no candidate repeats in the group.
 
@@ -242,7 +243,14 @@ def choose_labels(
             for key, n in inside.items()
             if n >= min_count
         )
-        label = next((forms[k] for _, k in scored if forms[k] not in used), None)
+        label = next(
+            (
+                forms[k]
+                for _, k in scored
+                if forms[k] not in used and (acceptable is None or acceptable(forms[k]))
+            ),
+            None,
+        )
         if label is not None:
             used.add(label)
         labels.append(label)
@@ -254,6 +262,7 @@ def choose_category_nouns(
     candidates: dict[int, list[Candidate]],
     *,
     min_use: float = 0.15,
+    acceptable: Callable[[str], bool] | None = None,
 ) -> list[str | None]:
     """A category noun per parent ("Delivery", "Staff"), or None where none fits.
 
@@ -285,7 +294,14 @@ def choose_category_nouns(
             for n, k in uses.items()
             if k >= 2 and len(n) > 2 and n not in _SIZE_CODES
         )
-        noun = next((n for _, n in scored if n not in taken), None)
+        noun = next(
+            (
+                n
+                for _, n in scored
+                if n not in taken and (acceptable is None or acceptable(n[:1].upper() + n[1:]))
+            ),
+            None,
+        )
         if noun is not None:
             taken.add(noun)
         out.append(noun)
