@@ -211,7 +211,7 @@ def choose_labels(
     candidates: dict[int, list[Candidate]],
     *,
     used: set[str] | None = None,
-    acceptable: Callable[[str], bool] | None = None,
+    acceptable: Callable[[int, str], bool] | None = None,
 ) -> list[str | None]:
     """One distinct label per group, or None where no candidate repeats in the group.
 
@@ -226,7 +226,7 @@ def choose_labels(
         for i in sample:
             total.update(c.key for c in candidates.get(i, []))
     labels: list[str | None] = []
-    for sample in samples:
+    for r, sample in enumerate(samples):
         inside: Counter[str] = Counter()
         kinds: dict[str, str] = {}
         for i in sample:
@@ -247,7 +247,7 @@ def choose_labels(
             (
                 forms[k]
                 for _, k in scored
-                if forms[k] not in used and (acceptable is None or acceptable(forms[k]))
+                if forms[k] not in used and (acceptable is None or acceptable(r, forms[k]))
             ),
             None,
         )
@@ -262,7 +262,7 @@ def choose_category_nouns(
     candidates: dict[int, list[Candidate]],
     *,
     min_use: float = 0.15,
-    acceptable: Callable[[str], bool] | None = None,
+    acceptable: Callable[[int, str], bool] | None = None,
 ) -> list[str | None]:
     """A category noun per parent ("Delivery", "Staff"), or None where none fits.
 
@@ -288,7 +288,7 @@ def choose_category_nouns(
         everywhere.update(uses)
     taken: set[str] = set()
     out: list[str | None] = []
-    for kids, uses, spread in zip(children, per_parent, kid_use, strict=True):
+    for p, (kids, uses, spread) in enumerate(zip(children, per_parent, kid_use, strict=True)):
         scored = sorted(
             (-(0.25 + spread[n] / max(len(kids), 1)) * (k / everywhere[n]) * (k**0.5), n)
             for n, k in uses.items()
@@ -298,7 +298,7 @@ def choose_category_nouns(
             (
                 n
                 for _, n in scored
-                if n not in taken and (acceptable is None or acceptable(n[:1].upper() + n[1:]))
+                if n not in taken and (acceptable is None or acceptable(p, n[:1].upper() + n[1:]))
             ),
             None,
         )
