@@ -171,7 +171,7 @@ def dirty_labels(
     themes: pd.DataFrame,
     *,
     texts: Sequence[str] | None = None,
-    theme_ids: Sequence[int] | None = None,
+    theme_ids: Sequence[int] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Every dirty label, parent label and keyword of a ``themes`` table.
 
@@ -214,7 +214,9 @@ def dirty_labels(
 
 
 def _evidence(
-    themes: pd.DataFrame, texts: Sequence[str] | None, theme_ids: Sequence[int] | None
+    themes: pd.DataFrame,
+    texts: Sequence[str] | None,
+    theme_ids: Sequence[int] | np.ndarray | None,
 ) -> dict[int, list[str]]:
     """Mention texts per theme id: the given mentions, else the table's examples."""
     if texts is not None and theme_ids is not None:
