@@ -19,6 +19,7 @@ import numpy as np
 
 from analyzer.errors import InputError, ModelError, NotFoundError
 from analyzer.store import Store
+from analyzer.text.normalise import embedding_texts
 
 if TYPE_CHECKING:
     from analyzer.embed import Embedder
@@ -180,7 +181,7 @@ def split(
         mentions = store.load_run(run_id).mentions
         own = mentions[mentions["theme_id"] == int(theme_id)]
         texts = own["text"].astype(str).tolist()
-        vectors = embedder.encode(texts)
+        vectors = embedder.encode(embedding_texts(texts))
         new_ids = model.split(int(theme_id), texts, vectors, n_parts=parts)
         model.save(folder)
         assigned, confidence = model.transform(texts, vectors)

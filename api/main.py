@@ -23,14 +23,14 @@ from analyzer.errors import ConfigError
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, BodyLimitMiddleware, CatchAllMiddleware
 from api.routers import (
+    comment_scoring,
     dashboard,
     health,
     painpoints,
     runs,
-    score,
-    scored,
-    scores,
+    scored_exports,
     search,
+    survey_scores,
     themes,
 )
 from api.services import Services
@@ -170,7 +170,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _limits(app, settings)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(AccessLogMiddleware)
-    for module in (health, runs, scores, themes, painpoints, search, score, scored, dashboard):
+    for module in (
+        health,
+        runs,
+        survey_scores,
+        themes,
+        painpoints,
+        search,
+        comment_scoring,
+        scored_exports,
+        dashboard,
+    ):
         app.include_router(module.router)
     _docs(app)
     if STATIC_DIR.is_dir():  # the dashboard's scripts and styles

@@ -17,7 +17,7 @@ from pathlib import Path
 from analyzer.config import AnalysisConfig
 from analyzer.ingest import ColumnMapping
 from analyzer.store import Store
-from api.models import ModelPool
+from api.model_pool import ModelPool
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ import pandas as pd
 from analyzer import curation
 from analyzer.errors import ConfigError, ModelError, NotFoundError
 from analyzer.store import RunData, Store
+from analyzer.text.normalise import embedding_texts
 from api.errors import ConflictError
-from api.models import ModelPool
+from api.model_pool import ModelPool
 from api.runner import RunQueue
 from api.settings import Settings
 from api.uploads import scrub
@@ -177,7 +178,7 @@ class Services:
         key = (data.run_id, embedder.name, len(data.mentions))
         vectors = self._embeddings.get(key)
         if vectors is None:  # two first searches of a run may both encode: no lock to wait on
-            vectors = embedder.encode(data.mentions["text"].astype(str).tolist())
+            vectors = embedder.encode(embedding_texts(data.mentions["text"].astype(str).tolist()))
             self._embeddings.put(key, vectors)
         return vectors
 

@@ -136,7 +136,10 @@ def analyze_corpus(corpus: Corpus, parts: Any) -> tuple[Any, np.ndarray]:
         path = Path(tmp) / f"{corpus.name}.csv"
         corpus.responses.to_csv(path, index=False, encoding="utf-8")
         result = analyze(path, config=AnalysisConfig(sentiment="vader", seed=0), components=parts)
-    return result, embed(result.mentions["text"].tolist(), parts)
+    from analyzer.text.normalise import embedding_texts
+
+    # the vectors the pipeline's themes were fitted on, so every model gets the same input
+    return result, embed(embedding_texts(result.mentions["text"].tolist()), parts)
 
 
 def embed(texts: list[str], parts: Any) -> np.ndarray:

@@ -106,7 +106,9 @@ def _lemmatizer() -> Any:
 def lemmas(text: str) -> frozenset[str]:
     """Lower-case lemmas of the content words of ``text`` ("app_crashes" -> app, crash)."""
     doc = _lemmatizer()(text.replace("_", " ").lower())
-    return frozenset(t.lemma_ for t in doc if t.is_alpha and not t.is_stop and len(t) > 1)
+    words = [t for t in doc if t.is_alpha and not t.is_stop and len(t) > 1]
+    # the word as written too: spaCy lemmatises "tracking" to "track" in one context only
+    return frozenset(t.lemma_ for t in words) | frozenset(t.lower_ for t in words)
 
 
 def majority(ids: np.ndarray, gold: np.ndarray, skip: frozenset[int]) -> dict[int, Any]:

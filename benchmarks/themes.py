@@ -103,9 +103,6 @@ def warm_up(competitors: bool) -> None:
         import bertopic  # noqa: F401  (pulls in UMAP, numba, HDBSCAN)
 
 
-# ----------------------------------------------------------------------- metrics
-
-
 # ----------------------------------------------------------------------- corpora
 
 

@@ -24,6 +24,7 @@ from analyzer.metrics.scores import check_kind, headline_estimate, score_values
 from analyzer.metrics.trends import EMERGING_COLUMNS
 from analyzer.report._windows import Windows, find_windows
 from analyzer.store import RunData
+from analyzer.themes.model import NO_TOPIC
 
 N_VERBATIMS = 8
 """Verbatims listed per theme in the drill-down (besides the theme's stored examples)."""
@@ -113,6 +114,9 @@ class ReportContent:
     n_responses: int
     n_commented: int
     n_mentions: int
+    n_all_mentions: int
+    n_no_topic: int
+    n_unassigned: int
     windows: Windows
     scores: dict[str, ScoreSummary]
     score_trend: pd.DataFrame
@@ -352,7 +356,7 @@ def _time_tables(run: RunData, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Emerging / fading themes and the monthly share of each theme (empty without dates)."""
     if "date" not in run.responses.columns or run.responses["date"].isna().all():
         return _empty_emerging(run.themes), pd.DataFrame(columns=["period", "theme_id", "share"])
-    themes = run.themes[run.themes["theme_id"] != -1]
+    themes = run.themes[run.themes["theme_id"] >= 0]
     emerging = metrics.emerging_themes(run.responses, run.mentions, themes, "M")
     trends = metrics.theme_trends(run.responses, run.mentions, themes, "M", kind)
     return emerging, trends
@@ -394,7 +398,10 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         score=score,
         n_responses=len(run.responses),
         n_commented=int(np.sum(commented(run.responses, run.mentions))),
-        n_mentions=int((run.mentions["theme_id"] != -1).sum()),
+        n_mentions=int((run.mentions["theme_id"] >= 0).sum()),
+        n_all_mentions=len(run.mentions),
+        n_no_topic=int((run.mentions["theme_id"] == NO_TOPIC).sum()),
+        n_unassigned=int((run.mentions["theme_id"] == -1).sum()),
         windows=windows.with_range(run.responses),
         scores=scores,
         score_trend=_score_trend(run.responses, list(scores)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.cluster.hierarchy import linkage
 
 from analyzer.themes.arrays import merge_close
@@ -62,12 +63,13 @@ def test_spectral_ward_separates_blobs_deterministically_and_falls_back_when_tin
     assert len(clusterer.fit_predict(emb[:20], min_size=2, seed=0)) == 20
 
 
-def test_default_parents_hold_about_four_themes_each():
+@pytest.mark.parametrize(("k", "expected"), [(10, 5), (16, 8), (60, 15), (100, 25), (400, 40)])
+def test_default_parents_give_a_report_8_to_40_top_level_themes(k, expected):
     from analyzer.themes.hierarchy import parent_groups
 
-    centroids = normalise(np.random.default_rng(0).standard_normal((16, 8)))
-    parents = parent_groups(centroids, np.arange(16, 0, -1))
-    assert len(set(parents.tolist())) == 4
+    centroids = normalise(np.random.default_rng(0).standard_normal((k, 16)))
+    parents = parent_groups(centroids, np.arange(k, 0, -1))
+    assert len(set(parents.tolist())) == expected
     assert (parent_groups(centroids[:3], np.ones(3)) == -1).all()
 
 
