@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,13 @@ class Fit:
 
     @property
     def bucket(self) -> frozenset[int]:
-        return no_topic_ids(self.themes) if self.themes is not None else frozenset()
+        """Our "no specific topic" ids: ``NO_TOPIC`` and any table row flagged as such."""
+        if self.themes is None:
+            return frozenset()
+        from analyzer.themes import model
+
+        fixed = getattr(model, "NO_TOPIC", None)
+        return no_topic_ids(self.themes) | frozenset([] if fixed is None else [int(fixed)])
 
     def parent_ids(self) -> np.ndarray:
         """Parent id per item (-1 where none); the theme id itself for flat models."""
@@ -111,6 +118,23 @@ def lemmas(text: str) -> frozenset[str]:
     return frozenset(t.lemma_ for t in words) | frozenset(t.lower_ for t in words)
 
 
+def shares_word(label: str, name: str) -> bool:
+    """Whether ``label`` holds a word of ``name`` ("app_crashes"): the same lemma, or one of
+    the same family, where one lemma of 5+ letters starts the other ("deliver" / "delivery",
+    "cancel" / "cancellation"; not "product" / "produce"), or two words of the name run
+    together ("topup" for "top_up")."""
+    words = name.replace("_", " ").lower().split()
+    ours = lemmas(label)
+    theirs = lemmas(name) | {a + b for a, b in itertools.pairwise(words)}
+    if ours & theirs:
+        return True
+    return any(
+        min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a))
+        for a in ours
+        for b in theirs
+    )
+
+
 def majority(ids: np.ndarray, gold: np.ndarray, skip: frozenset[int]) -> dict[int, Any]:
     """For each theme id (>= 0, not in ``skip``) the gold class most of its items have."""
     counts: dict[int, Counter[Any]] = defaultdict(Counter)
@@ -127,7 +151,7 @@ def lemma_share(fit: Fit, gold: np.ndarray) -> tuple[int, int]:
     assert fit.themes is not None
     label = dict(zip(fit.themes["theme_id"], fit.themes["label"], strict=True))
     intent = majority(fit.ids, gold, fit.bucket)
-    hits = sum(bool(lemmas(str(label[t])) & lemmas(str(g))) for t, g in intent.items())
+    hits = sum(shares_word(str(label[t]), str(g)) for t, g in intent.items())
     return hits, len(intent)
 
 
@@ -169,7 +193,7 @@ def label_matches(ours: Fit, gold: np.ndarray, keys: list[str]) -> tuple[int, li
             cells.append(f"{key} -> (none) no")
             continue
         top = Counter(ours.ids[where].tolist()).most_common(1)[0][0]
-        ok = bool(lemmas(key) & lemmas(str(label[top])))
+        ok = shares_word(str(label[top]), key)
         matched += ok
         cells.append(f"{key} -> {label[top]!r} {'yes' if ok else 'NO'}")
     lines = [f"planted themes named by their main theme's label: {matched} of {len(keys)}"]
