@@ -18,8 +18,10 @@ keywords). The reasons, in the order they are reported:
   number that was dropped (``"th time"`` from ``"5th time"``).
 - ``"markup"``: Twitter and HTML leftovers (``rt``, ``amp`` from ``&amp;``, ``quot``).
 - ``"no noun or verb"`` (labels only, not keywords): nothing a reader can act on
-  ("really good", "u c", "Don"). spaCy's POS tags decide when the small English pipeline is
-  installed; otherwise a heuristic: some word of 3+ letters that is not a function word.
+  ("really good", "u c", "Don", "Xs"). spaCy's POS tags decide when the small English
+  pipeline is installed (a word it cannot know, such as "topup", counts as a noun);
+  otherwise a heuristic: some word of 3+ letters (or "uk", "tv", ...) that is not a
+  function word.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ _FRAGMENTS = {"don", "didn", "doesn", "isn", "wasn", "aren", "weren", "couldn", 
 _FRAGMENTS |= {"shouldn", "haven", "hasn", "hadn", "won", "ll", "ve", "re", "im", "ive"}
 _FRAGMENTS |= {"dont", "didnt", "doesnt", "cant", "wont", "isnt", "thats", "youre", "u", "ur"}
 _CONTENT_POS = {"NOUN", "PROPN", "VERB"}
+_ACRONYMS = {"uk", "eu", "tv", "pc", "id", "ui", "ux", "hr", "ai", "ev", "gp", "pr", "qa"}
 
 
 @dataclass(frozen=True)
@@ -140,9 +143,10 @@ def corpus_words(texts: Iterable[str]) -> CorpusWords:
     occurs in ``texts`` at least as often as the word itself does outside brackets
     (``url`` always counts; ``person`` also when neither occurs). So "email support"
     stays clean in a corpus that talks about e-mail, and "thanks person" is dirty where it
-    came from "Thanks [PERSON]". A word
-    counts as a hashtag when it occurs as ``#word`` and is not an English word (of the
-    bundled MiniLM's vocabulary): ``lostluggage`` yes, ``fail`` no.
+    came from "Thanks [PERSON]". A word counts as a hashtag fragment when it occurs as
+    ``#word``, is not an English word (of the bundled MiniLM's vocabulary) and is either
+    camel-cased there or two English words glued together: ``lostluggage`` yes, ``fail``
+    and ``nats`` no.
     """
     placeholder_count = dict.fromkeys(REDACTION_WORDS, 0)
     word_count = dict.fromkeys(REDACTION_WORDS.values(), 0)
@@ -153,7 +157,7 @@ def corpus_words(texts: Iterable[str]) -> CorpusWords:
         for word in _WORD.findall(_PLACEHOLDER.sub(" ", text).lower()):
             if word in word_count:
                 word_count[word] += 1
-        tags.update(t.lower() for t in _TAG_WORD.findall(text))
+        tags.update(_TAG_WORD.findall(text))
     redacted = {
         w
         for p, w in REDACTION_WORDS.items()
@@ -163,7 +167,11 @@ def corpus_words(texts: Iterable[str]) -> CorpusWords:
     vocab = _vocabulary()
     return CorpusWords(
         redacted=frozenset(redacted | _ALWAYS_REDACTED),
-        hashtags=frozenset(t for t in tags if vocab and t not in vocab),
+        hashtags=frozenset(
+            t.lower()
+            for t in tags
+            if vocab and t.lower() not in vocab and (_CAMEL.fullmatch(t) or _glued(t.lower()))
+        ),
     )
 
 
@@ -171,7 +179,7 @@ def dirty_labels(
     themes: pd.DataFrame,
     *,
     texts: Sequence[str] | None = None,
-    theme_ids: Sequence[int] | None = None,
+    theme_ids: Sequence[int] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Every dirty label, parent label and keyword of a ``themes`` table.
 
@@ -214,7 +222,9 @@ def dirty_labels(
 
 
 def _evidence(
-    themes: pd.DataFrame, texts: Sequence[str] | None, theme_ids: Sequence[int] | None
+    themes: pd.DataFrame,
+    texts: Sequence[str] | None,
+    theme_ids: Sequence[int] | np.ndarray | None,
 ) -> dict[int, list[str]]:
     """Mention texts per theme id: the given mentions, else the table's examples."""
     if texts is not None and theme_ids is not None:
@@ -246,6 +256,12 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha() and w.isascii() and w.islower())
 
 
+def _glued(word: str) -> bool:
+    """Whether ``word`` splits into two English words of 3+ letters ("lost" + "luggage")."""
+    vocab = _vocabulary()
+    return any(word[:i] in vocab and word[i:] in vocab for i in range(3, len(word) - 2))
+
+
 @lru_cache(maxsize=1)
 def _tagger() -> Any:
     """spaCy's small English pipeline for POS tags, or None (then a heuristic decides)."""
@@ -259,16 +275,25 @@ def _tagger() -> Any:
 
 @lru_cache(maxsize=8192)
 def _has_noun_or_verb(text: str) -> bool:
-    """Whether ``text`` holds a content word (3+ letters, not a function word) that is a
-    noun or a verb; without spaCy, any content word counts."""
+    """Whether ``text`` holds a content word (3+ letters or a known acronym such as "uk",
+    not a function word) that is a noun or a verb. A word that is not in the English
+    vocabulary (jargon like "topup", a product name) counts: the tagger only guesses there.
+    Without spaCy, any content word counts."""
     tokens = [w.lower() for w in _WORD.findall(_PLACEHOLDER.sub(" ", text))]
-    content = {w for w in tokens if len(w) >= 3 and w.isalpha() and w not in _function_words()}
+    content = {
+        w
+        for w in tokens
+        if (len(w) >= 3 or w in _ACRONYMS) and w.isalpha() and w not in _function_words()
+    }
     if not content:
         return False
-    tagger = _tagger()
-    if tagger is None:
+    tagger, vocab = _tagger(), _vocabulary()
+    if tagger is None or (vocab and not content <= vocab):
         return True
-    return any(t.pos_ in _CONTENT_POS and t.text in content for t in tagger(" ".join(tokens)))
+    # A lone word has no context: tag it as "the <word>", as a reader would take it as a
+    # category name ("concert" is otherwise tagged X, "work" a verb).
+    doc = tagger(" ".join(["the", *tokens] if len(tokens) == 1 else tokens))
+    return any(t.pos_ in _CONTENT_POS and t.text in content for t in doc)
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,11 @@ CLEAN_LABELS = [
     "requested a refund",
     "email support",
     "contactless payment",
+    "UK",
+    "topup",
+    "wifi",
+    "concert",
+    "work",
 ]
 
 
@@ -54,6 +59,7 @@ def test_clean_labels_pass(label: str) -> None:
         ("Don", "no noun or verb"),
         ("really good", "no noun or verb"),
         ("Xs", "no noun or verb"),
+        ("awesome", "no noun or verb"),
     ],
 )
 def test_each_reason(text: str, reason: str) -> None:
@@ -97,9 +103,10 @@ def test_corpus_decides_which_bare_words_are_redaction() -> None:
 
 
 def test_hashtags_that_are_not_words_are_fragments() -> None:
-    words = corpus_words(["#lostluggage again", "#fail", "lost my bag #delta"])
-    assert "lostluggage" in words.hashtags
+    words = corpus_words(["#lostluggage again", "#fail", "#nats win", "#NeverAgain", "#delta"])
+    assert "lostluggage" in words.hashtags and "neveragain" in words.hashtags
     assert "fail" not in words.hashtags  # an English word, fine as a label word
+    assert "nats" not in words.hashtags  # a name, not words glued together
     assert "hashtag fragment" in label_problems("lostluggage claim", words=words)
     assert label_problems("lostluggage claim", words=CorpusWords()) == []
 
