@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import copy
 import threading
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analyzer.errors import InputError, ModelError, NotFoundError
+from analyzer.errors import ConfigError, InputError, ModelError, NotFoundError
 from analyzer.store import Store
 from analyzer.text.normalise import embedding_texts
 
@@ -28,6 +29,31 @@ if TYPE_CHECKING:
 _lock = threading.Lock()
 Check = Callable[[int], int]
 Change = Callable[["Codeframe", Check], int]
+_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Embeddings, overrides and isolates: they reorder the text shown after them."""
+
+
+def check_text(text: str, what: str) -> str:
+    """``text`` if it has no control, line-break or text-direction characters.
+
+    Labels, owners and parent names are shown in tables, reports and logs: a NUL, a
+    newline or a right-to-left override (U+202E, which shows "evil" for "live") would
+    break or disguise them.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first such character, its position and what to do.
+    """
+    for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _DIRECTION_CONTROLS:
+            name = unicodedata.name(char, "a control character")
+            raise ConfigError(
+                f"The {what} has the character U+{ord(char):04X} ({name}) at position "
+                f"{position}; {what}s must be plain text on one line, without control or "
+                "text-direction characters. Remove it and try again."
+            )
+    return text
 
 
 def model_dir(meta: dict[str, Any], run_id: str) -> Path:
@@ -52,7 +78,8 @@ def _checker(model: ThemeModel, frame: Codeframe, run_id: str) -> Check:
             f" (it was merged into {frame.resolve(theme_id)})" if theme_id in frame.merges else ""
         )
         raise NotFoundError(
-            f"Run {run_id!r} has no theme {theme_id}{hint}; its themes are {sorted(ids)}."
+            f"Run {run_id!r} has no theme {theme_id}{hint}; 'cxa themes list' (or GET "
+            f"/v1/runs/{run_id}/themes) lists its themes."
         )
 
     return check
@@ -113,7 +140,8 @@ def _with_examples(themes: Any, stored: Any) -> Any:
 
 
 def rename(theme_id: int, label: str) -> Change:
-    """Show ``label`` for a theme."""
+    """Show ``label`` for a theme (checked at once by :func:`check_text`)."""
+    check_text(label, "label")
 
     def change(frame: Codeframe, check: Check) -> int:
         current = check(theme_id)
@@ -125,6 +153,8 @@ def rename(theme_id: int, label: str) -> Change:
 
 def set_owner(theme_id: int, owner: str | None) -> Change:
     """Make a team responsible for a theme (``None`` clears it)."""
+    if owner is not None:
+        check_text(owner, "owner")
 
     def change(frame: Codeframe, check: Check) -> int:
         current = check(theme_id)
@@ -136,6 +166,8 @@ def set_owner(theme_id: int, owner: str | None) -> Change:
 
 def merge(theme_ids: list[int], *, into: int | None = None, label: str | None = None) -> Change:
     """Merge themes into ``into`` (default: the first id), optionally relabelling it."""
+    if label is not None:
+        check_text(label, "label")
 
     def change(frame: Codeframe, check: Check) -> int:
         ids = [check(t) for t in dict.fromkeys(theme_ids)]
@@ -152,6 +184,8 @@ def merge(theme_ids: list[int], *, into: int | None = None, label: str | None = 
 
 def move(theme_id: int, parent: int | str) -> Change:
     """Move a theme under an existing parent id or a new parent name."""
+    if isinstance(parent, str):
+        check_text(parent, "parent name")
 
     def change(frame: Codeframe, check: Check) -> int:
         current = check(theme_id)
@@ -195,4 +229,4 @@ def split(
     return list(new_ids)
 
 
-__all__ = ["edit", "merge", "model_dir", "move", "rename", "set_owner", "split"]
+__all__ = ["check_text", "edit", "merge", "model_dir", "move", "rename", "set_owner", "split"]

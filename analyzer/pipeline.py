@@ -260,7 +260,7 @@ def analyze(
     progress = progress or _Silent()
     timings: dict[str, float] = {}
     with _stage(progress, timings, "ingest", None):
-        ingested = read_export(path, mapping)
+        ingested = read_export(path, mapping, config.limits)
     responses = ingested.responses.copy()
     with _stage(progress, timings, "text", len(responses)):
         responses["comment"], mentions = split_mentions(responses, components.processor, progress)

@@ -198,9 +198,10 @@ class Store:
         with self.connect() as con:
             row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
             cols = [d[0] for d in con.description or []]
-        if row is None:
-            known = ", ".join(self.list_runs()["run_id"].head(10)) or "none yet"
-            raise NotFoundError(f"No run {run_id!r} in {self.path}. Known runs: {known}.")
+        if row is None:  # named alone: other runs' ids are not the caller's to learn
+            raise NotFoundError(
+                f"No run {run_id!r} in {self.path}. 'cxa runs' (or GET /v1/runs) lists the runs."
+            )
         meta = dict(zip(cols, row, strict=True))
         for key in ("config", "info"):
             meta[key] = json.loads(meta[key]) if meta[key] else {}
@@ -361,9 +362,8 @@ class Store:
             ).fetchone()
             cols = [d[0] for d in con.description or []]
         if row is None:
-            known = ", ".join(self.list_scored()["fingerprint"].head(10)) or "none yet"
             raise NotFoundError(
-                f"No scored export {fingerprint!r} in {self.path}. Known scored exports: {known}."
+                f"No scored export {fingerprint!r} in {self.path}; GET /v1/scored lists them."
             )
         meta = dict(zip(cols, row, strict=True))
         meta["info"] = json.loads(meta["info"]) if meta["info"] else {}
@@ -421,17 +421,25 @@ def _responses_rows(
 
 
 def _responses_frame(rows: pd.DataFrame, segments: list[str], metrics: list[str]) -> pd.DataFrame:
+    """The stored rows as a ``responses`` table, segment and metric columns decoded.
+
+    Built in one concat, not column by column: inserting thousands of columns one at a
+    time is quadratic in pandas (a run of 50,000 metric columns never loaded).
+    """
     out = rows.drop(columns=["segments", "metrics"])
     for col in ("nps", "csat", "ces"):
         out[col] = out[col].astype("Int64")
     out["row"] = out["row"].astype("int64")
     seg = pd.DataFrame([json.loads(s) for s in rows["segments"]], index=rows.index)
     met = pd.DataFrame([json.loads(s) for s in rows["metrics"]], index=rows.index)
-    for col in segments:
-        out[col] = seg[col].astype(object) if col in seg else pd.NA
+    no_text = pd.Series(pd.NA, index=rows.index, dtype=object)
+    no_number = pd.Series(float("nan"), index=rows.index, dtype="float64")
+    extra = {col: seg[col].astype(object) if col in seg else no_text for col in segments}
     for col in metrics:
-        out[col] = pd.to_numeric(met[col], errors="coerce") if col in met else float("nan")
-    return out
+        extra[col] = pd.to_numeric(met[col], errors="coerce") if col in met else no_number
+    if not extra:
+        return out
+    return pd.concat([out, pd.DataFrame(extra, index=rows.index)], axis=1)
 
 
 def _mentions_frame(rows: pd.DataFrame) -> pd.DataFrame:

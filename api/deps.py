@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Security
+from fastapi import Depends, HTTPException, Path, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.filters import Page, RunFilters, page, run_filters
+from api.middleware import MISSING_KEY, key_matches
 from api.services import Services
 from api.settings import Settings, get_settings
 
@@ -32,26 +32,41 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 def require_api_key(
     services: ServicesDep, key: Annotated[str | None, Security(_api_key_header)] = None
 ) -> None:
-    """Refuse the request with 401 unless ``X-API-Key`` matches (in constant time)."""
+    """Refuse the request with 401 unless ``X-API-Key`` matches (in constant time).
+
+    :class:`api.middleware.ApiKeyMiddleware` has already checked it before the body was
+    read; this dependency documents the key in the OpenAPI schema and checks it again.
+    """
     expected = services.api_key
     if expected is None:  # --insecure-local: bound to 127.0.0.1 only
         return
-    if key is None or not hmac.compare_digest(key.encode(), expected.encode()):
+    if not key_matches(key, expected):
         raise HTTPException(
-            status_code=401,
-            detail="Missing or wrong API key: send the key in the X-API-Key header.",
-            headers={"WWW-Authenticate": "APIKey"},
+            status_code=401, detail=MISSING_KEY, headers={"WWW-Authenticate": "APIKey"}
         )
 
 
+MAX_ID_CHARS = 128
+"""Longest run id or fingerprint in a path or body (ids made here have 26 or 64)."""
+
+RunId = Annotated[
+    str, Path(min_length=1, max_length=MAX_ID_CHARS, description="A run id (GET /v1/runs).")
+]
+Fingerprint = Annotated[
+    str,
+    Path(min_length=1, max_length=MAX_ID_CHARS, description="A scored export (GET /v1/scored)."),
+]
 ApiKeyDep = Depends(require_api_key)
 FiltersDep = Annotated[RunFilters, Depends(run_filters)]
 PageDep = Annotated[Page, Depends(page)]
 
 __all__ = [
+    "MAX_ID_CHARS",
     "ApiKeyDep",
     "FiltersDep",
+    "Fingerprint",
     "PageDep",
+    "RunId",
     "ServicesDep",
     "SettingsDep",
     "get_services",

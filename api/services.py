@@ -195,8 +195,8 @@ class Services:
             folder = self.settings.models_root / str(name)
             if not folder.is_dir():
                 raise NotFoundError(
-                    f"No model {name!r} in the service's models folder; known models: "
-                    f"{self._names()}."
+                    f"No model {name!r} in the service's models folder. Pass the name of a "
+                    "model folder copied there, or run_id for the model of a finished run."
                 )
         return self._cached_model(folder, str(run_id or name))[0]
 
@@ -257,11 +257,6 @@ class Services:
             self._scored.drop(lambda k: k[0] == fingerprint)
             self._scored.put(key, scored)
         return scored
-
-    def _names(self) -> str:
-        root = self.settings.models_root
-        names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-        return ", ".join(names[:20]) or "none yet"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from analyzer.errors import NotFoundError
 from analyzer.pipeline import STAGES, new_run_id
-from api.deps import ApiKeyDep, PageDep, ServicesDep
+from api.deps import ApiKeyDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, TOO_LARGE, ConflictError
 from api.runner import QueuedRun
 from api.schemas import RejectsPublic, RunPublic, RunsPublic, StagePublic, StageState
@@ -94,7 +94,7 @@ async def create_run(
     """
     column_mapping = parse_mapping(mapping)
     path = await run_in_threadpool(save_upload, file.file, file.filename)
-    await run_in_threadpool(check_export, path, column_mapping)
+    await run_in_threadpool(check_export, path, column_mapping, services.config.limits)
     run_id = new_run_id()
     services.runs.submit(run_id, path, column_mapping)
     response.headers["Location"] = f"/v1/runs/{run_id}"
@@ -116,7 +116,7 @@ def list_runs(services: ServicesDep, paging: PageDep) -> RunsPublic:
 
 
 @router.get("/{run_id}")
-def get_run(services: ServicesDep, run_id: str) -> RunPublic:
+def get_run(services: ServicesDep, run_id: RunId) -> RunPublic:
     """A run's status, with the state of each stage; ``error`` says why a run failed.
 
     A finished run also lists the values of each segment column (for filters).
@@ -128,7 +128,7 @@ def get_run(services: ServicesDep, run_id: str) -> RunPublic:
 
 
 @router.delete("/{run_id}", status_code=204, responses={**CONFLICT})
-def delete_run(services: ServicesDep, run_id: str) -> Response:
+def delete_run(services: ServicesDep, run_id: RunId) -> Response:
     """Delete a run, its tables and its saved theme model."""
     if services.runs.queued(run_id) is not None:
         raise ConflictError(f"Run {run_id!r} is still in progress; delete it once it ends.")
@@ -143,7 +143,7 @@ def delete_run(services: ServicesDep, run_id: str) -> Response:
 
 
 @router.get("/{run_id}/rejects", responses={**CONFLICT})
-def list_rejects(services: ServicesDep, run_id: str, paging: PageDep) -> RejectsPublic:
+def list_rejects(services: ServicesDep, run_id: RunId, paging: PageDep) -> RejectsPublic:
     """Values of the export that could not be used: row, column, value and why."""
     rejects = services.finished_run(run_id).rejects
     rows = records(rejects[["row", "column", "value", "reason"]])

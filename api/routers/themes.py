@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from analyzer import curation
 from analyzer.errors import ConfigError
-from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
+from api.deps import ApiKeyDep, FiltersDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.filters import RunFilters
 from api.schemas import (
@@ -38,7 +38,7 @@ ScoreQuery = Annotated[ScoreKind, Query(description="Score for `score` and the i
 @router.get("")
 def list_themes(
     services: ServicesDep,
-    run_id: str,
+    run_id: RunId,
     filters: FiltersDep,
     paging: PageDep,
     score: ScoreQuery = "nps",
@@ -58,7 +58,7 @@ def list_themes(
 @router.get("/{theme_id}")
 def get_theme(
     services: ServicesDep,
-    run_id: str,
+    run_id: RunId,
     theme_id: int,
     filters: FiltersDep,
     score: ScoreQuery = "nps",
@@ -84,7 +84,7 @@ def _edited(services: Services, run_id: str, *changes: curation.Change) -> Theme
 
 @router.patch("/{theme_id}")
 def update_theme(
-    services: ServicesDep, run_id: str, theme_id: int, body: ThemeUpdate
+    services: ServicesDep, run_id: RunId, theme_id: int, body: ThemeUpdate
 ) -> ThemePublic:
     """Rename a theme and/or set its owner (``"owner": null`` clears it).
 
@@ -100,7 +100,7 @@ def update_theme(
 
 
 @router.post("/merge")
-def merge_themes(services: ServicesDep, run_id: str, body: ThemeMerge) -> ThemePublic:
+def merge_themes(services: ServicesDep, run_id: RunId, body: ThemeMerge) -> ThemePublic:
     """Merge themes into the first one listed (optionally relabelling it).
 
     Mentions of the merged themes count for the surviving theme from now on, in every
