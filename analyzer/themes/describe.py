@@ -93,7 +93,7 @@ def describe_themes(
     labels = [fixed_labels.get(int(t), lab) for t, lab in zip(theme_ids, labels, strict=True)]
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
     parents = parent_groups(centroids, sizes, n_parents=n_parents)
-    parent_labels = _category_labels(parents, samples, candidates)
+    parent_labels = _category_labels(parents, samples, candidates, groups, shown)
     rest = parents.copy()
     rest[np.isin(parents, list(parent_labels))] = -1
     parent_labels.update(
@@ -159,12 +159,22 @@ def _theme_labels(
 
 
 def _category_labels(
-    parents: np.ndarray, samples: list[list[int]], candidates: dict[int, list[Candidate]]
+    parents: np.ndarray,
+    samples: list[list[int]],
+    candidates: dict[int, list[Candidate]],
+    groups: list[np.ndarray],
+    shown: Sequence[str],
 ) -> dict[int, str]:
-    """Parents named by a category noun their children share ("Delivery", "Staff")."""
+    """Parents named by a category noun their children share ("Delivery", "Staff"); the
+    noun must pass the hygiene check on the evidence of all the children's mentions."""
     ids = sorted({int(p) for p in parents if p >= 0})
-    children = [[samples[r] for r in np.flatnonzero(parents == p)] for p in ids]
-    nouns = choose_category_nouns(children, candidates, acceptable=lambda _, text: _clean(text))
+    kids = [np.flatnonzero(parents == p) for p in ids]
+    family = [corpus_words([shown[i] for r in k for i in groups[r]]) for k in kids]
+    nouns = choose_category_nouns(
+        [[samples[r] for r in k] for k in kids],
+        candidates,
+        acceptable=lambda p, text: not label_problems(text, words=family[p]),
+    )
     return {p: n[:1].upper() + n[1:] for p, n in zip(ids, nouns, strict=True) if n is not None}
 
 
