@@ -32,7 +32,12 @@ def list_pain_points(
     ``cost`` is the number of score points the theme's negative mentions take off the
     overall score.
     """
-    rows = pain_point_rows(services.finished_run(run_id), filters, score)
+    rows = services.run_view(
+        run_id,
+        "pain-points",
+        (repr(filters), score),
+        lambda data: pain_point_rows(data, filters, score),
+    )
     return PainPointsPublic.model_validate(
         {"data": paging.slice(rows), "count": len(rows), "score": score}
     )

@@ -47,7 +47,7 @@ def list_scored(services: ServicesDep, paging: PageDep) -> ScoredExportsPublic:
     ``status`` is ``running`` while (or if) its job has not finished; only ``done`` exports
     have themes, pain points and scores.
     """
-    rows = records(services.store.list_scored())
+    rows = records(services.list_scored())
     data = [
         ScoredExportPublic(
             fingerprint=str(row["fingerprint"]),
@@ -76,7 +76,9 @@ def list_scored_themes(
     scored the export is not reachable from the service: themes are then named by id only.
     """
     scored = services.finished_scored(fingerprint)
-    rows = theme_rows(scored.data, filters, score)
+    rows = services.scored_view(
+        fingerprint, "themes", (repr(filters), score), lambda s: theme_rows(s.data, filters, score)
+    )
     return ScoredThemesPublic.model_validate(
         {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
     )
@@ -92,7 +94,12 @@ def list_scored_pain_points(
 ) -> ScoredPainPointsPublic:
     """Themes with negative mentions, costliest first, as for a run's pain points."""
     scored = services.finished_scored(fingerprint)
-    rows = pain_point_rows(scored.data, filters, score)
+    rows = services.scored_view(
+        fingerprint,
+        "pain-points",
+        (repr(filters), score),
+        lambda s: pain_point_rows(s.data, filters, score),
+    )
     return ScoredPainPointsPublic.model_validate(
         {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
     )
@@ -102,5 +109,7 @@ def list_scored_pain_points(
 def get_scored_scores(services: ServicesDep, fingerprint: str, filters: FiltersDep) -> ScoresPublic:
     """NPS, CSAT and CES of the filtered scored responses with 95% intervals, and each
     headline per calendar month, as for a run's scores."""
-    figures = score_figures(services.finished_scored(fingerprint).data, filters)
+    figures = services.scored_view(
+        fingerprint, "scores", repr(filters), lambda s: score_figures(s.data, filters)
+    )
     return ScoresPublic.model_validate(figures)

@@ -21,5 +21,7 @@ router = APIRouter(
 def get_scores(services: ServicesDep, run_id: str, filters: FiltersDep) -> ScoresPublic:
     """Headline and secondary figure of NPS, CSAT and CES over the filtered responses, with
     95% intervals and ``n``, and each headline per calendar month."""
-    figures = score_figures(services.finished_run(run_id), filters)
+    figures = services.run_view(
+        run_id, "scores", repr(filters), lambda data: score_figures(data, filters)
+    )
     return ScoresPublic.model_validate(figures)

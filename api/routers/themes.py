@@ -49,7 +49,9 @@ def list_themes(
     (negative: the theme pulls the score down). ``trend`` compares the theme's share in
     the last two months with the months before.
     """
-    rows = theme_rows(services.finished_run(run_id), filters, score)
+    rows = services.run_view(
+        run_id, "themes", (repr(filters), score), lambda data: theme_rows(data, filters, score)
+    )
     return ThemesPublic.model_validate(
         {"data": paging.slice(rows), "count": len(rows), "score": score}
     )
@@ -65,7 +67,12 @@ def get_theme(
     examples: Annotated[int, Query(ge=0, le=50, description="Verbatims to return.")] = 5,
 ) -> ThemeDetailPublic:
     """One theme: its figures, example verbatims (most typical first) and monthly trend."""
-    detail = theme_detail(services.finished_run(run_id), theme_id, filters, score, examples)
+    detail = services.run_view(
+        run_id,
+        "theme",
+        (theme_id, repr(filters), score, examples),
+        lambda data: theme_detail(data, theme_id, filters, score, examples),
+    )
     return ThemeDetailPublic.model_validate(detail)
 
 
