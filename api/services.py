@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
+from starlette.responses import Response
 
 from analyzer import curation, jobs
 from analyzer.errors import ConfigError, ModelError, NotFoundError
@@ -59,6 +61,7 @@ class Services:
         self._meta = LRU(256)
         self._runs = LRU(4)
         self._views = LRU(512)
+        self._bodies = LRU(1024)
         self._lists = LRU(8)
         self._embeddings = LRU(4)
         self._models = LRU(4)
@@ -129,6 +132,25 @@ class Services:
         return self._views.get_or_compute(
             ("run", run_id, version, name, params), lambda: compute(data)
         )
+
+    def run_json(
+        self, run_id: str, name: str, params: Hashable, build: Callable[[], BaseModel]
+    ) -> Response:
+        """The JSON response of ``build()`` for a finished run, cached as bytes until the run
+        changes (a repeated dashboard read costs no validation or serialisation)."""
+        self.finished_meta(run_id)
+        key = ("run", run_id, self.watch.run(run_id), name, params)
+        body = self._bodies.get_or_compute(key, lambda: build().model_dump_json().encode())
+        return Response(body, media_type="application/json")
+
+    def scored_json(
+        self, fingerprint: str, name: str, params: Hashable, build: Callable[[], BaseModel]
+    ) -> Response:
+        """As :meth:`run_json`, for a finished scored export."""
+        _, version = self._finished_scored(fingerprint)
+        key = ("scored", *version, name, params)
+        body = self._bodies.get_or_compute(key, lambda: build().model_dump_json().encode())
+        return Response(body, media_type="application/json")
 
     def scored_view(
         self, fingerprint: str, name: str, params: Hashable, compute: Callable[[ScoredRun], T]
@@ -204,8 +226,9 @@ class Services:
                 f"runs {embedder.name!r}; restart it with CXA_EMBEDDING set to that model."
             )
         key = (data.run_id, embedder.name, len(data.mentions))
-        texts = data.mentions["text"].astype(str).tolist()
-        vectors: np.ndarray = self._embeddings.get_or_compute(key, lambda: embedder.encode(texts))
+        vectors: np.ndarray = self._embeddings.get_or_compute(
+            key, lambda: embedder.encode(data.mentions["text"].astype(str).tolist())
+        )
         return vectors
 
     def saved_model(self, *, run_id: str | None, name: str | None) -> SavedModel:
