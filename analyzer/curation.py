@@ -5,6 +5,11 @@ its codeframe, applies it (which checks every theme id), saves the model folder 
 every later scoring honours the edit) and updates the run's stored themes and mentions. The
 CLI (``cxa themes``) and the API call these same functions, so both have the same effect.
 Edits in one process are serialised by a lock.
+
+Crash safety: the model folder is replaced as a whole (:func:`analyzer.atomic.replacing_dir`)
+and the run's rows change in one store transaction after it. A crash between the two leaves
+the store as it was before the edit; the next edit of the run first brings the store in line
+with the saved codeframe (:func:`_sync_run` derives everything from it).
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
+from analyzer import faults
 from analyzer.errors import ConfigError, InputError, ModelError, NotFoundError
 from analyzer.store import Store
 from analyzer.text.normalise import embedding_texts
@@ -112,18 +119,31 @@ def edit(store: Store, run_id: str, change: Change) -> int:
         theme_id = change(frame, _checker(model, frame, run_id))
         model.apply_codeframe(frame)
         model.save(folder)
+        faults.point("curation.saved")
         _sync_run(store, run_id, model)
     return theme_id
 
 
-def _sync_run(store: Store, run_id: str, model: ThemeModel) -> None:
-    """Bring the run's themes rows and mention ids in line with the model's codeframe."""
+def _sync_run(
+    store: Store, run_id: str, model: ThemeModel, assignments: pd.DataFrame | None = None
+) -> None:
+    """Bring the run's themes rows and mention ids in line with the model's codeframe, in
+    one transaction (``assignments``: mentions a split reassigned, written first)."""
     run = store.load_run(run_id)
-    ids = run.mentions["theme_id"].to_numpy()
+    mentions = run.mentions
+    if assignments is not None:
+        new = assignments.set_index("mention_id")["theme_id"]
+        moved = mentions["mention_id"].map(new)
+        mentions = mentions.assign(theme_id=moved.fillna(mentions["theme_id"]).astype("int64"))
+    ids = mentions["theme_id"].to_numpy()
     mapped = model.codeframe_.map_ids(ids)
     changed = {int(a): int(b) for a, b in zip(ids, mapped, strict=True) if a != b}
-    store.remap_mention_themes(run_id, changed)
-    store.update_themes(run_id, _with_examples(model.themes_, run.themes))
+    store.apply_codeframe(
+        run_id,
+        themes=_with_examples(model.themes_, run.themes),
+        remap=changed,
+        assignments=assignments,
+    )
 
 
 def _with_examples(themes: Any, stored: Any) -> Any:
@@ -219,13 +239,14 @@ def split(
         new_ids = model.split(int(theme_id), texts, vectors, n_parts=parts)
         model.save(folder)
         assigned, confidence = model.transform(texts, vectors)
-        store.set_mention_themes(
-            run_id,
-            own["mention_id"].astype(str).tolist(),
-            [int(t) for t in assigned],
-            [float(c) for c in np.asarray(confidence)],
+        assignments = pd.DataFrame(
+            {
+                "mention_id": own["mention_id"].astype(str).tolist(),
+                "theme_id": np.asarray(assigned, dtype="int64"),
+                "theme_confidence": np.asarray(confidence, dtype="float64"),
+            }
         )
-        _sync_run(store, run_id, model)
+        _sync_run(store, run_id, model, assignments)
     return list(new_ids)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from analyzer import faults
 from analyzer.config import AnalysisConfig, cache_dir
 from analyzer.embed import Embedder, get_embedder, save_embedder_card
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
@@ -261,6 +262,7 @@ def analyze(
     timings: dict[str, float] = {}
     with _stage(progress, timings, "ingest", None):
         ingested = read_export(path, mapping, config.limits)
+        faults.point("analyze.ingest")
     responses = ingested.responses.copy()
     with _stage(progress, timings, "text", len(responses)):
         responses["comment"], mentions = split_mentions(responses, components.processor, progress)
@@ -384,13 +386,16 @@ class _StoreProgress:
 
     def __init__(self, store: Store, run_id: str, inner: Progress) -> None:
         self.store, self.run_id, self.inner = store, run_id, inner
+        self.stage = ""
 
     def start(self, stage: str, total: int | None) -> None:
         self.store.set_status(self.run_id, "running", stage=stage)
         self.inner.start(stage, total)
+        self.stage = stage
 
     def advance(self, n: int) -> None:
         self.inner.advance(n)
+        faults.point(f"analyze.{self.stage}")  # e.g. "analyze.embed": after a batch
 
     def finish(self, stage: str, seconds: float) -> None:
         self.inner.finish(stage, seconds)
@@ -425,9 +430,12 @@ def analyze_and_store(
             progress=_StoreProgress(store, run_id, progress or _Silent()),
         )
         if model_dir is not None:
-            result.model.save(model_dir)
-            # Which embedder the centroids belong to, so scoring can check it matches.
-            save_embedder_card(model_dir, components.embedder, config.embedding)
+            from analyzer.atomic import replacing_dir
+
+            with replacing_dir(Path(model_dir)) as staging:  # model and card appear together
+                result.model.save(staging)
+                # Which embedder the centroids belong to, so scoring can check it matches.
+                save_embedder_card(staging, components.embedder, config.embedding)
         store.write_results(
             run_id,
             responses=result.responses,

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     model_copies : int
         Sets of models loaded; requests and the background run each borrow one, so this
         is how many can use models at the same time (memory grows with it).
+    db_lock_timeout : float
+        Seconds to wait while another process (``cxa score``, say) holds the store file
+        before a request fails with 503.
     """
 
     model_config = SettingsConfigDict(env_prefix="CXA_", extra="ignore")
@@ -76,6 +79,7 @@ class Settings(BaseSettings):
     max_comments: int = Field(default=1000, ge=1)
     max_comment_chars: int = Field(default=MAX_COMMENT_CHARS, ge=1)
     model_copies: int = Field(default=2, ge=1, le=16)
+    db_lock_timeout: float = Field(default=30.0, ge=0)
     max_columns: int = Field(default=MAX_COLUMNS, ge=1)
     max_segments: int = Field(default=MAX_SEGMENTS, ge=1)
     max_metrics: int = Field(default=MAX_METRICS, ge=1)
@@ -101,6 +105,11 @@ class Settings(BaseSettings):
     def models_root(self) -> Path:
         """Folder holding one saved theme model per run (and any copied-in model)."""
         return (self.data_dir or self.db.parent) / "models"
+
+    @property
+    def uploads_root(self) -> Path:
+        """Folder holding uploaded exports until their run ends (kept across restarts)."""
+        return (self.data_dir or self.db.parent) / "uploads"
 
     def analysis_config(self) -> AnalysisConfig:
         """The analysis options every run of this service uses."""

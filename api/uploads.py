@@ -62,14 +62,22 @@ def safe_name(filename: str | None) -> str:
     return name[-120:]
 
 
-def save_upload(stream: BinaryIO, filename: str | None) -> Path:
-    """Copy an uploaded file into a new private temp folder and return its path."""
+def save_upload(stream: BinaryIO, filename: str | None, root: Path | None = None) -> Path:
+    """Copy an uploaded file into a new private folder and return its path.
+
+    With ``root`` (the service's uploads folder, which survives a restart) the file is
+    written durably: fsync, then an atomic rename, so a queued run finds it whole after a
+    crash. Without it, a temp folder is used.
+    """
+    from analyzer.atomic import write_stream
+
     name = safe_name(filename)
-    folder = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX))
-    path = folder / name
-    with path.open("wb") as out:
-        shutil.copyfileobj(stream, out, length=1024 * 1024)
-    return path
+    if root is None:
+        folder = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX))
+    else:
+        root.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=root))
+    return write_stream(folder / name, stream)
 
 
 def check_export(path: Path, mapping: ColumnMapping, limits: Limits | None = None) -> None:

@@ -68,7 +68,7 @@ def _queued_public(run: QueuedRun) -> RunPublic:
 
 def _run(services: Services, run_id: str) -> RunPublic:
     try:
-        return run_public(services.store.run_meta(run_id))
+        return run_public(services.run_meta(run_id))
     except NotFoundError:
         queued = services.runs.queued(run_id)
         if queued is None:
@@ -93,10 +93,11 @@ async def create_run(
     ``GET /v1/runs/{run_id}``.
     """
     column_mapping = parse_mapping(mapping)
-    path = await run_in_threadpool(save_upload, file.file, file.filename)
+    root = services.settings.uploads_root
+    path = await run_in_threadpool(save_upload, file.file, file.filename, root)
     await run_in_threadpool(check_export, path, column_mapping, services.config.limits)
     run_id = new_run_id()
-    services.runs.submit(run_id, path, column_mapping)
+    await run_in_threadpool(services.runs.submit, run_id, path, column_mapping)  # durable
     response.headers["Location"] = f"/v1/runs/{run_id}"
     return _run(services, run_id)
 
@@ -105,7 +106,7 @@ async def create_run(
 def list_runs(services: ServicesDep, paging: PageDep) -> RunsPublic:
     """Every run, newest first: queued and running ones with their stage, failed ones with
     the reason."""
-    stored = services.store.list_runs()["run_id"].tolist()
+    stored = services.list_runs()
     queued = [r for r in reversed(services.runs.queued_runs()) if r.run_id not in set(stored)]
     ids: list[QueuedRun | str] = [*queued, *stored]
     data = [
@@ -123,7 +124,7 @@ def get_run(services: ServicesDep, run_id: RunId) -> RunPublic:
     """
     run = _run(services, run_id)
     if run.status == "done":
-        run.segment_values = segment_values(services.finished_run(run_id))
+        run.segment_values = services.run_view(run_id, "segment_values", (), segment_values)
     return run
 
 
@@ -132,7 +133,7 @@ def delete_run(services: ServicesDep, run_id: RunId) -> Response:
     """Delete a run, its tables and its saved theme model."""
     if services.runs.queued(run_id) is not None:
         raise ConflictError(f"Run {run_id!r} is still in progress; delete it once it ends.")
-    meta = services.store.run_meta(run_id)
+    meta = services.run_meta(run_id)
     services.store.delete_run(run_id)
     services.forget(run_id)
     model_dir = Path(str(meta["info"].get("model_dir") or ""))

@@ -39,13 +39,12 @@ def search(
     the filtered responses; ``themes`` counts the hits per theme and ``count`` is the number
     of hits. The query is never logged."""
     data = services.finished_run(run_id)
-    _, kept = filters.apply(data)
+    mask = services.run_view(run_id, "search-mask", repr(filters), filters.mention_mask)
     with services.models.borrow() as components:
         vectors = services.mention_embeddings(data, components.embedder)
         # Not through the disk cache: a query's hash has no business being stored.
         query = uncached(components.embedder).encode([q])[0]
-    mask = data.mentions["mention_id"].isin(kept["mention_id"]).to_numpy()
-    hits = nearest_mentions(query, data.mentions[mask], vectors[mask], limit)
+    hits = nearest_mentions(query, data.mentions, vectors, limit, mask)
     labels = dict(zip(data.themes["theme_id"], data.themes["label"], strict=True))
     hits["theme_label"] = [labels.get(t) for t in hits["theme_id"]]
     cols = ["mention_id", "response_id", "text", "similarity", "theme_id", "theme_label"]
