@@ -33,7 +33,7 @@ _COLUMNS = (
 def parse_day(value: object) -> pd.Timestamp:
     """A day from ``value`` (ISO date text, date or Timestamp); ConfigError otherwise."""
     try:
-        day = pd.Timestamp(value)  # type: ignore[arg-type]
+        day: Any = pd.Timestamp(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         day = pd.NaT
     if pd.isna(day):
@@ -93,12 +93,12 @@ def add_action(
             "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', now(), ?, NULL, NULL)",
             [*values, actor],
         )
-        audit.log(con, actor, "action.add", values[0], run_id=run_id, theme_ids=ids)
+        audit.log(con, actor, "action.add", str(values[0]), run_id=run_id, theme_ids=ids)
     return get_action(store, str(values[0]))
 
 
-def _record(row: dict[str, Any]) -> dict[str, Any]:
-    row = dict(row)
+def _record(raw: dict[Any, Any]) -> dict[str, Any]:
+    row = {str(k): v for k, v in raw.items()}
     row["theme_ids"] = [int(t) for t in json.loads(row["theme_ids"] or "[]")]
     row["effective"] = pd.Timestamp(row["effective"]).date()
     for key in ("created_at", "closed_at"):

@@ -56,6 +56,12 @@ def log(con: duckdb.DuckDBPyConnection, actor: str, verb: str, target: str, **de
     )
 
 
+def record(store: Store, actor: str, verb: str, target: str, **detail: Any) -> None:
+    """Add an audit row in a transaction of its own (for writes made elsewhere)."""
+    with transaction(store) as con:
+        log(con, actor, verb, target, **detail)
+
+
 def history(store: Store, *, target: str | None = None) -> pd.DataFrame:
     """Audit rows, oldest first: ``at``, ``actor``, ``verb``, ``target``, ``detail`` (dict)."""
     sql = 'SELECT "at", actor, verb, target, detail FROM audit'
@@ -69,4 +75,4 @@ def history(store: Store, *, target: str | None = None) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["cli_actor", "history", "log", "new_id", "transaction"]
+__all__ = ["cli_actor", "history", "log", "new_id", "record", "transaction"]

@@ -265,7 +265,7 @@ class _Composer:
 
 def _day(value: str, name: str) -> pd.Timestamp:
     try:
-        day = pd.Timestamp(value)
+        day: Any = pd.Timestamp(value)
     except (TypeError, ValueError):
         day = pd.NaT
     if pd.isna(day):

@@ -23,8 +23,10 @@ from analyzer.errors import ConfigError
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, BodyLimitMiddleware, CatchAllMiddleware
 from api.routers import (
+    actions,
     dashboard,
     health,
+    keys,
     painpoints,
     runs,
     score,
@@ -150,10 +152,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is None:
         settings = get_settings()
     services = Services(settings)
-    if services.api_key is None and not settings.insecure_local:
+    if services.api_key is None and not settings.insecure_local and not services.has_keys():
         raise ConfigError(
-            "No API key: set CXA_API_KEY (or CXA_API_KEY_FILE to a file holding it), or pass "
-            "--insecure-local to serve without a key on 127.0.0.1 only."
+            "No API key: set CXA_API_KEY (or CXA_API_KEY_FILE to a file holding it), make "
+            "keys with 'cxa keys create', or pass --insecure-local to serve without a key on "
+            "127.0.0.1 only."
         )
     app = FastAPI(
         title="cx-analyzer",
@@ -171,6 +174,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(AccessLogMiddleware)
     for module in (health, runs, scores, themes, painpoints, search, score, scored, dashboard):
+        app.include_router(module.router)
+    for module in (actions, keys):  # closing the loop (issue 18)
         app.include_router(module.router)
     _docs(app)
     if STATIC_DIR.is_dir():  # the dashboard's scripts and styles

@@ -3,8 +3,10 @@ queue, and small caches of per-run embeddings and saved theme models."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
+import time
 from collections import OrderedDict
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -14,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from analyzer import curation
+from analyzer import curation, keys
 from analyzer.errors import ConfigError, ModelError, NotFoundError
+from analyzer.keys import Principal
 from analyzer.store import RunData, Store
 from api.errors import ConflictError
 from api.models import ModelPool
@@ -81,6 +84,7 @@ class Services:
         self._scored = _LRU(4)
         self._open = ExitStack()
         self._edit_lock = threading.Lock()
+        self._keys: tuple[float, list[tuple[str, Principal]]] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -104,6 +108,33 @@ class Services:
         """Stop taking runs (the current one finishes in the background); close the store."""
         self.runs.shutdown()
         self._open.close()
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def has_keys(self) -> bool:
+        """Whether any live key was made with ``cxa keys create`` (cached for a second)."""
+        return bool(self._live_keys())
+
+    def authenticate(self, key: str) -> Principal | None:
+        """The live stored key matching ``key`` (see :func:`analyzer.keys.authenticate`)."""
+        digest = keys.hash_key(key)
+        return next((p for h, p in self._live_keys() if hmac.compare_digest(h, digest)), None)
+
+    def _live_keys(self) -> list[tuple[str, Principal]]:
+        """(hash, principal) of the live keys, read at most once a second (a key revoked
+        with the CLI is refused within a second; one revoked through the API at once)."""
+        now = time.monotonic()
+        cached = self._keys
+        if cached is None or now - cached[0] > 1.0:
+            cached = (now, keys.live_hashes(self.store))
+            self._keys = cached
+        return cached[1]
+
+    def keys_changed(self) -> None:
+        """Read the keys again on the next request (after a key was made or revoked)."""
+        self._keys = None
 
     # -- runs ---------------------------------------------------------------------------------
 

@@ -194,8 +194,8 @@ def _flags(
         out[name] = flag
     rest = ok & ~own
     others = pd.DataFrame({"theme_id": ids[rest], "pos": pos[rest], "negative": negative[rest]})
-    others = others.groupby(["theme_id", "pos"], as_index=False)["negative"].any()
-    return out, others
+    grouped = others.groupby(["theme_id", "pos"], as_index=False)["negative"].any()
+    return out, pd.DataFrame(grouped)
 
 
 def _rest_ratios(
