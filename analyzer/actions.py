@@ -97,12 +97,16 @@ def add_action(
     return get_action(store, str(values[0]))
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, (list, dict, str)) and bool(pd.isna(value)))
+
+
 def _record(raw: dict[Any, Any]) -> dict[str, Any]:
-    row = {str(k): v for k, v in raw.items()}
+    row = {str(k): (None if _missing(v) else v) for k, v in raw.items()}
     row["theme_ids"] = [int(t) for t in json.loads(row["theme_ids"] or "[]")]
     row["effective"] = pd.Timestamp(row["effective"]).date()
     for key in ("created_at", "closed_at"):
-        row[key] = None if pd.isna(row[key]) else pd.Timestamp(row[key]).to_pydatetime()
+        row[key] = None if row[key] is None else pd.Timestamp(row[key]).to_pydatetime()
     return row
 
 

@@ -112,14 +112,14 @@ def list_(
         console.print_json(json.dumps(rows, default=str))
         return
     table = Table(title="Actions and their effect (share of responses mentioning the theme)")
-    for col in ("id", "title", "team", "themes", "date", "status"):
+    table.add_column("id", no_wrap=True)
+    for col in ("title", "team", "date", "before", "after", "change [95% CI]"):
         table.add_column(col, overflow="fold")
-    for col in ("before", "after", "change [95% CI]", "verdict"):
-        table.add_column(col, overflow="fold")
+    table.add_column("verdict", no_wrap=True)
     for row in rows:
         table.add_row(
-            row["action_id"], row["title"], row["team"] or "", str(row["theme_ids"]),
-            str(row["effective"]), row["status"], *_effect_line(row["effect"]),
+            row["action_id"], f"{row['title']} ({row['status']})", row["team"] or "",
+            str(row["effective"]), *_effect_line(row["effect"]),
         )  # fmt: skip
     console.print(table)
     for row in rows:
