@@ -102,7 +102,7 @@ def _missing(value: Any) -> bool:
 
 
 def _record(raw: dict[Any, Any]) -> dict[str, Any]:
-    row = {str(k): (None if _missing(v) else v) for k, v in raw.items()}
+    row: dict[str, Any] = {str(k): (None if _missing(v) else v) for k, v in raw.items()}
     row["theme_ids"] = [int(t) for t in json.loads(row["theme_ids"] or "[]")]
     row["effective"] = pd.Timestamp(row["effective"]).date()
     for key in ("created_at", "closed_at"):

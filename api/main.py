@@ -22,12 +22,14 @@ from starlette.types import Scope
 from analyzer.errors import ConfigError
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, BodyLimitMiddleware, CatchAllMiddleware
+from api.retention import RetentionJob
 from api.routers import (
     actions,
     dashboard,
     health,
     keys,
     painpoints,
+    responses,
     runs,
     score,
     scored,
@@ -77,7 +79,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the models (in a thread: /readyz says 503 until they are) and stop the runs."""
     services: Services = app.state.services
     services.start()
+    days = services.settings.retain_days
+    retention = RetentionJob(services.store, days).start() if days else None
+    app.state.retention = retention
     yield
+    if retention is not None:
+        retention.stop()
     services.close()
 
 
@@ -175,7 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AccessLogMiddleware)
     for module in (health, runs, scores, themes, painpoints, search, score, scored, dashboard):
         app.include_router(module.router)
-    for module in (actions, keys):  # closing the loop (issue 18)
+    for module in (actions, keys, responses):  # closing the loop (issue 18)
         app.include_router(module.router)
     _docs(app)
     if STATIC_DIR.is_dir():  # the dashboard's scripts and styles

@@ -188,6 +188,11 @@ class Services:
         self._embeddings.drop(lambda key: key[0] == run_id)
         self._models.drop(lambda key: key[0] == run_id)
 
+    def forget_all(self) -> None:
+        """Drop every cached run, scored export and embedding (after forgetting a respondent)."""
+        for cache in (self._runs, self._embeddings, self._models, self._scored):
+            cache.drop(lambda key: True)
+
     def mention_embeddings(self, data: RunData, embedder: Embedder) -> np.ndarray:
         """Embeddings of the run's mentions, shape (n_mentions, dim), in ``mentions`` order.
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         Largest accepted JSON body (``POST /v1/score``).
     max_comments, max_comment_chars : int
         Largest ``POST /v1/score`` batch and comment.
+    retain_days : int or None
+        Keep comment text this many days (``CXA_RETAIN_DAYS``); older text is purged at
+        start and hourly, the figures stay. ``None`` keeps text.
     model_copies : int
         Sets of models loaded; requests and the background run each borrow one, so this
         is how many can use models at the same time (memory grows with it).
@@ -65,6 +68,7 @@ class Settings(BaseSettings):
     max_comments: int = Field(default=1000, ge=1)
     max_comment_chars: int = Field(default=MAX_COMMENT_CHARS, ge=1)
     model_copies: int = Field(default=2, ge=1, le=16)
+    retain_days: int | None = Field(default=None, ge=1)
 
     @property
     def models_root(self) -> Path:

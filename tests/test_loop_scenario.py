@@ -11,7 +11,6 @@ planted share does not change reads "no detectable change".
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pandas as pd

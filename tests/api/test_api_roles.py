@@ -3,6 +3,7 @@ refused, writes audited under the key's name, CXA_API_KEY still an admin key."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,12 @@ WRITES: list[tuple[str, str, dict[str, Any] | None, str]] = [
         "/v1/actions",
         {"run_id": "RUN", "theme_ids": [999999], "title": "t", "effective": "2026-01-01"},
         "analyst",
-    ),  # fmt: skip
+    ),
     ("PATCH", "/v1/actions/act-none", {"title": "x"}, "analyst"),
     ("POST", "/v1/keys", {"name": "", "role": "viewer"}, "admin"),
     ("DELETE", "/v1/keys/no-such-key", None, "admin"),
     ("GET", "/v1/keys", None, "admin"),
+    ("DELETE", "/v1/responses/no-such-response", None, "admin"),
 ]
 
 
@@ -112,6 +114,20 @@ def test_keys_are_stored_hashed_and_revoked_keys_are_refused(roled: Roled, api_k
     assert all("key" not in k and "key_hash" not in k for k in listed)
 
 
+def test_an_admin_forgets_a_respondent_through_the_api(roled: Roled, api_key: str) -> None:
+    client, run_id, *_ = roled
+    store = client.app.state.services.store  # type: ignore[attr-defined]
+    rid = str(store.load_run(run_id).mentions["response_id"].iloc[0])
+    gone = client.delete(f"/v1/responses/{rid}", headers={"X-API-Key": api_key})
+    assert gone.status_code == 200, gone.text
+    body = gone.json()
+    assert body["rows"]["responses"] == 1 and body["rows"]["mentions"] >= 1
+    assert rid not in set(store.load_run(run_id).responses["response_id"])
+    themes = client.get(f"/v1/runs/{run_id}/themes", headers={"X-API-Key": api_key})
+    assert themes.status_code == 200  # nothing cached still shows the respondent
+    assert client.delete(f"/v1/responses/{rid}", headers={"X-API-Key": api_key}).status_code == 404
+
+
 def test_writes_record_the_keys_name(roled: Roled) -> None:
     client, run_id, made, theme = roled
     headers = {"X-API-Key": made["analyst"]}
@@ -132,3 +148,23 @@ def test_writes_record_the_keys_name(roled: Roled) -> None:
     assert ("analyst-1", "action.add", action_id) in rows
     assert ("analyst-1", "action.update", action_id) in rows
     assert ("analyst-1", "theme.edit", f"{run_id}/{theme}") in rows
+
+
+def test_the_service_purges_old_text_when_retention_is_set(
+    app_with_run: Callable[[str, Path], tuple[FastAPI, str]],
+    small_export: Path,
+    ready: Callable[[TestClient], None],
+) -> None:
+    from analyzer.forget import PURGED
+    from api.main import create_app
+
+    app, run_id = app_with_run("retention", small_export)
+    settings = app.state.services.settings.model_copy(update={"retain_days": 1})
+    retained = create_app(settings)
+    with TestClient(retained) as client:
+        ready(client)
+        job = retained.state.retention
+        while job.runs == 0:  # the first purge runs at start
+            time.sleep(0.05)
+        texts = retained.state.services.store.load_run(run_id).mentions["text"]
+    assert set(texts) == {PURGED}  # the demo's dates are all long past
