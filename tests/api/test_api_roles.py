@@ -36,6 +36,13 @@ WRITES: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("DELETE", "/v1/keys/no-such-key", None, "admin"),
     ("GET", "/v1/keys", None, "admin"),
     ("DELETE", "/v1/responses/no-such-response", None, "admin"),
+    (
+        "POST",
+        "/v1/suggestions",
+        {"run_id": "none", "kind": "note", "theme_ids": [1], "comment": "x"},
+        "viewer",
+    ),
+    ("POST", "/v1/suggestions/sug-none/review", {"decision": "reject", "reason": "x"}, "analyst"),
 ]
 
 
