@@ -250,4 +250,43 @@ def split(
     return list(new_ids)
 
 
-__all__ = ["check_text", "edit", "merge", "model_dir", "move", "rename", "set_owner", "split"]
+def add_seed(store: Store, run_id: str, name: str, phrases: list[str], embedder: Embedder) -> int:
+    """Add a theme seeded with example phrases to a run and reassign its mentions.
+
+    The run's stored (redacted) mentions are embedded with ``embedder`` (cheap with the
+    cache), the model adds the seed theme (recorded in the codeframe), and every mention is
+    assigned again with the edited model, as after a split. Returns the new theme's id.
+    """
+    from analyzer.themes import ThemeModel
+
+    with _lock:
+        folder = model_dir(store.run_meta(run_id), run_id)
+        model = ThemeModel.load(folder)
+        mentions = store.load_run(run_id).mentions
+        texts = mentions["text"].astype(str).tolist()
+        vectors = embedder.encode(embedding_texts(texts))
+        theme_id = model.add_seed(name, phrases, texts, vectors, embed=embedder.encode)
+        model.save(folder)
+        assigned, confidence = model.transform(texts, vectors)
+        assignments = pd.DataFrame(
+            {
+                "mention_id": mentions["mention_id"].astype(str).tolist(),
+                "theme_id": np.asarray(assigned, dtype="int64"),
+                "theme_confidence": np.asarray(confidence, dtype="float64"),
+            }
+        )
+        _sync_run(store, run_id, model, assignments)
+    return int(theme_id)
+
+
+__all__ = [
+    "add_seed",
+    "check_text",
+    "edit",
+    "merge",
+    "model_dir",
+    "move",
+    "rename",
+    "set_owner",
+    "split",
+]

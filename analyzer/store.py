@@ -89,6 +89,23 @@ CREATE TABLE IF NOT EXISTS scored_mentions (
     text VARCHAR, theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR,
     sentiment_score DOUBLE
 );
+CREATE TABLE IF NOT EXISTS actions (
+    action_id VARCHAR PRIMARY KEY, run_id VARCHAR, theme_ids JSON, title VARCHAR,
+    team VARCHAR, effective DATE, note VARCHAR, link VARCHAR, status VARCHAR,
+    created_at TIMESTAMP, created_by VARCHAR, closed_at TIMESTAMP, closed_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS suggestions (
+    suggestion_id VARCHAR PRIMARY KEY, run_id VARCHAR, kind VARCHAR, theme_ids JSON,
+    payload JSON, comment VARCHAR, author VARCHAR, created_at TIMESTAMP, status VARCHAR,
+    reviewer VARCHAR, reviewed_at TIMESTAMP, reason VARCHAR, result JSON
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR, key_hash VARCHAR,
+    created_at TIMESTAMP, created_by VARCHAR, revoked_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS audit (
+    "at" TIMESTAMP, actor VARCHAR, verb VARCHAR, target VARCHAR, detail JSON
+);
 """
 
 _TABLES = ("responses", "mentions", "themes", "rejects")

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from analyzer.errors import ConfigError
+from api.deps import principal_of
 from api.errors import install_error_handlers
 from api.middleware import (
     AccessLogMiddleware,
@@ -29,14 +30,19 @@ from api.middleware import (
     CatchAllMiddleware,
     SecurityHeadersMiddleware,
 )
+from api.retention import RetentionJob
 from api.routers import (
+    actions,
     comment_scoring,
     dashboard,
     health,
+    keys,
     painpoints,
+    responses,
     runs,
     scored_exports,
     search,
+    suggestions,
     survey_scores,
     themes,
 )
@@ -85,16 +91,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the models (in a thread: /readyz says 503 until they are) and stop the runs."""
     services: Services = app.state.services
     services.start()
+    days = services.settings.retain_days
+    retention = RetentionJob(services.store, days).start() if days else None
+    app.state.retention = retention
     yield
+    if retention is not None:
+        retention.stop()
     services.close()
 
 
-def _middleware(app: FastAPI, settings: Settings, key: str | None) -> None:
+def _middleware(app: FastAPI, settings: Settings, accepts: Callable[[str | None], bool]) -> None:
     """Stack the middleware; the last added runs first (see :mod:`api.middleware`)."""
     upload = (settings.max_upload_mb * MB, "Upload a smaller export or raise CXA_MAX_UPLOAD_MB.")
     body = (settings.max_body_mb * MB, "Send fewer comments per request or raise CXA_MAX_BODY_MB.")
     app.add_middleware(BodyLimitMiddleware, default=body, per_path={"/v1/runs": upload})
-    app.add_middleware(ApiKeyMiddleware, key=key)  # before any body is read
+    app.add_middleware(ApiKeyMiddleware, accepts=accepts)  # before any body is read
     # DNS rebinding: a page of another site resolving to this machine gets no answer.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts, www_redirect=False)
     app.add_middleware(CatchAllMiddleware)
@@ -168,10 +179,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is None:
         settings = get_settings()
     services = Services(settings)
-    if services.api_key is None and not settings.insecure_local:
+    if services.api_key is None and not settings.insecure_local and not services.has_keys():
         raise ConfigError(
-            "No API key: set CXA_API_KEY (or CXA_API_KEY_FILE to a file holding it), or pass "
-            "--insecure-local to serve without a key on 127.0.0.1 only."
+            "No API key: set CXA_API_KEY (or CXA_API_KEY_FILE to a file holding it), make "
+            "keys with 'cxa keys create', or pass --insecure-local to serve without a key on "
+            "127.0.0.1 only."
         )
     app = FastAPI(
         title="cx-analyzer",
@@ -185,7 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
-    _middleware(app, settings, services.api_key)
+    _middleware(app, settings, lambda key: principal_of(services, key) is not None)
     for module in (
         health,
         runs,
@@ -197,6 +209,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scored_exports,
         dashboard,
     ):
+        app.include_router(module.router)
+    for module in (actions, suggestions, keys, responses):  # closing the loop (issue 18)
         app.include_router(module.router)
     _docs(app)
     if STATIC_DIR.is_dir():  # the dashboard's scripts and styles

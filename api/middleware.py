@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -29,7 +29,7 @@ error_log = logging.getLogger("api.errors")
 API_PREFIX = "/v1"
 """Every path under it holds data: it needs the key and is never cached."""
 KEY_HEADER = "x-api-key"
-MISSING_KEY = "Missing or wrong API key: send the key in the X-API-Key header."
+MISSING_KEY = "Missing, wrong or revoked API key: send a key in the X-API-Key header."
 FRAME_ANCESTORS = "frame-ancestors 'none'"
 DATA_POLICY = f"default-src 'none'; {FRAME_ANCESTORS}"
 """The policy of responses that set none (JSON, files): load nothing, never be framed."""
@@ -72,19 +72,20 @@ class ApiKeyMiddleware:
     Parameters
     ----------
     app : ASGI app
-    key : str or None
-        The expected key; ``None`` (``--insecure-local``) lets every request through.
+    accepts : callable
+        Whether a sent key (or None) may pass: the service's key, a stored key with a
+        role, or anything under ``--insecure-local`` with no stored keys.
     """
 
-    def __init__(self, app: ASGIApp, *, key: str | None) -> None:
+    def __init__(self, app: ASGIApp, *, accepts: Callable[[str | None], bool]) -> None:
         self.app = app
-        self.key = key
+        self.accepts = accepts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.key is None or scope["type"] != "http" or not is_data_path(scope["path"]):
+        if scope["type"] != "http" or not is_data_path(scope["path"]):
             await self.app(scope, receive, send)
             return
-        if key_matches(Headers(scope=scope).get(KEY_HEADER), self.key):
+        if self.accepts(Headers(scope=scope).get(KEY_HEADER)):
             await self.app(scope, receive, send)
             return
         await _send_json(send, 401, MISSING_KEY, [(b"www-authenticate", b"APIKey")])

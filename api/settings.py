@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         ``*.example.com`` matches subdomains, ``*`` any host). ``None``: localhost,
         127.0.0.1 and [::1] only, so a page of another site whose name resolves to this
         machine (DNS rebinding) gets no answer.
+    retain_days : int or None
+        Keep comment text this many days (``CXA_RETAIN_DAYS``); older text is purged at
+        start and hourly, the figures stay. ``None`` keeps text.
     model_copies : int
         Sets of models loaded; requests and the background run each borrow one, so this
         is how many can use models at the same time (memory grows with it).
@@ -100,6 +103,8 @@ class Settings(BaseSettings):
     def hosts(self) -> list[str]:
         """The Host header values answered (see ``allowed_hosts``)."""
         return list(self.allowed_hosts or LOOPBACK_HOSTS)
+
+    retain_days: int | None = Field(default=None, ge=1)
 
     @property
     def models_root(self) -> Path:

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from analyzer import audit
 from analyzer.errors import NotFoundError
 from analyzer.pipeline import STAGES, new_run_id
-from api.deps import ApiKeyDep, PageDep, RunId, ServicesDep
+from api.deps import AnalystDep, ApiKeyDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, TOO_LARGE, ConflictError
 from api.runner import QueuedRun
 from api.schemas import RejectsPublic, RunPublic, RunsPublic, StagePublic, StageState
@@ -79,6 +80,7 @@ def _run(services: Services, run_id: str) -> RunPublic:
 @router.post("", status_code=202, responses={**TOO_LARGE})
 async def create_run(
     services: ServicesDep,
+    principal: AnalystDep,
     response: Response,
     file: Annotated[UploadFile, File(description="CSV, TSV, XLSX, Parquet or JSON Lines.")],
     mapping: Annotated[
@@ -98,6 +100,7 @@ async def create_run(
     await run_in_threadpool(check_export, path, column_mapping, services.config.limits)
     run_id = new_run_id()
     await run_in_threadpool(services.runs.submit, run_id, path, column_mapping)  # durable
+    audit.record(services.store, principal.name, "run.create", run_id)
     response.headers["Location"] = f"/v1/runs/{run_id}"
     return _run(services, run_id)
 
@@ -129,12 +132,13 @@ def get_run(services: ServicesDep, run_id: RunId) -> RunPublic:
 
 
 @router.delete("/{run_id}", status_code=204, responses={**CONFLICT})
-def delete_run(services: ServicesDep, run_id: RunId) -> Response:
-    """Delete a run, its tables and its saved theme model."""
+def delete_run(services: ServicesDep, principal: AnalystDep, run_id: RunId) -> Response:
+    """Delete a run, its tables and its saved theme model (analyst or admin)."""
     if services.runs.queued(run_id) is not None:
         raise ConflictError(f"Run {run_id!r} is still in progress; delete it once it ends.")
     meta = services.run_meta(run_id)
     services.store.delete_run(run_id)
+    audit.record(services.store, principal.name, "run.delete", run_id)
     services.forget(run_id)
     model_dir = Path(str(meta["info"].get("model_dir") or ""))
     root = services.settings.models_root.resolve()
