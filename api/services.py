@@ -411,7 +411,7 @@ def _id_themes(mentions: pd.DataFrame) -> pd.DataFrame:
     """A themes table with the ids of ``mentions`` only (no model folder to read labels from)."""
     from analyzer.themes.persist import themes_frame
 
-    assigned = mentions.loc[mentions["theme_id"] != -1, "theme_id"].astype(int)
+    assigned = mentions.loc[mentions["theme_id"] >= 0, "theme_id"].astype(int)
     sizes = assigned.value_counts()
     rows: list[dict[str, Any]] = [
         {

@@ -74,7 +74,7 @@ def theme_rows(data: RunData, filters: RunFilters, score: str) -> list[dict[str,
 
 
 def _theme(data: RunData, theme_id: int) -> None:
-    if theme_id not in set(data.themes["theme_id"].astype(int)) or theme_id == -1:
+    if theme_id not in set(data.themes["theme_id"].astype(int)) or theme_id < 0:
         raise NotFoundError(
             f"Run {data.run_id!r} has no theme {theme_id}; GET /v1/runs/{data.run_id}/themes "
             "lists its themes."

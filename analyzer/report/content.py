@@ -160,7 +160,7 @@ def _catalogue(
     run: RunData, kind: str, emerging: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The theme table joined with owner, keywords, parent and trend status; and the themes."""
-    themes = run.themes[run.themes["theme_id"] != -1].drop_duplicates("theme_id")
+    themes = run.themes[run.themes["theme_id"] >= 0].drop_duplicates("theme_id")
     table = metrics.theme_table(run.responses, run.mentions, themes, kind)
     extra = {int(r["theme_id"]): r for r in themes.to_dict("records")}
     ids = [int(t) for t in table["theme_id"]]
