@@ -130,6 +130,8 @@ class ReportContent:
     pain_points: pd.DataFrame
     details: list[ThemeDetail]
     changed: WhatChanged
+    sentiment_agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overall_agreement: dict[str, Any] = field(default_factory=dict)
 
 
 def _scores(responses: pd.DataFrame) -> dict[str, ScoreSummary]:
@@ -435,6 +437,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
     windows = find_windows(emerging)
     scores = _scores(run.responses)
     meta = run.meta or {}
+    agreement, overall = _sentiment_agreement(run, score, table)
     return ReportContent(
         run_id=run.run_id,
         source=Path(str(meta.get("source") or "")).name,
@@ -459,7 +462,35 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         pain_points=frames["pain_points"],
         details=_details(run, score, table),
         changed=_what_changed(run, score, frames, windows),
+        sentiment_agreement=agreement,
+        overall_agreement=overall,
     )
+
+
+def _sentiment_agreement(
+    run: RunData, score: str, themes: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per-theme agreement of mention sentiment with ``score`` (NPS or CSAT; else NPS).
+
+    Returns the per-theme table (with ``label``) and the run-level figures for the same
+    metric (the outer bands of :func:`analyzer.sentiment.agreement_with_scores`).
+    """
+    from analyzer.sentiment.agreement import BANDS, agreement_by_theme, agreement_with_scores
+
+    metric = score if score in BANDS else "nps"
+    if metric not in run.responses.columns or run.mentions.empty:
+        return pd.DataFrame(), {}
+    table = agreement_by_theme(run.mentions, run.responses, metric)
+    labels = dict(zip(themes["theme_id"].astype("int64"), themes["label"], strict=True))
+    table.insert(1, "label", table["theme_id"].map(labels).fillna("").astype(str))
+    bands = agreement_with_scores(run.mentions, run.responses).get(metric, {})
+    outer = [b for b in bands.values() if "agree" in b]
+    n = sum(b["n"] for b in outer)
+    overall = {"metric": metric, "n": n}
+    if n:
+        overall["agreement"] = sum(b["agree"] for b in outer) / n
+        overall["disagreement"] = sum(b["disagree"] for b in outer) / n
+    return table, overall
 
 
 def _date_text(value: Any) -> str:
