@@ -39,6 +39,10 @@ class AnalysisConfig(BaseModel):
         Smallest theme, in mentions; ``None`` lets the theme model choose from the data size.
     use_cache : bool
         Cache embeddings on disk by model and text hash.
+    multilingual : bool
+        Put non-English mentions on the multilingual path (encoder mapped into the English
+        embedder's space, multilingual sentiment); ``False`` sends every mention down the
+        English path, as before language detection existed.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,6 +53,7 @@ class AnalysisConfig(BaseModel):
     seed: int = 0
     min_theme_size: int | None = Field(default=None, ge=2)
     use_cache: bool = True
+    multilingual: bool = True
 
     @field_validator("embedding", "sentiment", "spacy_model")
     @classmethod

@@ -12,13 +12,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from analyzer.config import AnalysisConfig, cache_dir
-from analyzer.embed import Embedder, get_embedder, save_embedder_card
+from analyzer.embed import Embedder, embedding_space, get_embedder, save_embedder_card
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
 from analyzer.sentiment import (
     DEFAULT_BACKEND,
@@ -29,7 +29,11 @@ from analyzer.sentiment import (
 )
 from analyzer.store import Store
 from analyzer.text import TextProcessor
+from analyzer.text.languages import mention_languages, with_language_segment
 from analyzer.themes import ThemeModel
+
+if TYPE_CHECKING:
+    from analyzer.multilingual import Multilingual
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,8 @@ class Components:
     processor: TextProcessor
     embedder: Embedder
     sentiment: SentimentBackend
+    multilingual: Multilingual | None = None
+    """Embeds and scores non-English mentions (``None``: every mention takes the English path)."""
 
     @classmethod
     def from_config(cls, config: AnalysisConfig) -> Components:
@@ -75,10 +81,16 @@ class Components:
         embedder = get_embedder(
             config.embedding, cache_dir=cache_dir() / "embeddings" if config.use_cache else None
         )
+        multilingual = None
+        if config.multilingual:
+            from analyzer.multilingual import Multilingual
+
+            multilingual = Multilingual.for_space(embedding_space(embedder))
         return cls(
             processor=TextProcessor(model=config.spacy_model),
             embedder=embedder,
             sentiment=get_backend(resolve_sentiment(config.sentiment, config.embedding)),
+            multilingual=multilingual,
         )
 
 
@@ -131,7 +143,8 @@ def split_mentions(
     redacted : pandas.Series
         The redacted comments, aligned with ``responses``.
     mentions : pandas.DataFrame
-        ``mention_id, response_id, position, text`` (redacted), in response order.
+        ``mention_id, response_id, position, text, language`` (redacted), in response order.
+        ``responses`` gains a ``language`` column (ISO 639-1 or ``"unknown"``).
     """
     comments = responses["comment"].fillna("").astype(str).tolist()
     processed = []
@@ -141,12 +154,17 @@ def split_mentions(
         if progress is not None:
             progress.advance(len(comments[start : start + step]))
     redacted = pd.Series([p.redacted for p in processed], index=responses.index, dtype=object)
+    if "language" not in responses:  # an export's own language column wins
+        responses["language"] = pd.Series([p.language for p in processed], index=responses.index)
     rows = [
-        (f"{rid}:{pos}", rid, pos, text)
+        (f"{rid}:{pos}", rid, pos, text, lang)
         for rid, p in zip(responses["response_id"].astype(str), processed, strict=True)
-        for pos, text in enumerate(p.mentions)
+        for pos, (text, lang) in enumerate(
+            zip(p.mentions, mention_languages(p.mentions, p.language), strict=True)
+        )
     ]
-    mentions = pd.DataFrame(rows, columns=["mention_id", "response_id", "position", "text"])
+    columns = ["mention_id", "response_id", "position", "text", "language"]
+    mentions = pd.DataFrame(rows, columns=columns)
     mentions["position"] = mentions["position"].astype("int64")
     return redacted, mentions
 
@@ -231,6 +249,49 @@ def embed_with_sentiment(
     return embeddings, np.asarray(labels, dtype=object), np.asarray(scores, dtype="float64")
 
 
+def embed_by_language(
+    mentions: pd.DataFrame, components: Components, progress: Progress | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`embed_with_sentiment`, with non-English mentions on the multilingual path.
+
+    English and ``"unknown"`` mentions go through :func:`embed_with_sentiment` exactly as
+    before (an export without another language gives identical results). Mentions in
+    another supported language are encoded by the multilingual encoder and mapped into the
+    English embedder's space (when a map into it exists), and get their sentiment from the
+    multilingual head, never from the English models.
+
+    Parameters
+    ----------
+    mentions : pandas.DataFrame
+        ``text`` and ``language`` columns (a missing ``language`` counts as "unknown").
+    """
+    texts = mentions["text"].tolist()
+    multi = components.multilingual
+    if multi is None or "language" not in mentions:
+        return embed_with_sentiment(texts, components, progress)
+    from analyzer.multilingual import is_foreign
+
+    foreign = is_foreign(mentions["language"].to_numpy())
+    if not foreign.any():
+        return embed_with_sentiment(texts, components, progress)
+    english = np.flatnonzero(~foreign)
+    other = np.flatnonzero(foreign)
+    other_texts = [texts[i] for i in other]
+    embeddings = np.zeros((len(texts), components.embedder.dim), dtype=np.float32)
+    labels = np.empty(len(texts), dtype=object)
+    scores = np.zeros(len(texts), dtype="float64")
+    if multi.embed is None:  # no map into this space: the English embedder for all
+        english = np.arange(len(texts))
+    else:
+        embeddings[other] = multi.embed.encode(other_texts)
+    parts = embed_with_sentiment([texts[i] for i in english], components, progress)
+    embeddings[english], labels[english], scores[english] = parts
+    labels[other], scores[other] = multi.sentiment.predict(other_texts)
+    if multi.embed is not None and progress is not None:
+        progress.advance(len(other))
+    return embeddings, labels, scores
+
+
 def analyze(
     path: str | Path,
     *,
@@ -266,7 +327,7 @@ def analyze(
     texts = mentions["text"].tolist()
     # One stage: with MiniLM and its sentiment branch both come from one shared pass.
     with _stage(progress, timings, "embed", len(texts)):
-        embeddings, labels, scores = embed_with_sentiment(texts, components, progress)
+        embeddings, labels, scores = embed_by_language(mentions, components, progress)
     with _stage(progress, timings, "themes", None):
         model = ThemeModel(seed=config.seed, **_theme_options(config))
         model.fit(texts, embeddings)
@@ -283,7 +344,7 @@ def analyze(
         themes=model.themes_.copy(),
         rejects=ingested.rejects,
         model=model,
-        segments=list(ingested.segments),
+        segments=with_language_segment(ingested.segments),
         metrics=list(ingested.metrics),
         info=info,
         timings=timings,
@@ -358,7 +419,7 @@ def score_mentions(
     progress = progress or _Silent()
     mentions = mentions.copy()
     texts = mentions["text"].tolist()
-    embeddings, labels, scores = embed_with_sentiment(texts, components, progress)
+    embeddings, labels, scores = embed_by_language(mentions, components, progress)
     theme_ids, confidence = model.transform(texts, embeddings)
     mentions["theme_id"] = np.asarray(theme_ids, dtype="int64")
     mentions["theme_confidence"] = np.asarray(confidence, dtype="float64")
@@ -459,6 +520,7 @@ def _info(
         "n_rejects": len(ingested.rejects),
         "embedding": components.embedder.name,
         "sentiment": components.sentiment.name,
+        "multilingual": getattr(components.multilingual, "name", None),
         "text_backend": components.processor.backend,
         "config": config.model_dump(),
     }
@@ -472,6 +534,7 @@ __all__ = [
     "add_response_sentiment",
     "analyze",
     "analyze_and_store",
+    "embed_by_language",
     "embed_with_sentiment",
     "new_run_id",
     "resolve_sentiment",

@@ -31,11 +31,12 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS responses (
     run_id VARCHAR, response_id VARCHAR, "row" BIGINT, date TIMESTAMP, comment VARCHAR,
     nps INTEGER, csat INTEGER, ces INTEGER, sentiment VARCHAR, sentiment_score DOUBLE,
-    segments JSON, metrics JSON
+    segments JSON, metrics JSON, language VARCHAR
 );
 CREATE TABLE IF NOT EXISTS mentions (
     run_id VARCHAR, mention_id VARCHAR, response_id VARCHAR, position BIGINT, text VARCHAR,
-    theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR, sentiment_score DOUBLE
+    theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR, sentiment_score DOUBLE,
+    language VARCHAR
 );
 CREATE TABLE IF NOT EXISTS themes (
     run_id VARCHAR, theme_id BIGINT, label VARCHAR, keywords JSON, parent_id BIGINT,
@@ -51,19 +52,24 @@ CREATE TABLE IF NOT EXISTS scored_exports (
 CREATE TABLE IF NOT EXISTS scored_responses (
     fingerprint VARCHAR, chunk BIGINT, response_id VARCHAR, "row" BIGINT, date TIMESTAMP,
     comment VARCHAR, nps INTEGER, csat INTEGER, ces INTEGER, sentiment VARCHAR,
-    sentiment_score DOUBLE, segments JSON, metrics JSON
+    sentiment_score DOUBLE, segments JSON, metrics JSON, language VARCHAR
 );
 CREATE TABLE IF NOT EXISTS scored_mentions (
     fingerprint VARCHAR, chunk BIGINT, mention_id VARCHAR, response_id VARCHAR, position BIGINT,
     text VARCHAR, theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR,
-    sentiment_score DOUBLE
+    sentiment_score DOUBLE, language VARCHAR
 );
 """
+# Files written before the language column existed get it (NULL for their rows).
+_MIGRATIONS = "".join(
+    f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS language VARCHAR;"
+    for t in ("responses", "mentions", "scored_responses", "scored_mentions")
+)
 
 _RESPONSE_COLS = ["response_id", "row", "date", "comment", "nps", "csat", "ces"]
 _MENTION_COLS = [
     "mention_id", "response_id", "position", "text", "theme_id", "theme_confidence",
-    "sentiment", "sentiment_score",
+    "sentiment", "sentiment_score", "language",
 ]  # fmt: skip
 _THEME_COLS = [
     "theme_id", "label", "keywords", "parent_id", "parent_label", "size", "examples", "owner",
@@ -104,6 +110,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as con:
                 con.execute(_DDL)
+                con.execute(_MIGRATIONS)
                 con.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                     [str(SCHEMA_VERSION)],
@@ -412,10 +419,11 @@ def _to_json_rows(frame: pd.DataFrame, cols: list[str]) -> list[str]:
 def _responses_rows(
     run_id: str, responses: pd.DataFrame, segments: list[str], metrics: list[str]
 ) -> pd.DataFrame:
-    out = _with_run(run_id, responses, [*_RESPONSE_COLS, "sentiment", "sentiment_score"])
+    own = [*_RESPONSE_COLS, "sentiment", "sentiment_score", "language"]
+    out = _with_run(run_id, responses, own)
     for col in ("nps", "csat", "ces"):
         out[col] = out[col].astype("Int64")
-    out["segments"] = _to_json_rows(responses, segments)
+    out["segments"] = _to_json_rows(responses, [s for s in segments if s not in own])
     out["metrics"] = _to_json_rows(responses, metrics)
     return out
 
@@ -428,7 +436,8 @@ def _responses_frame(rows: pd.DataFrame, segments: list[str], metrics: list[str]
     seg = pd.DataFrame([json.loads(s) for s in rows["segments"]], index=rows.index)
     met = pd.DataFrame([json.loads(s) for s in rows["metrics"]], index=rows.index)
     for col in segments:
-        out[col] = seg[col].astype(object) if col in seg else pd.NA
+        if col not in out:  # ``language`` has its own column
+            out[col] = seg[col].astype(object) if col in seg else pd.NA
     for col in metrics:
         out[col] = pd.to_numeric(met[col], errors="coerce") if col in met else float("nan")
     return out

@@ -55,11 +55,14 @@ def validated_responses(comments: list[CommentIn]) -> tuple[pd.DataFrame, pd.Dat
 
 
 _MENTION_COLS = ["position", "text", "theme_id", "theme_label", "confidence", "sentiment"]
+_MENTION_COLS += ["language"]
 
 
 def _mentions_of(mentions: pd.DataFrame, labels: dict[int, str]) -> dict[str, list[Row]]:
     """Each response's mentions as public rows, by ``response_id``."""
     frame = mentions.rename(columns={"theme_confidence": "confidence"})
+    if "language" not in frame:
+        frame["language"] = None
     frame["theme_label"] = pd.Series(
         [labels.get(int(t)) for t in frame["theme_id"]], index=frame.index, dtype=object
     )
@@ -107,6 +110,7 @@ def score_rows(
                 "id": rid,
                 "sentiment": response.get("sentiment") if response else None,
                 "sentiment_score": response.get("sentiment_score") if response else None,
+                "language": response.get("language") if response else None,
                 "mentions": found,
                 "themes": _themes_of(found),
             }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,7 @@ class ReportContent:
     pain_points: pd.DataFrame
     details: list[ThemeDetail]
     changed: WhatChanged
+    languages: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _scores(responses: pd.DataFrame) -> dict[str, ScoreSummary]:
@@ -376,6 +377,9 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         emerging ``status``.
     """
     check_kind(score)
+    from analyzer.multilingual.labels import language_mix, mark_labels
+
+    run = replace(run, themes=mark_labels(run.themes, run.mentions))  # "mise jour [fr]"
     emerging, trends = _time_tables(run, score)
     table, themes = _catalogue(run, score, emerging)
     segment = _segment(run)
@@ -407,6 +411,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         pain_points=frames["pain_points"],
         details=_details(run, score, table),
         changed=_what_changed(run, score, frames, windows),
+        languages=language_mix(run.responses, run.mentions),
     )
 
 
