@@ -255,41 +255,25 @@ def embed_by_language(
     """:func:`embed_with_sentiment`, with non-English mentions on the multilingual path.
 
     English and ``"unknown"`` mentions go through :func:`embed_with_sentiment` exactly as
-    before (an export without another language gives identical results). Mentions in
-    another supported language are encoded by the multilingual encoder and mapped into the
-    English embedder's space (when a map into it exists), and get their sentiment from the
-    multilingual head, never from the English models.
+    before (an export without another language gives identical results); the others go
+    to :meth:`analyzer.multilingual.Multilingual.embed_mentions`.
 
     Parameters
     ----------
     mentions : pandas.DataFrame
-        ``text`` and ``language`` columns (a missing ``language`` counts as "unknown").
+        ``text`` and ``language`` columns (without ``language`` every mention is English).
     """
     texts = mentions["text"].tolist()
     multi = components.multilingual
     if multi is None or "language" not in mentions:
         return embed_with_sentiment(texts, components, progress)
-    from analyzer.multilingual import is_foreign
-
-    foreign = is_foreign(mentions["language"].to_numpy())
-    if not foreign.any():
-        return embed_with_sentiment(texts, components, progress)
-    english = np.flatnonzero(~foreign)
-    other = np.flatnonzero(foreign)
-    other_texts = [texts[i] for i in other]
-    embeddings = np.zeros((len(texts), components.embedder.dim), dtype=np.float32)
-    labels = np.empty(len(texts), dtype=object)
-    scores = np.zeros(len(texts), dtype="float64")
-    if multi.embed is None:  # no map into this space: the English embedder for all
-        english = np.arange(len(texts))
-    else:
-        embeddings[other] = multi.embed.encode(other_texts)
-    parts = embed_with_sentiment([texts[i] for i in english], components, progress)
-    embeddings[english], labels[english], scores[english] = parts
-    labels[other], scores[other] = multi.sentiment.predict(other_texts)
-    if multi.embed is not None and progress is not None:
-        progress.advance(len(other))
-    return embeddings, labels, scores
+    return multi.embed_mentions(
+        texts,
+        mentions["language"].to_numpy(),
+        lambda english: embed_with_sentiment(english, components, progress),
+        dim=components.embedder.dim,
+        progress=progress.advance if progress is not None else None,
+    )
 
 
 def analyze(

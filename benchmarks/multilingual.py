@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 import tempfile
 import time
@@ -98,6 +99,27 @@ def language_themes(m: pd.DataFrame) -> list[tuple[int, str, float]]:
     return found
 
 
+def label_check(result: AnalysisResult) -> None:
+    """Are labels of themes with English mentions made of words of those mentions?"""
+    from analyzer.multilingual.labels import label_languages
+
+    m = result.mentions
+    english = m[m["language"].isin(["en", "unknown"])]
+    words = {t: set(" ".join(g["text"]).lower().split()) for t, g in english.groupby("theme_id")}
+    languages = label_languages(m)
+    own = {t: lang for t, lang in languages.items() if lang != "en"}
+    outside = [
+        label
+        for t, label in zip(result.themes["theme_id"], result.themes["label"], strict=True)
+        if t in words and not set(re.findall(r"\w+", str(label).lower())) <= words[t]
+    ]
+    print(
+        f"labels: {len(languages) - len(own)} themes with English mentions, "
+        f"{len(outside)} of their labels use a word no English mention of theirs has "
+        f"{outside[:5]}; {len(own)} themes without English mentions {sorted(own.values())}"
+    )
+
+
 def sentiment_rows(m: pd.DataFrame) -> dict[str, tuple[int, int]]:
     """Per true language: (correct, total) on foreign mentions with a known polarity."""
     known = m[(m["true_language"] != "en") & m["true_sentiment"].isin(POLAR)]
@@ -141,6 +163,7 @@ def run_demo(rows: int, repeats: int) -> None:
         )
     base, multi = (min(t) for t in times.values())
     print(f"time: {multi / base - 1:+.1%} (best of {repeats}; target <= +25%)")
+    label_check(results["multilingual"])
     print("\n## Sentiment of the non-English demo mentions with a known polarity")
     print(f"{'language':10s} {'multilingual head':>18s} {'English path':>14s}")
     heads = sentiment_rows(tables["multilingual"])

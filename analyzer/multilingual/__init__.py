@@ -14,11 +14,12 @@ artifacts in ``models/multilingual/``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
 from analyzer.multilingual.encoder import (
     ENCODER_NAME,
@@ -87,6 +88,50 @@ class Multilingual:
             sentiment=MultilingualSentiment(encoder, model_dir),
             name=f"{ENCODER_NAME}->{target}" if space == target else ENCODER_NAME,
         )
+
+    def embed_mentions(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str] | np.ndarray,
+        english: Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]],
+        *,
+        dim: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Embeddings (n, dim), sentiment labels (n,) and scores (n,) of mentions.
+
+        ``english`` (the English path: embedder and sentiment backend) gets the English and
+        ``"unknown"`` mentions, and every mention when no map into its space exists; the
+        other languages get the mapped multilingual vectors and the multilingual head.
+        """
+        foreign = is_foreign(languages)
+        if not foreign.any():
+            return english(list(texts))
+        other = np.flatnonzero(foreign)
+        other_texts = [texts[i] for i in other]
+        embeddings = np.zeros((len(texts), dim), dtype=np.float32)
+        labels = np.empty(len(texts), dtype=object)
+        scores = np.zeros(len(texts), dtype="float64")
+        home = np.flatnonzero(~foreign) if self.embed is not None else np.arange(len(texts))
+        if self.embed is not None:
+            embeddings[other] = self.embed.encode(other_texts)
+        embeddings[home], labels[home], scores[home] = english([texts[i] for i in home])
+        labels[other], scores[other] = self.sentiment.predict(other_texts)
+        if progress is not None and self.embed is not None:
+            progress(len(other))
+        return embeddings, labels, scores
+
+    def predict_sentiment(
+        self, mentions: pd.DataFrame
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sentiment of the non-English rows of a mentions table (``text``, ``language``).
+
+        For a sentiment dispatch that works on the mentions table: returns the boolean mask
+        (n,) of the rows it scored, and their labels and scores (mask.sum(),).
+        """
+        mask = is_foreign(mentions["language"].to_numpy())
+        labels, scores = self.sentiment.predict(mentions.loc[mask, "text"].tolist())
+        return mask, labels, scores
 
 
 __all__ = [

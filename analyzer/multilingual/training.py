@@ -41,14 +41,16 @@ MAP_ALPHAS = (0.1, 1.0, 10.0, 100.0)
 HEAD_CS = (0.3, 1.0, 3.0, 10.0)
 
 
-def map_corpus(data_dir: Path) -> list[str]:
-    """English sentences for the map: banking77 train, MAMS train, UCI (deduplicated)."""
+def map_corpus(data_dir: Path, *, n: int = 10_000) -> list[str]:
+    """English sentences for the map: a seeded sample of banking77 train, MAMS train and UCI."""
     from analyzer.sentiment._data import read_uci
 
     texts = pd.read_csv(data_dir / "banking77" / "train.csv")["text"].tolist()
     texts += pd.read_csv(data_dir / "mams_acsa" / "train.csv")["text"].tolist()
     texts += read_uci(data_dir)["text"].tolist()
-    return list(dict.fromkeys(t.strip() for t in texts if isinstance(t, str) and t.strip()))
+    unique = list(dict.fromkeys(t.strip() for t in texts if isinstance(t, str) and t.strip()))
+    keep = np.sort(np.random.default_rng(SEED).permutation(len(unique))[:n])
+    return [unique[i] for i in keep]
 
 
 def _mams_sentences(data_dir: Path) -> pd.DataFrame:
@@ -63,12 +65,12 @@ def _mams_sentences(data_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["text", "label"])
 
 
-def sentiment_corpus(data_dir: Path, *, sst2: int = 20_000) -> pd.DataFrame:
-    """English labelled sentences: SemEval pool, SST-2 (a seeded sample), UCI, MAMS."""
+def sentiment_corpus(data_dir: Path, *, semeval: int = 12_000, sst2: int = 6_000) -> pd.DataFrame:
+    """English labelled sentences: SemEval pool and SST-2 (seeded samples), UCI, MAMS."""
     from analyzer.sentiment._data import read_semeval_pool, read_sst2_train, read_uci
 
     parts = [
-        read_semeval_pool(data_dir)[["text", "label"]],
+        read_semeval_pool(data_dir)[["text", "label"]].sample(n=semeval, random_state=SEED),
         read_sst2_train(data_dir).sample(n=sst2, random_state=SEED),
         read_uci(data_dir),
         _mams_sentences(data_dir),
@@ -116,6 +118,12 @@ def fit_head(vectors: np.ndarray, labels: np.ndarray) -> tuple[SentimentHead, di
     return head, {"C": best, "holdout_accuracy": round(scores[best], 4)}
 
 
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -126,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from analyzer.embed import MINILM_NAME, get_embedder
 
     encoder, minilm = MultilingualEncoder(), get_embedder("minilm")
+    minilm.encode(["load"])
+    _one_thread()  # two threads on two shared cores run several times slower than one
     t0 = time.perf_counter()
     texts = map_corpus(args.data_dir)
     linear_map, map_figures = fit_map(encoder.encode(texts), minilm.encode(texts))

@@ -88,7 +88,10 @@ def detect(text: str) -> str:
     lang, prob = _identifier().classify(text)
     if prob < MIN_CONFIDENCE:
         return UNKNOWN
-    found = {detect_one(s) for s in _SENTENCE_END.split(text) if s.strip()}
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    if len(sentences) < 2:
+        return str(lang)
+    found = {detect_one(s) for s in sentences}
     found.discard(UNKNOWN)
     if len(found) > 1:
         return UNKNOWN  # a mixed comment: no single language
@@ -111,9 +114,12 @@ def detect_many(texts: Sequence[str]) -> list[str]:
 def mention_languages(mentions: Sequence[str], comment_language: str) -> list[str]:
     """Language of each mention of one comment.
 
-    A mention long enough to tell gets its own language (a mixed comment's English and
-    Spanish sentences differ); a shorter one inherits ``comment_language``.
+    Mentions of a comment in one known language share it. In an ``"unknown"`` comment (too
+    short, unsure, or mixed), a mention long enough to tell gets its own language, so the
+    English and the Spanish sentences of a mixed comment differ.
     """
+    if comment_language != UNKNOWN:
+        return [comment_language] * len(mentions)
     out = []
     for text in mentions:
         own = detect_one(text)

@@ -46,8 +46,12 @@ def test_mixed_comment_is_unknown_but_its_sentences_are_not() -> None:
     assert mention_languages(sentences, detect(comment)) == ["en", "es"]
 
 
-def test_short_mention_inherits_the_comment_language() -> None:
+def test_mentions_inherit_a_known_comment_language() -> None:
     assert mention_languages(["muy caro", "El paquete llegó roto y tarde"], "es") == ["es", "es"]
+    assert mention_languages(["muy caro", "El paquete llegó roto y tarde"], UNKNOWN) == [
+        UNKNOWN,
+        "es",
+    ]
 
 
 def test_detection_answers_only_supported_codes() -> None:
