@@ -105,7 +105,10 @@ def label_check(result: AnalysisResult) -> None:
 
     m = result.mentions
     english = m[m["language"].isin(["en", "unknown"])]
-    words = {t: set(" ".join(g["text"]).lower().split()) for t, g in english.groupby("theme_id")}
+    words = {
+        t: set(re.findall(r"\w+", " ".join(g["text"]).lower()))
+        for t, g in english.groupby("theme_id")
+    }
     languages = label_languages(m)
     own = {t: lang for t, lang in languages.items() if lang != "en"}
     outside = [
