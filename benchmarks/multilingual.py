@@ -141,6 +141,9 @@ def timed_analyze(path: Path, components: Components) -> tuple[AnalysisResult, f
 
 def run_demo(rows: int, repeats: int) -> None:
     export, truth = demo.generate(rows, seed=0)
+    names = ("multilingual", "today (English path only)")
+    times: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, AnalysisResult] = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo.csv"
         export.to_csv(path, index=False)
@@ -149,35 +152,43 @@ def run_demo(rows: int, repeats: int) -> None:
         warm = Path(tmp) / "warm.csv"
         export.head(200).to_csv(warm, index=False)  # loads every model, both paths
         analyze(warm, config=make_config(use_cache=False), components=on)
-        times: dict[str, list[float]] = {"today (English path only)": [], "multilingual": []}
-        results = {}
+        print(f"## Demo export ({rows} responses, seed 0)")
+        print(f"{'path':28s} {'joined':>14s} {'language themes':>16s} {'analyze s':>10s}")
         for _ in range(repeats):
-            for name, comps in zip(times, (off, on), strict=True):
+            for name, comps in zip(names, (on, off), strict=True):
                 results[name], secs = timed_analyze(path, comps)
                 times[name].append(secs)
-    print(f"## Demo export ({rows} responses, seed 0)")
-    print(f"{'path':28s} {'joined':>14s} {'language themes':>16s} {'analyze s':>10s}")
-    tables = {}
-    for name, result in results.items():
-        tables[name] = m = demo_tables(result, truth)
-        hits, total = joined_share(m)
-        lang = language_themes(m.assign(language=m["true_language"]))
-        print(
-            f"{name:28s} {hits:>5d}/{total:<4d}{hits / max(total, 1):>5.0%} {len(lang):>16d} "
-            f"{min(times[name]):>10.1f}"
-        )
-    base, multi = (min(t) for t in times.values())
-    print(f"time: {multi / base - 1:+.1%} (best of {repeats}; target <= +25%)")
+                m = demo_tables(results[name], truth)
+                hits, total = joined_share(m)
+                lang = language_themes(m.assign(language=m["true_language"]))
+                print(
+                    f"{name:28s} {hits:>5d}/{total:<4d}{hits / max(total, 1):>5.0%} "
+                    f"{len(lang):>16d} {secs:>10.1f}"
+                )
+    multi, base = (min(times[name]) for name in names)
+    detect_s = _detection_seconds(export["comment"].fillna("").astype(str).tolist())
+    print(
+        f"time: {multi / base - 1:+.1%} (best of {repeats}); language detection, which both "
+        f"rows include, took {detect_s:.1f} s, so against main: "
+        f"{multi / (base - detect_s) - 1:+.1%} (target <= +25%)"
+    )
     label_check(results["multilingual"])
+    tables = {name: demo_tables(result, truth) for name, result in results.items()}
     print("\n## Sentiment of the non-English demo mentions with a known polarity")
     print(f"{'language':10s} {'multilingual head':>18s} {'English path':>14s}")
     heads = sentiment_rows(tables["multilingual"])
-    english = sentiment_rows(tables[next(iter(times))])
+    english = sentiment_rows(tables["today (English path only)"])
     for name in (*heads, "all"):
         a, n = _total(heads) if name == "all" else heads[name]
         b = (_total(english) if name == "all" else english[name])[0]
         print(f"{name:10s} {a:>7d}/{n:<4d} {a / n:>5.2f} {b:>7d}/{n:<4d}{b / n:>4.2f}")
     lid_demo(tables["multilingual"], results["multilingual"])
+
+
+def _detection_seconds(comments: list[str]) -> float:
+    t0 = time.perf_counter()
+    languages.detect_many(comments)
+    return time.perf_counter() - t0
 
 
 def _total(rows: dict[str, tuple[int, int]]) -> tuple[int, int]:
@@ -264,6 +275,7 @@ def run_throughput(rows: int) -> None:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=1, help="Timed runs of each path.")
