@@ -71,6 +71,10 @@ def analyze(
     sentiment: Annotated[str, typer.Option(help="Sentiment backend name.")] = "default",
     seed: Annotated[int, typer.Option(help="Seed: same input, options and seed, same themes.")] = 0,
     top: Annotated[int, typer.Option(help="Themes to print.", min=1)] = 15,
+    multilingual: Annotated[
+        bool,
+        typer.Option(help="Non-English comments: multilingual encoder and sentiment."),
+    ] = True,
 ) -> None:
     """Find themes, sentiment and scores in EXPORT; write a DuckDB store and Parquet files.
 
@@ -84,7 +88,9 @@ def analyze(
     from analyzer.store import Store
 
     try:
-        config = make_config(embedding=model, sentiment=sentiment, seed=seed)
+        config = make_config(
+            embedding=model, sentiment=sentiment, seed=seed, multilingual=multilingual
+        )
         mapping = ColumnMapping(
             text=text, id=id_col, date=date, nps=nps, csat=csat, ces=ces,
             segments=tuple(segment) if segment else None,
