@@ -36,6 +36,8 @@ _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
 _PLACEHOLDER = re.compile(r"\[(?:PERSON|EMAIL|PHONE|CARD|IBAN|URL|ID)\]")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _SPACES = re.compile(r"\s+")
+# numbers glued to a unit or an ordinal ("2nd", "4th", "10pm", "5k") leave a fragment
+_NUMBER_WORD = re.compile(r"\b\d+(?:st|nd|rd|th|s|am|pm|k|m|x)\b", re.I)
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’])*[^\W\d_]|[^\W\d_]")
 
 # Words that carry no topic of their own: courtesy, fillers, bare judgements, time words.
@@ -96,7 +98,10 @@ def topic_text(text: str, *, keep_emoji: bool = False) -> str:
         The text without handles, links, "RT", entities, escapes, placeholders and
         emoji, hashtags split into words, whitespace collapsed; ``""`` when nothing is left.
     """
-    text = html.unescape(_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text))
+    text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    for _ in range(2):  # "&amp;nbsp;" was escaped twice
+        text = html.unescape(text)
+    text = _NUMBER_WORD.sub(" ", text)
     text = _PLACEHOLDER.sub(" ", text)
     text = _URL.sub(" ", text)
     text = _HANDLE.sub(" ", text)

@@ -4,9 +4,10 @@ A clusterer only proposes groups; the theme model then drops the small ones, com
 centroids and assigns every mention by cosine to them. Backends:
 
 - ``ward``: each embedding is averaged with its nearest neighbours (a cheap
-  denoising step), a Ward tree is built on the result, and the tree is cut at the fewest
-  groups for which mentions are, on average, ``cohesion`` cosine-similar to the centre
-  of their group, but at no more than ``max_groups`` groups (default ``sqrt(2 n)``:
+  denoising step), a Ward tree is built on the result, and the tree is cut, splitting the
+  loosest group first (:func:`worst_first_cut`), until mentions are, on average,
+  ``cohesion`` cosine-similar to the centre of their group, but at no more than
+  ``max_groups`` groups (default ``sqrt(2 n)``:
   MiniLM's fine structure, e.g. one group per phrasing template, would otherwise turn
   into dozens of near-synonymous themes). No UMAP, no numba.
 - ``spectral-ward`` (default of the theme model): the same tree and cut, but the tree is
@@ -237,6 +238,9 @@ class WardClusterer:
     max_points : int
         Above this many points the tree is built on a seeded sample of this size and the
         rest join the nearest group centre (Ward needs n² memory).
+    cut : {"worst-first", "height"}
+        How the tree is cut: split the loosest group first (default; a noisy blob cannot
+        stay one theme) or undo merges in height order (:func:`mean_cohesion_cut`).
     """
 
     name = "ward"
@@ -254,6 +258,8 @@ class WardClusterer:
         self.n_neighbors = n_neighbors
         self.max_groups = max_groups
         self.max_points = max_points
+        if cut not in ("worst-first", "height"):
+            raise ConfigError(f"cut={cut!r}; expected 'worst-first' or 'height'.")
         self.cut = cut
 
     def fit_predict(self, embeddings: np.ndarray, *, min_size: int, seed: int) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.themes.hierarchy import parent_groups
-from analyzer.themes.hygiene import corpus_words
+from analyzer.themes.hygiene import CorpusWords, corpus_words, label_problems
 from analyzer.themes.labels import (
     class_tfidf,
     examples_mmr,
@@ -70,11 +70,14 @@ def describe_themes(
     groups = [np.flatnonzero(rows == r) for r in range(k)]
     docs = [" ".join(texts[i] for i in g) for g in groups]
     weights, vocab = class_tfidf(docs)
-    banned = [corpus_words([shown[i] for i in g]).redacted for g in groups]
-    words = keywords(weights, vocab, n_keywords + 4) if k else []
+    # what the theme's own mentions say about its words: which come from redaction
+    # ("email" where "[EMAIL]" stood) and which from hashtags; such words are never shown
+    evidence = [corpus_words([shown[i] for i in g]) for g in groups]
+    banned = [e.redacted for e in evidence]
+    words = keywords(weights, vocab, n_keywords + 6) if k else []
     words = [
-        [w for w in ws if not set(w.split()) & b][:n_keywords]
-        for ws, b in zip(words, banned, strict=True)
+        [w for w in ws if not label_problems(w, words=e, check_pos=False)][:n_keywords]
+        for ws, e in zip(words, evidence, strict=True)
     ]
     samples = sample_members(groups, [embeddings[g] @ centroids[r] for r, g in enumerate(groups)])
     sampled = sorted({i for s in samples for i in s})
@@ -84,11 +87,13 @@ def describe_themes(
         i: [c for c in cs if not set(c.key.split()) & banned[of_group[i]]]
         for i, cs in zip(sampled, found, strict=True)
     }
-    labels = _theme_labels(texts, embeddings, groups, centroids, words, samples, candidates, tagger)
+    labels = _theme_labels(
+        texts, embeddings, groups, centroids, words, samples, candidates, tagger, evidence
+    )
     labels = [fixed_labels.get(int(t), lab) for t, lab in zip(theme_ids, labels, strict=True)]
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
     parents = parent_groups(centroids, sizes, n_parents=n_parents)
-    parent_labels = _category_labels(parents, samples, candidates)
+    parent_labels = _category_labels(parents, samples, candidates, groups, shown)
     rest = parents.copy()
     rest[np.isin(parents, list(parent_labels))] = -1
     parent_labels.update(
@@ -111,6 +116,12 @@ def describe_themes(
     return themes_frame(records)
 
 
+def _clean(label: str) -> bool:
+    """Whether a label passes the hygiene check (no handle, placeholder, bare number...,
+    and a noun or a verb in it)."""
+    return not label_problems(label)
+
+
 def _parses(nlp: Any) -> bool:
     return nlp is not None and "parser" in getattr(nlp, "pipe_names", ())
 
@@ -124,30 +135,46 @@ def _theme_labels(
     samples: list[list[int]],
     candidates: dict[int, list[Candidate]],
     tagger: Any,
+    evidence: list[CorpusWords],
 ) -> list[str]:
     """Parse-based labels ("app crashing"); the phrase statistics of labels.py where the
     parse offers nothing that repeats (or spaCy is not installed)."""
-    chosen = choose_labels(samples, candidates)
+    chosen = choose_labels(
+        samples, candidates, acceptable=lambda r, text: not label_problems(text, words=evidence[r])
+    )
     if all(label is not None for label in chosen):
         return [str(label) for label in chosen]
     fallback = labels_for(texts, embeddings, groups, centroids, words, tagger=tagger)
     used = {label for label in chosen if label is not None}
     out = []
-    for label, other in zip(chosen, fallback, strict=True):
+    for r, (label, other) in enumerate(zip(chosen, fallback, strict=True)):
         if label is None:
             label = other if other not in used else f"{other} {len(used)}"
+            if label_problems(label, words=evidence[r]):
+                # nothing readable repeats in this theme: say so rather than show noise
+                label = f"mixed topics {len(used) + 1}"
             used.add(label)
         out.append(label)
     return out
 
 
 def _category_labels(
-    parents: np.ndarray, samples: list[list[int]], candidates: dict[int, list[Candidate]]
+    parents: np.ndarray,
+    samples: list[list[int]],
+    candidates: dict[int, list[Candidate]],
+    groups: list[np.ndarray],
+    shown: Sequence[str],
 ) -> dict[int, str]:
-    """Parents named by a category noun their children share ("Delivery", "Staff")."""
+    """Parents named by a category noun their children share ("Delivery", "Staff"); the
+    noun must pass the hygiene check on the evidence of all the children's mentions."""
     ids = sorted({int(p) for p in parents if p >= 0})
-    children = [[samples[r] for r in np.flatnonzero(parents == p)] for p in ids]
-    nouns = choose_category_nouns(children, candidates)
+    kids = [np.flatnonzero(parents == p) for p in ids]
+    family = [corpus_words([shown[i] for r in k for i in groups[r]]) for k in kids]
+    nouns = choose_category_nouns(
+        [[samples[r] for r in k] for k in kids],
+        candidates,
+        acceptable=lambda p, text: not label_problems(text, words=family[p]),
+    )
     return {p: n[:1].upper() + n[1:] for p, n in zip(ids, nouns, strict=True) if n is not None}
 
 
@@ -192,7 +219,11 @@ def _parent_labels(
             used |= _stems(out[p])
             continue
         label = next(
-            (t for t, _ in options if nouns.get(t, True) and not _stems(t) & used),
+            (
+                t
+                for t, _ in options
+                if nouns.get(t, True) and not _stems(t) & used and _clean(_parent_label(t))
+            ),
             None,
         )
         if label is None:

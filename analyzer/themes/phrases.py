@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -211,6 +211,7 @@ def choose_labels(
     candidates: dict[int, list[Candidate]],
     *,
     used: set[str] | None = None,
+    acceptable: Callable[[int, str], bool] | None = None,
 ) -> list[str | None]:
     """One distinct label per group, or None where no candidate repeats in the group.
 
@@ -225,7 +226,7 @@ def choose_labels(
         for i in sample:
             total.update(c.key for c in candidates.get(i, []))
     labels: list[str | None] = []
-    for sample in samples:
+    for r, sample in enumerate(samples):
         inside: Counter[str] = Counter()
         kinds: dict[str, str] = {}
         for i in sample:
@@ -242,7 +243,14 @@ def choose_labels(
             for key, n in inside.items()
             if n >= min_count
         )
-        label = next((forms[k] for _, k in scored if forms[k] not in used), None)
+        label = next(
+            (
+                forms[k]
+                for _, k in scored
+                if forms[k] not in used and (acceptable is None or acceptable(r, forms[k]))
+            ),
+            None,
+        )
         if label is not None:
             used.add(label)
         labels.append(label)
@@ -254,6 +262,7 @@ def choose_category_nouns(
     candidates: dict[int, list[Candidate]],
     *,
     min_use: float = 0.15,
+    acceptable: Callable[[int, str], bool] | None = None,
 ) -> list[str | None]:
     """A category noun per parent ("Delivery", "Staff"), or None where none fits.
 
@@ -279,13 +288,20 @@ def choose_category_nouns(
         everywhere.update(uses)
     taken: set[str] = set()
     out: list[str | None] = []
-    for kids, uses, spread in zip(children, per_parent, kid_use, strict=True):
+    for p, (kids, uses, spread) in enumerate(zip(children, per_parent, kid_use, strict=True)):
         scored = sorted(
             (-(0.25 + spread[n] / max(len(kids), 1)) * (k / everywhere[n]) * (k**0.5), n)
             for n, k in uses.items()
             if k >= 2 and len(n) > 2 and n not in _SIZE_CODES
         )
-        noun = next((n for _, n in scored if n not in taken), None)
+        noun = next(
+            (
+                n
+                for _, n in scored
+                if n not in taken and (acceptable is None or acceptable(p, n[:1].upper() + n[1:]))
+            ),
+            None,
+        )
         if noun is not None:
             taken.add(noun)
         out.append(noun)

@@ -128,3 +128,30 @@ def test_themes_without_words_are_called_emoji_only_or_no_words():
     assert labels == ["emoji only", "no words", "late parcel"]
     twice = labels_for(texts, emb, [np.arange(0, 2), np.arange(2, 4)], emb[:2], [[], []])
     assert twice[0] == "emoji only" and twice[1].startswith("emoji only ")
+
+
+def test_worst_first_cut_breaks_up_a_blob_the_tree_sees_as_compact():
+    """The failure on noisy tweets: mentions that are loose in the embedding space but sit
+    together in the tree's coordinates (the spectral embedding) stayed one giant theme."""
+    from scipy.cluster.hierarchy import linkage
+
+    from analyzer.themes.cluster import mean_cohesion_cut, worst_first_cut
+
+    rng = np.random.default_rng(0)
+    dim = 64
+    centres = normalise(rng.standard_normal((8, dim)))
+    tight = normalise(np.repeat(centres, 40, axis=0) + 0.15 * rng.standard_normal((320, dim)))
+    blob = normalise(rng.standard_normal((480, dim)))  # noise: loose in x
+    x = np.vstack([tight, blob]).astype(np.float32)
+    coords = x.astype(np.float64).copy()
+    coords[320:] = 0.01 * rng.standard_normal((480, dim))  # ... but compact for the tree
+    z = linkage(coords, method="ward")
+    by_height = mean_cohesion_cut(z, x, cohesion=0.78, min_size=5, max_groups=40)
+    worst = worst_first_cut(z, x, cohesion=0.78, min_size=5, max_groups=40)
+    assert np.bincount(by_height).max() >= 400  # the blob stays one group
+    assert np.bincount(worst).max() <= 0.10 * len(x)
+    # the tight groups are found either way
+    from sklearn.metrics import adjusted_rand_score
+
+    truth = np.repeat(np.arange(8), 40)
+    assert adjusted_rand_score(truth, worst[:320]) > 0.9
