@@ -162,7 +162,7 @@ def current_themes(model: ThemeModel, mentions: pd.DataFrame) -> tuple[pd.DataFr
     mentions["theme_id"] = model.codeframe_.map_ids(ids).astype(ids.dtype)
     themes = model.themes_.copy()
     known = set(themes["theme_id"].astype(int))
-    lost = mentions["theme_id"].ne(-1) & ~mentions["theme_id"].isin(known)
+    lost = mentions["theme_id"].ge(0) & ~mentions["theme_id"].isin(known)  # not -1 or -2
     if lost.any():
         extra = id_themes(mentions[lost])
         extra["label"] = extra["label"] + " (not in the current model)"
@@ -174,7 +174,8 @@ def id_themes(mentions: pd.DataFrame) -> pd.DataFrame:
     """A themes table with the ids of ``mentions`` only (no model folder to read labels from)."""
     from analyzer.themes.persist import themes_frame
 
-    assigned = mentions.loc[mentions["theme_id"] != -1, "theme_id"].astype(int)
+    # -1 = unassigned, -2 = the no-topic bucket: neither is a theme row
+    assigned = mentions.loc[mentions["theme_id"] >= 0, "theme_id"].astype(int)
     sizes = assigned.value_counts()
     rows: list[dict[str, Any]] = [
         {
