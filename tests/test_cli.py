@@ -44,7 +44,13 @@ def test_analyze_prints_themes_and_paths(analyzed) -> None:
     assert result.exit_code == 0, result.output
     assert "Top themes" in result.output and "neg / neu / pos" in result.output
     assert "Sentiment vs NPS" in result.output and "detractors" in result.output
-    names = ("cxa.duckdb", "responses.parquet", "mentions.parquet", "rejects.parquet", "rejects.csv")
+    names = (
+        "cxa.duckdb",
+        "responses.parquet",
+        "mentions.parquet",
+        "rejects.parquet",
+        "rejects.csv",
+    )
     for name in names:
         assert (out / name).exists() and str(out / name) in result.output.replace("\n", "")
     assert (out / "model").is_dir()

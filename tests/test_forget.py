@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 from tolerance import EXACT_ATOL, assert_frames_close
+from typer.testing import CliRunner
 
 from analyzer import demo, forget
 from analyzer.cli import app

@@ -15,7 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("analyzer", "api")
-KNOWN_LAZY_CYCLES = {frozenset({"analyzer.sentiment.aspect_training", "analyzer.sentiment.training"})}
+KNOWN_LAZY_CYCLES = {
+    frozenset({"analyzer.sentiment.aspect_training", "analyzer.sentiment.training"})
+}
 """training.main hands ``--sources mams`` to aspect_training.run (a lazy import), and
 aspect_training imports training's helpers. Moving the dispatch (or the shared helpers) to a
 module of its own removes it; then remove the entry here: the tests below fail while an entry
