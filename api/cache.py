@@ -59,7 +59,7 @@ class LRU:
         """The value of ``key``, computed by ``compute()`` (once, whoever asks) if missing."""
         value = self.get(key)
         if value is not None:
-            return value  # type: ignore[no-any-return]
+            return value
         with self._lock:
             gate = self._computing.setdefault(key, threading.Lock())
         with gate:
@@ -71,7 +71,7 @@ class LRU:
                     with self._lock:
                         self._computing.pop(key, None)
                 self.put(key, value)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def drop(self, match: Callable[[Any], bool]) -> None:
         """Remove every key for which ``match(key)`` is true."""
