@@ -30,6 +30,7 @@ from analyzer.sentiment import (
 )
 from analyzer.store import Store
 from analyzer.text import TextProcessor
+from analyzer.text.normalise import embedding_texts
 from analyzer.themes import ThemeModel
 
 log = logging.getLogger(__name__)
@@ -260,7 +261,7 @@ def analyze(
     progress = progress or _Silent()
     timings: dict[str, float] = {}
     with _stage(progress, timings, "ingest", None):
-        ingested = read_export(path, mapping)
+        ingested = read_export(path, mapping, config.limits)
         faults.point("analyze.ingest")
     responses = ingested.responses.copy()
     with _stage(progress, timings, "text", len(responses)):
@@ -268,7 +269,9 @@ def analyze(
     texts = mentions["text"].tolist()
     # One stage: with MiniLM and its sentiment branch both come from one shared pass.
     with _stage(progress, timings, "embed", len(texts)):
-        embeddings, labels, scores = embed_with_sentiment(texts, components, progress)
+        embeddings, labels, scores = embed_with_sentiment(
+            embedding_texts(texts), components, progress
+        )
     with _stage(progress, timings, "themes", None):
         model = ThemeModel(seed=config.seed, **_theme_options(config))
         model.fit(texts, embeddings)
@@ -360,7 +363,7 @@ def score_mentions(
     progress = progress or _Silent()
     mentions = mentions.copy()
     texts = mentions["text"].tolist()
-    embeddings, labels, scores = embed_with_sentiment(texts, components, progress)
+    embeddings, labels, scores = embed_with_sentiment(embedding_texts(texts), components, progress)
     theme_ids, confidence = model.transform(texts, embeddings)
     mentions["theme_id"] = np.asarray(theme_ids, dtype="int64")
     mentions["theme_confidence"] = np.asarray(confidence, dtype="float64")

@@ -89,6 +89,23 @@ CREATE TABLE IF NOT EXISTS scored_mentions (
     text VARCHAR, theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR,
     sentiment_score DOUBLE
 );
+CREATE TABLE IF NOT EXISTS actions (
+    action_id VARCHAR PRIMARY KEY, run_id VARCHAR, theme_ids JSON, title VARCHAR,
+    team VARCHAR, effective DATE, note VARCHAR, link VARCHAR, status VARCHAR,
+    created_at TIMESTAMP, created_by VARCHAR, closed_at TIMESTAMP, closed_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS suggestions (
+    suggestion_id VARCHAR PRIMARY KEY, run_id VARCHAR, kind VARCHAR, theme_ids JSON,
+    payload JSON, comment VARCHAR, author VARCHAR, created_at TIMESTAMP, status VARCHAR,
+    reviewer VARCHAR, reviewed_at TIMESTAMP, reason VARCHAR, result JSON
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR, key_hash VARCHAR,
+    created_at TIMESTAMP, created_by VARCHAR, revoked_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS audit (
+    "at" TIMESTAMP, actor VARCHAR, verb VARCHAR, target VARCHAR, detail JSON
+);
 """
 
 _TABLES = ("responses", "mentions", "themes", "rejects")
@@ -314,9 +331,10 @@ class Store:
         with self.connect() as con:
             row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
             cols = [d[0] for d in con.description or []]
-        if row is None:
-            known = ", ".join(self.list_runs()["run_id"].head(10)) or "none yet"
-            raise NotFoundError(f"No run {run_id!r} in {self.path}. Known runs: {known}.")
+        if row is None:  # named alone: other runs' ids are not the caller's to learn
+            raise NotFoundError(
+                f"No run {run_id!r} in {self.path}. 'cxa runs' (or GET /v1/runs) lists the runs."
+            )
         meta = dict(zip(cols, row, strict=True))
         for key in ("config", "info"):
             meta[key] = json.loads(meta[key]) if meta[key] else {}
@@ -485,9 +503,8 @@ class Store:
             ).fetchone()
             cols = [d[0] for d in con.description or []]
         if row is None:
-            known = ", ".join(self.list_scored()["fingerprint"].head(10)) or "none yet"
             raise NotFoundError(
-                f"No scored export {fingerprint!r} in {self.path}. Known scored exports: {known}."
+                f"No scored export {fingerprint!r} in {self.path}; GET /v1/scored lists them."
             )
         meta = dict(zip(cols, row, strict=True))
         meta["info"] = json.loads(meta["info"]) if meta["info"] else {}

@@ -49,6 +49,9 @@ ERROR_RESPONSES: Responses = {
 }
 """Responses every data endpoint documents (add 409, 413, 503 where they apply)."""
 
+FORBIDDEN: Responses = {
+    403: {"model": ErrorPublic, "description": "The key's role does not allow this."}
+}
 CONFLICT: Responses = {
     409: {"model": ErrorPublic, "description": "The run or model is not usable yet."}
 }

@@ -24,7 +24,7 @@ from analyzer.config import AnalysisConfig
 from analyzer.errors import NotFoundError
 from analyzer.ingest import ColumnMapping
 from analyzer.store import Store
-from api.models import ModelPool
+from api.model_pool import ModelPool
 
 log = logging.getLogger(__name__)
 

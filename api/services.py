@@ -10,9 +10,11 @@ request, and only what it changed is recomputed.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +25,14 @@ import pandas as pd
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from analyzer import curation, jobs
+from analyzer import curation, jobs, keys
 from analyzer.errors import ConfigError, ModelError, NotFoundError
+from analyzer.keys import Principal
 from analyzer.store import RunData, Store
+from analyzer.text.normalise import embedding_texts
 from api.cache import LRU, StoreWatch
 from api.errors import ConflictError
-from api.models import ModelPool
+from api.model_pool import ModelPool
 from api.runner import RunQueue
 from api.settings import Settings
 from api.uploads import scrub
@@ -67,6 +71,7 @@ class Services:
         self._models = LRU(4)
         self._scored = LRU(4)
         self._edit_lock = threading.Lock()
+        self._keys: tuple[float, list[tuple[str, Principal]]] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -161,6 +166,33 @@ class Services:
 
     # -- runs ---------------------------------------------------------------------------------
 
+    # -- keys ---------------------------------------------------------------------------------
+
+    def has_keys(self) -> bool:
+        """Whether any live key was made with ``cxa keys create`` (cached for a second)."""
+        return bool(self._live_keys())
+
+    def authenticate(self, key: str) -> Principal | None:
+        """The live stored key matching ``key`` (see :func:`analyzer.keys.authenticate`)."""
+        digest = keys.hash_key(key)
+        return next((p for h, p in self._live_keys() if hmac.compare_digest(h, digest)), None)
+
+    def _live_keys(self) -> list[tuple[str, Principal]]:
+        """(hash, principal) of the live keys, read at most once a second (a key revoked
+        with the CLI is refused within a second; one revoked through the API at once)."""
+        now = time.monotonic()
+        cached = self._keys
+        if cached is None or now - cached[0] > 1.0:
+            cached = (now, keys.live_hashes(self.store))
+            self._keys = cached
+        return cached[1]
+
+    def keys_changed(self) -> None:
+        """Read the keys again on the next request (after a key was made or revoked)."""
+        self._keys = None
+
+    # -- runs ---------------------------------------------------------------------------------
+
     def finished_meta(self, run_id: str) -> dict[str, Any]:
         """The runs row of a finished run; 409 while it is queued or running, or if it failed."""
         try:
@@ -208,6 +240,11 @@ class Services:
         self._embeddings.drop(lambda key: key[0] == run_id)
         self._models.drop(lambda key: key[0] == run_id)
 
+    def forget_all(self) -> None:
+        """Drop every cached run, scored export and embedding (after forgetting a respondent)."""
+        for cache in (self._runs, self._embeddings, self._models, self._scored):
+            cache.drop(lambda key: True)
+
     def mention_embeddings(self, data: RunData, embedder: Embedder) -> np.ndarray:
         """Embeddings of the run's mentions, shape (n_mentions, dim), in ``mentions`` order.
 
@@ -227,7 +264,8 @@ class Services:
             )
         key = (data.run_id, embedder.name, len(data.mentions))
         vectors: np.ndarray = self._embeddings.get_or_compute(
-            key, lambda: embedder.encode(data.mentions["text"].astype(str).tolist())
+            key,
+            lambda: embedder.encode(embedding_texts(data.mentions["text"].astype(str).tolist())),
         )
         return vectors
 
@@ -244,8 +282,8 @@ class Services:
             folder = self.settings.models_root / str(name)
             if not folder.is_dir():
                 raise NotFoundError(
-                    f"No model {name!r} in the service's models folder; known models: "
-                    f"{self._names()}."
+                    f"No model {name!r} in the service's models folder. Pass the name of a "
+                    "model folder copied there, or run_id for the model of a finished run."
                 )
         return self._cached_model(folder, str(run_id or name))[0]
 
@@ -318,11 +356,6 @@ class Services:
         )
         return ScoredRun(data=data, labelled=themes is not None, model=folder.name)
 
-    def _names(self) -> str:
-        root = self.settings.models_root
-        names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-        return ", ".join(names[:20]) or "none yet"
-
 
 @dataclass(frozen=True)
 class SavedModel:
@@ -378,7 +411,7 @@ def _id_themes(mentions: pd.DataFrame) -> pd.DataFrame:
     """A themes table with the ids of ``mentions`` only (no model folder to read labels from)."""
     from analyzer.themes.persist import themes_frame
 
-    assigned = mentions.loc[mentions["theme_id"] != -1, "theme_id"].astype(int)
+    assigned = mentions.loc[mentions["theme_id"] >= 0, "theme_id"].astype(int)
     sizes = assigned.value_counts()
     rows: list[dict[str, Any]] = [
         {

@@ -74,11 +74,10 @@ def theme_rows(data: RunData, filters: RunFilters, score: str) -> list[dict[str,
 
 
 def _theme(data: RunData, theme_id: int) -> None:
-    if theme_id not in set(data.themes["theme_id"].astype(int)) or theme_id == -1:
-        ids = sorted(int(t) for t in data.themes["theme_id"] if t != -1)
+    if theme_id not in set(data.themes["theme_id"].astype(int)) or theme_id < 0:
         raise NotFoundError(
-            f"Run {data.run_id!r} has no theme {theme_id}; its themes are {ids} "
-            f"(GET /v1/runs/{data.run_id}/themes)."
+            f"Run {data.run_id!r} has no theme {theme_id}; GET /v1/runs/{data.run_id}/themes "
+            "lists its themes."
         )
 
 

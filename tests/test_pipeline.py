@@ -51,7 +51,9 @@ def test_tables_follow_the_contract(fast_result) -> None:
     assert m["sentiment"].isin(["negative", "neutral", "positive"]).all()
     assert m["sentiment_score"].between(-1, 1).all()
     assert m["theme_confidence"].between(0, 1).all()
-    assert set(m["theme_id"]) - {-1} <= set(t["theme_id"])
+    # -1: unassigned, -2: no specific topic ("thanks", an emoji); neither is a theme row
+    assert set(m["theme_id"]) - {-1, -2} <= set(t["theme_id"])
+    assert (t["theme_id"] >= 0).all()
     for col in ("theme_id", "label", "keywords", "parent_id", "size", "examples"):
         assert col in t.columns
     assert (

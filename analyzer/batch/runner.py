@@ -291,6 +291,7 @@ def _finish(
             "seconds": round(result.seconds, 3),
             "segments": manifest.segments,
             "metrics": manifest.metrics,
+            "out": str(Path(result.out).resolve()),  # where forgetting finds its Parquet
         }
         store.finish_scoring(manifest.fingerprint, info)
         result.files["database"] = store.path

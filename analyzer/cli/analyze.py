@@ -28,11 +28,21 @@ def demo_data(
     out: Annotated[Path, typer.Argument(help="CSV file to write, e.g. demo.csv.")],
     rows: Annotated[int, typer.Option(help="Number of responses.", min=1)] = 3000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same file.")] = 0,
+    fall_after: Annotated[
+        str | None,
+        typer.Option(
+            help="Plant the app-crash theme in every response before this date (YYYY-MM-DD) "
+            "and let it fall back afterwards (to try 'cxa actions'); default: it grows at the end."
+        ),
+    ] = None,
 ) -> None:
     """Write a synthetic survey export (and its ground truth, for tests) to OUT."""
     from analyzer import demo
 
-    export_path, truth_path = demo.write(out, rows, seed=seed)
+    try:
+        export_path, truth_path = demo.write(out, rows, seed=seed, fall_after=fall_after)
+    except AnalyzerError as exc:
+        fail(exc)
     console.print(f"wrote {rows} responses to [bold]{export_path}[/]")
     console.print(f"ground truth (tests only): {truth_path}")
 
@@ -145,13 +155,17 @@ def _print_themes(result: AnalysisResult, top: int) -> None:
             _score_cell(float(row["score"]), bool(row["low_n"])),
         )
     console.print(table)
-    unassigned = int((result.mentions["theme_id"] < 0).sum())
+    from analyzer.themes.model import NO_TOPIC
+
+    unassigned = int((result.mentions["theme_id"] == -1).sum())
+    no_topic = int((result.mentions["theme_id"] == NO_TOPIC).sum())
     line = _agreement_line(result.info.get("sentiment_agreement", {}))
     if line:
         console.print(line)
     console.print(
         f"{len(result.responses)} responses, {len(result.mentions)} mentions, "
-        f"{unassigned} unassigned, {len(result.rejects)} rejected values"
+        f"{no_topic} with no specific topic, {unassigned} unassigned, "
+        f"{len(result.rejects)} rejected values"
     )
 
 

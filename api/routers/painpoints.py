@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
+from api.deps import ApiKeyDep, FiltersDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.schemas import PainPointsPublic, ScoreKind
 from api.views import pain_point_rows
@@ -22,7 +22,7 @@ router = APIRouter(
 @router.get("", response_model=PainPointsPublic)
 def list_pain_points(
     services: ServicesDep,
-    run_id: str,
+    run_id: RunId,
     filters: FiltersDep,
     paging: PageDep,
     score: Annotated[ScoreKind, Query(description="Score the cost is measured in.")] = "nps",

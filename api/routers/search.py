@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from analyzer.embed import CachedEmbedder, Embedder
 from analyzer.search import nearest_mentions, themes_of_hits
-from api.deps import ApiKeyDep, FiltersDep, ServicesDep
+from api.deps import ApiKeyDep, FiltersDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, NOT_READY
 from api.filters import MAX_LIMIT
 from api.schemas import SearchPublic
@@ -30,7 +30,7 @@ def uncached(embedder: Embedder) -> Embedder:
 @router.get("")
 def search(
     services: ServicesDep,
-    run_id: str,
+    run_id: RunId,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="What to look for.")],
     filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Hits to return.")] = 20,

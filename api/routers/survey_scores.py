@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import ApiKeyDep, FiltersDep, ServicesDep
+from api.deps import ApiKeyDep, FiltersDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.schemas import ScoresPublic
 from api.views import score_figures
@@ -18,7 +18,7 @@ router = APIRouter(
 
 
 @router.get("", response_model=ScoresPublic)
-def get_scores(services: ServicesDep, run_id: str, filters: FiltersDep) -> Response:
+def get_scores(services: ServicesDep, run_id: RunId, filters: FiltersDep) -> Response:
     """Headline and secondary figure of NPS, CSAT and CES over the filtered responses, with
     95% intervals and ``n``, and each headline per calendar month."""
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
+from api.deps import ApiKeyDep, FiltersDep, Fingerprint, PageDep, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.schemas import (
     ScoredExportPublic,
@@ -65,7 +65,7 @@ def list_scored(services: ServicesDep, paging: PageDep) -> ScoredExportsPublic:
 @router.get("/{fingerprint}/themes", response_model=ScoredThemesPublic)
 def list_scored_themes(
     services: ServicesDep,
-    fingerprint: str,
+    fingerprint: Fingerprint,
     filters: FiltersDep,
     paging: PageDep,
     score: Annotated[ScoreKind, Query(description="Score for `score` and the impacts.")] = "nps",
@@ -94,7 +94,7 @@ def list_scored_themes(
 @router.get("/{fingerprint}/pain-points", response_model=ScoredPainPointsPublic)
 def list_scored_pain_points(
     services: ServicesDep,
-    fingerprint: str,
+    fingerprint: Fingerprint,
     filters: FiltersDep,
     paging: PageDep,
     score: Annotated[ScoreKind, Query(description="Score the cost is measured in.")] = "nps",
@@ -117,7 +117,9 @@ def list_scored_pain_points(
 
 
 @router.get("/{fingerprint}/scores", response_model=ScoresPublic)
-def get_scored_scores(services: ServicesDep, fingerprint: str, filters: FiltersDep) -> Response:
+def get_scored_scores(
+    services: ServicesDep, fingerprint: Fingerprint, filters: FiltersDep
+) -> Response:
     """NPS, CSAT and CES of the filtered scored responses with 95% intervals, and each
     headline per calendar month, as for a run's scores."""
 
