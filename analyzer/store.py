@@ -109,16 +109,16 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 _TABLES = ("responses", "mentions", "themes", "rejects")
-_write_locks: dict[str, threading.Lock] = {}
+_write_locks: dict[str, threading.RLock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def _write_lock(path: Path) -> threading.Lock:
+def _write_lock(path: Path) -> threading.RLock:
     """One lock per database file and process: write transactions of one process take turns
     (two at once would conflict on the generation row)."""
     key = str(path.resolve())
     with _write_locks_guard:
-        return _write_locks.setdefault(key, threading.Lock())
+        return _write_locks.setdefault(key, threading.RLock())
 
 
 @dataclass
