@@ -249,3 +249,20 @@ def test_scores_print_without_negative_zero() -> None:
     assert fmt_score(78.2, "csat") == "78%"
     assert fmt_score(4.214, "ces") == "4.21"
     assert fmt_score(float("nan"), "nps") == "–"
+
+
+def test_report_shows_sentiment_agreement_per_theme(run: RunData, page: str) -> None:
+    content = report_content(run)
+    table = content.sentiment_agreement
+    assert content.overall_agreement["metric"] == "nps"
+    assert content.overall_agreement["n"] > 0
+    shown = table[~table["low_n"]]
+    assert len(shown) >= 3
+    # the demo's truth mentions are scored +-0.6 by their planted label; its detractors'
+    # negative mentions agree, so no theme agrees less often than it disagrees overall
+    assert (shown["agreement"].astype(float) + shown["disagreement"].astype(float) <= 1).all()
+    section = page[page.index('id="sentiment-agreement"') :]
+    section = section[: section.index("</section>")]
+    first = shown.iloc[0]
+    assert f'data-theme="{first.theme_id}"' in section
+    assert f"{100 * float(first.agreement):.0f}%" in section

@@ -21,6 +21,7 @@ from analyzer.batch.local import Chunk, Scored, score_local, score_pool
 from analyzer.batch.manifest import Manifest
 from analyzer.batch.setup import ScoringSpec
 from analyzer.errors import ConfigError, ModelError
+from analyzer.text.languages import with_language_segment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +104,7 @@ class _Sink:
     def write(self, index: int, ingest: IngestResult, scored: tuple[Any, Any]) -> ChunkReport:
         responses, mentions = scored
         if not self.manifest.chunks:
-            self.manifest.segments = list(ingest.segments)
+            self.manifest.segments = with_language_segment(ingest.segments)
             self.manifest.metrics = list(ingest.metrics)
         parts.write_part(self.out, "responses", index, responses)
         parts.write_part(self.out, "mentions", index, mentions)

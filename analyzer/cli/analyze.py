@@ -68,9 +68,19 @@ def analyze(
     model: Annotated[
         str, typer.Option(help="Embedding model: 'minilm' (bundled) or a local model folder.")
     ] = "minilm",
-    sentiment: Annotated[str, typer.Option(help="Sentiment backend name.")] = "default",
+    sentiment: Annotated[
+        str,
+        typer.Option(
+            help="Sentiment backend: default (minilm-aspect, toward each theme), "
+            "minilm-sentiment (clause level), vader."
+        ),
+    ] = "default",
     seed: Annotated[int, typer.Option(help="Seed: same input, options and seed, same themes.")] = 0,
     top: Annotated[int, typer.Option(help="Themes to print.", min=1)] = 15,
+    multilingual: Annotated[
+        bool,
+        typer.Option(help="Non-English comments: multilingual encoder and sentiment."),
+    ] = True,
 ) -> None:
     """Find themes, sentiment and scores in EXPORT; write a DuckDB store and Parquet files.
 
@@ -84,7 +94,9 @@ def analyze(
     from analyzer.store import Store
 
     try:
-        config = make_config(embedding=model, sentiment=sentiment, seed=seed)
+        config = make_config(
+            embedding=model, sentiment=sentiment, seed=seed, multilingual=multilingual
+        )
         mapping = ColumnMapping(
             text=text, id=id_col, date=date, nps=nps, csat=csat, ces=ces,
             segments=tuple(segment) if segment else None,
@@ -211,7 +223,8 @@ def train_sentiment(ctx: typer.Context) -> None:
     """Train the sentiment model from the labelled data in ../shared/data (see the model card).
 
     Options are passed to the trainer; run 'cxa train-sentiment --help-trainer' to list them.
-    Writes models/sentiment/ (or --out DIR). Takes tens of minutes on 2 cores.
+    Writes models/sentiment/aspect/ (or --out DIR; with --sources sst2,semeval,uci the
+    clause-level models/sentiment/). Takes tens of minutes on 2 cores.
     """
     from analyzer.sentiment.training import main as train
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,9 @@ class ReportContent:
     pain_points: pd.DataFrame
     details: list[ThemeDetail]
     changed: WhatChanged
+    sentiment_agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overall_agreement: dict[str, Any] = field(default_factory=dict)
+    languages: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _scores(responses: pd.DataFrame) -> dict[str, ScoreSummary]:
@@ -424,6 +427,9 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         emerging ``status``.
     """
     check_kind(score)
+    from analyzer.multilingual.labels import language_mix, mark_labels
+
+    run = replace(run, themes=mark_labels(run.themes, run.mentions))  # "mise jour [fr]"
     emerging, trends = _time_tables(run, score)
     table, themes = _catalogue(run, score, emerging)
     segment = _segment(run)
@@ -435,6 +441,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
     windows = find_windows(emerging)
     scores = _scores(run.responses)
     meta = run.meta or {}
+    agreement, overall = _sentiment_agreement(run, score, table)
     return ReportContent(
         run_id=run.run_id,
         source=Path(str(meta.get("source") or "")).name,
@@ -459,7 +466,36 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         pain_points=frames["pain_points"],
         details=_details(run, score, table),
         changed=_what_changed(run, score, frames, windows),
+        sentiment_agreement=agreement,
+        overall_agreement=overall,
+        languages=language_mix(run.responses, run.mentions),
     )
+
+
+def _sentiment_agreement(
+    run: RunData, score: str, themes: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per-theme agreement of mention sentiment with ``score`` (NPS or CSAT; else NPS).
+
+    Returns the per-theme table (with ``label``) and the run-level figures for the same
+    metric (the outer bands of :func:`analyzer.sentiment.agreement_with_scores`).
+    """
+    from analyzer.sentiment.agreement import BANDS, agreement_by_theme, agreement_with_scores
+
+    metric = score if score in BANDS else "nps"
+    if metric not in run.responses.columns or run.mentions.empty:
+        return pd.DataFrame(), {}
+    table = agreement_by_theme(run.mentions, run.responses, metric)
+    labels = dict(zip(themes["theme_id"].astype("int64"), themes["label"], strict=True))
+    table.insert(1, "label", table["theme_id"].map(labels).fillna("").astype(str))
+    bands = agreement_with_scores(run.mentions, run.responses).get(metric, {})
+    outer = [b for b in bands.values() if "agree" in b]
+    n = sum(b["n"] for b in outer)
+    overall = {"metric": metric, "n": n}
+    if n:
+        overall["agreement"] = sum(b["agree"] for b in outer) / n
+        overall["disagreement"] = sum(b["disagree"] for b in outer) / n
+    return table, overall
 
 
 def _date_text(value: Any) -> str:
