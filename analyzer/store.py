@@ -43,6 +43,8 @@ from analyzer.store_rows import (
 )
 
 SCHEMA_VERSION = 3
+"""Bump it whenever ``_DDL`` or ``_MIGRATIONS`` change: a store at this version skips them on open
+(opening then costs one query, not a schema pass)."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
