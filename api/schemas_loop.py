@@ -5,9 +5,9 @@ forgetting a respondent. Same conventions as :mod:`api.schemas` (undefined figur
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Role = Literal["viewer", "analyst", "admin"]
 Verdict = Literal["worked", "got worse", "no detectable change", "not enough data"]
@@ -17,6 +17,21 @@ SuggestionStatus = Literal["pending", "approved", "rejected"]
 ThemeIds = list[int]
 
 # -- actions -----------------------------------------------------------------------------------
+
+
+def _aware(value: Any) -> Any:
+    """A stored moment with its time zone: DuckDB's ``now()`` is local time without one,
+    and the OpenAPI ``date-time`` format needs one."""
+    import pandas as pd
+
+    if isinstance(value, pd.Timestamp):
+        value = None if pd.isna(value) else value.to_pydatetime()
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.astimezone()
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_aware)]
 
 
 class EstimatePublic(BaseModel):
@@ -108,9 +123,9 @@ class ActionPublic(ActionBase):
     theme_ids: list[int]
     theme_labels: list[str] = Field(default_factory=list)
     status: ActionStatus
-    created_at: datetime
+    created_at: Moment
     created_by: str
-    closed_at: datetime | None = None
+    closed_at: Moment | None = None
     closed_by: str | None = None
     effect: EffectPublic | None = None
     effect_error: str | None = Field(
@@ -169,10 +184,10 @@ class SuggestionPublic(BaseModel):
     payload: dict[str, Any]
     comment: str | None
     author: str
-    created_at: datetime
+    created_at: Moment
     status: SuggestionStatus
     reviewer: str | None = None
-    reviewed_at: datetime | None = None
+    reviewed_at: Moment | None = None
     reason: str | None = None
     result: dict[str, Any] | None = None
 
@@ -202,9 +217,9 @@ class KeyPublic(BaseModel):
     key_id: str
     name: str
     role: Role
-    created_at: datetime
+    created_at: Moment
     created_by: str
-    revoked_at: datetime | None = None
+    revoked_at: Moment | None = None
 
 
 class KeyCreatedPublic(KeyPublic):
