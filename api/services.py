@@ -236,12 +236,15 @@ class Services:
     def forget(self, run_id: str) -> None:
         """Drop what is cached for ``run_id`` (after a delete or a codeframe edit)."""
         self._runs.drop(lambda key: key[0] == run_id)
+        for cache in (self._views, self._bodies):
+            cache.drop(lambda key: key[:2] == ("run", run_id))
         self._embeddings.drop(lambda key: key[0] == run_id)
         self._models.drop(lambda key: key[0] == run_id)
 
     def forget_all(self) -> None:
         """Drop every cached run, scored export and embedding (after forgetting a respondent)."""
-        for cache in (self._runs, self._embeddings, self._models, self._scored):
+        caches = (self._runs, self._embeddings, self._models, self._scored)
+        for cache in (*caches, self._views, self._bodies, self._meta, self._lists):
             cache.drop(lambda key: True)
 
     def mention_embeddings(self, data: RunData, embedder: Embedder) -> np.ndarray:
