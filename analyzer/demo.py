@@ -263,16 +263,21 @@ class _Composer:
         return ". ".join(c[0] for c in clauses) + ".", clauses
 
 
+def _day(value: str, name: str) -> pd.Timestamp:
+    try:
+        day: Any = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        day = pd.NaT
+    if pd.isna(day):
+        raise ConfigError(f"{name}={value!r} is not a date; pass an ISO date like '2025-12-01'.")
+    return pd.Timestamp(day).normalize()
+
+
 def _dates(
     rng: np.random.Generator, n: int, start: str, months: int
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """Sorted response dates over ``months`` months and the last-two-months mask."""
-    try:
-        first = pd.Timestamp(start).normalize()
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"start={start!r} is not a date; pass an ISO date like '2025-12-01'."
-        ) from exc
+    first = _day(start, "start")
     end = first + pd.DateOffset(months=months)
     offsets = np.sort(rng.integers(0, (end - first).days, size=n))
     dates = pd.DatetimeIndex(first + pd.to_timedelta(offsets, unit="D"))
@@ -345,7 +350,12 @@ def _scores(
 
 
 def generate(
-    n_responses: int = 3000, *, seed: int = 0, start: str = "2025-12-01", months: int = 12
+    n_responses: int = 3000,
+    *,
+    seed: int = 0,
+    start: str = "2025-12-01",
+    months: int = 12,
+    fall_after: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate the synthetic Northwind Goods survey export and its ground truth.
 
@@ -359,6 +369,10 @@ def generate(
         First day of the survey period (ISO date).
     months : int, default 12
         Survey length, at least 3; :data:`GROWING_THEME` takes off in the last two.
+    fall_after : str, optional
+        An ISO date: :data:`GROWING_THEME` is then frequent in every response *before* it
+        and back to its usual rarity from that day on (a fixed problem, for testing
+        actions). ``None`` (the default) keeps the growth in the last two months.
 
     Returns
     -------
@@ -383,6 +397,8 @@ def generate(
         )
     rng = np.random.default_rng(seed)
     dates, growing = _dates(rng, n_responses, start, months)
+    if fall_after is not None:
+        growing = np.asarray(dates < _day(fall_after, "fall_after"))
     segments = {name: _draw(rng, options, n_responses) for name, options in _SEGMENTS.items()}
     median = np.array([_PLAN_REVENUE[p] for p in segments["plan"]])
     revenue = np.maximum(np.round(median * rng.lognormal(0.0, 0.6, n_responses), 2), 0.5)
@@ -414,6 +430,7 @@ def write(
     seed: int = 0,
     start: str = "2025-12-01",
     months: int = 12,
+    fall_after: str | None = None,
 ) -> tuple[Path, Path]:
     """Write the demo export CSV and its ground truth next to it.
 
@@ -421,7 +438,7 @@ def write(
     ----------
     path_csv : str or Path
         Where to write the export (UTF-8 CSV); parent folders are created.
-    n_responses, seed, start, months
+    n_responses, seed, start, months, fall_after
         As in :func:`generate`.
 
     Returns
@@ -430,7 +447,9 @@ def write(
         The export path and the truth path ``<stem>.truth.csv`` in the same folder.
         The same arguments always give byte-identical files.
     """
-    export, truth = generate(n_responses, seed=seed, start=start, months=months)
+    export, truth = generate(
+        n_responses, seed=seed, start=start, months=months, fall_after=fall_after
+    )
     path = Path(path_csv)
     path.parent.mkdir(parents=True, exist_ok=True)
     truth_path = path.with_name(f"{path.stem}.truth.csv")

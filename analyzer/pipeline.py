@@ -17,12 +17,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
+from analyzer import faults
 from analyzer.config import AnalysisConfig, cache_dir
-from analyzer.embed import Embedder, embedding_space, get_embedder, save_embedder_card
+from analyzer.embed import (
+    Embedder,
+    SharedPassEmbedder,
+    embedding_space,
+    get_embedder,
+    save_embedder_card,
+)
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
 from analyzer.sentiment import (
     DEFAULT_BACKEND,
+    AspectSentiment,
     SentimentBackend,
+    SharedPassSentiment,
     agreement_with_scores,
     get_backend,
     overall_sentiment,
@@ -30,6 +39,7 @@ from analyzer.sentiment import (
 from analyzer.store import Store
 from analyzer.text import TextProcessor
 from analyzer.text.languages import mention_languages, with_language_segment
+from analyzer.text.normalise import embedding_texts
 from analyzer.themes import ThemeModel
 
 if TYPE_CHECKING:
@@ -37,8 +47,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STAGES = ("ingest", "text", "embed", "themes")
-"""Stages of :func:`analyze`; "embed" also scores sentiment (one shared pass with MiniLM)."""
+STAGES = ("ingest", "text", "embed", "themes", "sentiment")
+"""Stages of :func:`analyze`; "sentiment" reuses the embed stage's MiniLM states."""
 
 
 class Progress(Protocol):
@@ -198,82 +208,230 @@ def _embed(texts: Sequence[str], embedder: Embedder, progress: Progress) -> np.n
     return embedder.encode(texts, progress=progress.advance)
 
 
-SHARED_PASS = ("all-MiniLM-L6-v2", "minilm-sentiment")
-"""Embedder and sentiment backend names that share one MiniLM pass (lower layers once)."""
+MINILM_NAME = "all-MiniLM-L6-v2"
+"""The embedder whose lower layers the MiniLM sentiment backends were trained on."""
 
 
 def _shared_encoder(components: Components) -> Any | None:
-    """The SentenceTransformer to share with the sentiment branch, or None if not shareable."""
-    embedder = components.embedder
-    inner = getattr(embedder, "inner", embedder)
-    if (inner.name, components.sentiment.name) != SHARED_PASS:
+    """The SentenceTransformer to share with the sentiment branch, or None if not shareable.
+
+    Shareable when the backend reads kept states (:class:`SharedPassSentiment`) and the
+    embedder, or what it wraps, hands out the bundled MiniLM (:class:`SharedPassEmbedder`).
+    A MiniLM embedder that does not implement the protocol still works, with a warning: the
+    backend then runs MiniLM's lower layers a second time.
+    """
+    embedder, backend = components.embedder, components.sentiment
+    if not isinstance(backend, SharedPassSentiment) or embedder.name != MINILM_NAME:
         return None
-    return getattr(inner, "model", None)
+    if not isinstance(embedder, SharedPassEmbedder):
+        log.warning(
+            "Embedder %s does not implement SharedPassEmbedder: sentiment runs its own "
+            "MiniLM pass (about +50%% time).",
+            type(embedder).__name__,
+        )
+        return None
+    return embedder.shared_encoder()
+
+
+@dataclass
+class Embedded:
+    """What the embed stage hands to themes and sentiment.
+
+    ``embeddings`` (n, dim) float32; ``states`` the kept lower-layer token states
+    (``MentionStates``) when the sentiment backend shares the pass, None otherwise.
+    """
+
+    embeddings: np.ndarray
+    states: Any = None
+    english: np.ndarray | None = None
+    """Rows whose states ``states`` holds, in order (None: every row)."""
+
+
+def embed_mentions(
+    texts: Sequence[str],
+    components: Components,
+    progress: Progress | None = None,
+    *,
+    states_dtype: Any = np.float32,
+) -> Embedded:
+    """Embed ``texts``, keeping MiniLM's lower-layer states for the sentiment branch.
+
+    With the bundled MiniLM and a :class:`SharedPassSentiment` backend the states come from
+    the embedding pass itself (MiniLM's lower layers run once); the vectors still go to the
+    embedding cache (search reads them there). ``states_dtype`` float16 halves the memory
+    they hold until the themes are known.
+    """
+    progress = progress or _Silent()
+    if not texts:
+        return Embedded(np.zeros((0, components.embedder.dim), dtype=np.float32))
+    shared = _shared_encoder(components)
+    if shared is None:
+        return Embedded(_embed(texts, components.embedder, progress))
+    from analyzer.sentiment import encode_with_states
+
+    backend = components.sentiment
+    assert isinstance(backend, SharedPassSentiment)
+    backend.attach_base(shared)  # one copy of MiniLM for both
+    backend.check_base(shared)
+    embeddings, states = encode_with_states(
+        list(texts),
+        model=shared,
+        input_layer=backend.states_layer(),
+        progress=progress.advance,
+        dtype=states_dtype,
+    )
+    assert isinstance(components.embedder, SharedPassEmbedder)
+    components.embedder.store(texts, embeddings)
+    return Embedded(embeddings, states)
+
+
+def theme_aspects(themes: pd.DataFrame) -> dict[int, str]:
+    """Aspect text of each theme for aspect-conditioned sentiment: its label."""
+    if themes.empty or "label" not in themes:
+        return {}
+    ids = themes["theme_id"].astype("int64").tolist()
+    return {i: str(lab) for i, lab in zip(ids, themes["label"].astype(str), strict=True)}
+
+
+def score_sentiment(
+    mentions: pd.DataFrame,
+    components: Components,
+    embedded: Embedded | None = None,
+    aspects: dict[int, str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentiment of each mention toward its theme: the pipeline's one dispatch point.
+
+    English (and "unknown") mentions go to the sentiment backend, toward their theme's
+    aspect when it is aspect-conditioned; mentions in another supported language go to the
+    multilingual head (never to the English branch or VADER).
+
+    Returns
+    -------
+    labels : ndarray (n,) object; scores : ndarray (n,) float64 in [-1, 1]
+    """
+    foreign = _foreign_rows(mentions, components)
+    if foreign is None or components.multilingual is None:
+        return _score_english(mentions, components, embedded, aspects)
+    labels = np.empty(len(mentions), dtype=object)
+    scores = np.zeros(len(mentions), dtype="float64")
+    if embedded is not None and embedded.english is None:  # every row went the English way
+        labels[:], scores[:] = _score_english(mentions, components, embedded, aspects)
+    else:
+        home = np.flatnonzero(~foreign)
+        sub = None
+        if embedded is not None:
+            sub = Embedded(embedded.embeddings[home], embedded.states)
+        if len(home):
+            labels[home], scores[home] = _score_english(
+                mentions.iloc[home], components, sub, aspects
+            )
+    mask, other_labels, other_scores = components.multilingual.predict_sentiment(mentions)
+    labels[mask], scores[mask] = other_labels, other_scores
+    return labels, scores
+
+
+def _score_english(
+    mentions: pd.DataFrame,
+    components: Components,
+    embedded: Embedded | None = None,
+    aspects: dict[int, str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentiment of each mention toward its theme: the pipeline's one dispatch point.
+
+    Parameters
+    ----------
+    mentions : pandas.DataFrame
+        ``text`` and, for aspect-conditioned backends, ``theme_id`` (< 0: no theme, scored
+        on its own). A ``language`` column is accepted and not read yet (all English).
+    components : Components
+    embedded : Embedded, optional
+        The embed stage's output (kept states are used when present).
+    aspects : dict, optional
+        Theme id -> aspect text (:func:`theme_aspects`).
+
+    Returns
+    -------
+    labels : ndarray (n,) object; scores : ndarray (n,) float64 in [-1, 1]
+    """
+    backend = components.sentiment
+    # what the embedder saw (no handles, links, placeholders): every backend reads the same
+    texts = embedding_texts(mentions["text"].astype(str).tolist())
+    if not texts:
+        return np.array([], dtype=object), np.array([], dtype="float64")
+    per_mention: list[str | None] | None = None
+    if aspects and "theme_id" in mentions:
+        ids = mentions["theme_id"].astype("int64").tolist()
+        per_mention = [aspects.get(t) if t >= 0 else None for t in ids]
+    if embedded is not None and embedded.states is not None:
+        assert isinstance(backend, SharedPassSentiment)
+        labels, scores = backend.predict_states(embedded.states, per_mention)
+    elif per_mention is not None and isinstance(backend, AspectSentiment):
+        labels, scores = backend.predict_aspects(texts, per_mention)
+    else:
+        vectors = embedded.embeddings if embedded is not None else None
+        labels, scores = backend.predict(texts, vectors)
+    return np.asarray(labels, dtype=object), np.asarray(scores, dtype="float64")
 
 
 def embed_with_sentiment(
     texts: Sequence[str], components: Components, progress: Progress | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Embeddings, sentiment labels and scores of ``texts``.
-
-    With the bundled MiniLM and the ``minilm-sentiment`` backend, both come from one pass
-    (the sentiment branch reuses MiniLM's lower layers, about +33% instead of +100%), and the
-    vectors still go to the embedding cache (search reads them there). Otherwise the
-    embedder and the backend run one after the other.
+    """Embeddings, and each text's sentiment on its own (no theme), of ``texts``.
 
     Returns
     -------
     embeddings : ndarray (n, dim) float32; labels : ndarray (n,) object;
     scores : ndarray (n,) float64 in [-1, 1]
     """
-    progress = progress or _Silent()
-    if not texts:
-        empty = np.zeros((0, components.embedder.dim), dtype=np.float32)
-        return empty, np.array([], dtype=object), np.array([], dtype="float64")
-    shared = _shared_encoder(components)
-    if shared is None:
-        embeddings = _embed(texts, components.embedder, progress)
-        labels, scores = components.sentiment.predict(texts, embeddings)
-        return embeddings, np.asarray(labels, dtype=object), np.asarray(scores, dtype="float64")
-    from analyzer.sentiment import encode_with_sentiment
-
-    backend: Any = components.sentiment
-    if backend.base_model is None:
-        backend.base_model = shared  # one copy of MiniLM for both
-    embeddings, labels, scores = encode_with_sentiment(
-        list(texts), model=shared, backend=backend, progress=progress.advance
-    )
-    store = getattr(components.embedder, "store", None)
-    if store is not None:
-        store(texts, embeddings)
-    return embeddings, np.asarray(labels, dtype=object), np.asarray(scores, dtype="float64")
+    embedded = embed_mentions(texts, components, progress)
+    labels, scores = score_sentiment(pd.DataFrame({"text": list(texts)}), components, embedded)
+    return embedded.embeddings, labels, scores
 
 
 def embed_by_language(
-    mentions: pd.DataFrame, components: Components, progress: Progress | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`embed_with_sentiment`, with non-English mentions on the multilingual path.
+    mentions: pd.DataFrame,
+    components: Components,
+    progress: Progress | None = None,
+    *,
+    states_dtype: Any = np.float32,
+) -> Embedded:
+    """:func:`embed_mentions` of the topic text, non-English mentions on the multilingual path.
 
-    English and ``"unknown"`` mentions go through :func:`embed_with_sentiment` exactly as
-    before (an export without another language gives identical results); the others go
-    to :meth:`analyzer.multilingual.Multilingual.embed_mentions`.
+    English and ``"unknown"`` mentions are embedded exactly as without languages (an export
+    with no other language gives identical results); mentions in another supported
+    language get the multilingual encoder's vectors mapped into the same space
+    (:class:`analyzer.multilingual.Multilingual`). ``Embedded.english`` then lists the rows
+    whose states the English sentiment branch holds.
 
     Parameters
     ----------
     mentions : pandas.DataFrame
         ``text`` and ``language`` columns (without ``language`` every mention is English).
     """
-    texts = mentions["text"].tolist()
+    texts = embedding_texts(mentions["text"].astype(str).tolist())
+    foreign = _foreign_rows(mentions, components)
     multi = components.multilingual
-    if multi is None or "language" not in mentions:
-        return embed_with_sentiment(texts, components, progress)
-    return multi.embed_mentions(
-        texts,
-        mentions["language"].to_numpy(),
-        lambda english: embed_with_sentiment(english, components, progress),
-        dim=components.embedder.dim,
-        progress=progress.advance if progress is not None else None,
-    )
+    if foreign is None or multi is None or multi.embed is None:
+        return embed_mentions(texts, components, progress, states_dtype=states_dtype)
+    home, other = np.flatnonzero(~foreign), np.flatnonzero(foreign)
+    part = embed_mentions([texts[i] for i in home], components, progress, states_dtype=states_dtype)
+    embeddings = np.zeros((len(texts), components.embedder.dim), dtype=np.float32)
+    if len(home):
+        embeddings[home] = part.embeddings
+    embeddings[other] = multi.embed.encode([texts[i] for i in other])
+    if progress is not None:
+        progress.advance(len(other))
+    return Embedded(embeddings, part.states, english=home)
+
+
+def _foreign_rows(mentions: pd.DataFrame, components: Components) -> np.ndarray | None:
+    """Boolean (n,): mentions for the multilingual path; None when there are none."""
+    if components.multilingual is None or "language" not in mentions or mentions.empty:
+        return None
+    from analyzer.multilingual import is_foreign
+
+    foreign = np.asarray(is_foreign(mentions["language"].to_numpy()), dtype=bool)
+    return foreign if foreign.any() else None
 
 
 def analyze(
@@ -304,19 +462,25 @@ def analyze(
     progress = progress or _Silent()
     timings: dict[str, float] = {}
     with _stage(progress, timings, "ingest", None):
-        ingested = read_export(path, mapping)
+        ingested = read_export(path, mapping, config.limits)
+        faults.point("analyze.ingest")
     responses = ingested.responses.copy()
     with _stage(progress, timings, "text", len(responses)):
         responses["comment"], mentions = split_mentions(responses, components.processor, progress)
     texts = mentions["text"].tolist()
-    # One stage: with MiniLM and its sentiment branch both come from one shared pass.
+    # With MiniLM, the sentiment branch reuses the embedding pass's lower-layer states, kept
+    # (float16) until the themes are known; then each mention is scored toward its theme.
     with _stage(progress, timings, "embed", len(texts)):
-        embeddings, labels, scores = embed_by_language(mentions, components, progress)
+        embedded = embed_by_language(mentions, components, progress, states_dtype=np.float16)
     with _stage(progress, timings, "themes", None):
         model = ThemeModel(seed=config.seed, **_theme_options(config))
-        model.fit(texts, embeddings)
+        model.fit(texts, embedded.embeddings)
     mentions["theme_id"] = np.asarray(model.labels_, dtype="int64")
     mentions["theme_confidence"] = np.asarray(model.confidence_, dtype="float64")
+    with _stage(progress, timings, "sentiment", None):
+        labels, scores = score_sentiment(
+            mentions, components, embedded, theme_aspects(model.themes_)
+        )
     mentions["sentiment"] = labels
     mentions["sentiment_score"] = scores
     responses = add_response_sentiment(responses, mentions)
@@ -403,10 +567,11 @@ def score_mentions(
     progress = progress or _Silent()
     mentions = mentions.copy()
     texts = mentions["text"].tolist()
-    embeddings, labels, scores = embed_by_language(mentions, components, progress)
-    theme_ids, confidence = model.transform(texts, embeddings)
+    embedded = embed_by_language(mentions, components, progress)
+    theme_ids, confidence = model.transform(texts, embedded.embeddings)
     mentions["theme_id"] = np.asarray(theme_ids, dtype="int64")
     mentions["theme_confidence"] = np.asarray(confidence, dtype="float64")
+    labels, scores = score_sentiment(mentions, components, embedded, theme_aspects(model.themes_))
     mentions["sentiment"] = labels
     mentions["sentiment_score"] = scores
     return add_response_sentiment(responses, mentions), mentions
@@ -426,13 +591,16 @@ class _StoreProgress:
 
     def __init__(self, store: Store, run_id: str, inner: Progress) -> None:
         self.store, self.run_id, self.inner = store, run_id, inner
+        self.stage = ""
 
     def start(self, stage: str, total: int | None) -> None:
         self.store.set_status(self.run_id, "running", stage=stage)
         self.inner.start(stage, total)
+        self.stage = stage
 
     def advance(self, n: int) -> None:
         self.inner.advance(n)
+        faults.point(f"analyze.{self.stage}")  # e.g. "analyze.embed": after a batch
 
     def finish(self, stage: str, seconds: float) -> None:
         self.inner.finish(stage, seconds)
@@ -467,9 +635,12 @@ def analyze_and_store(
             progress=_StoreProgress(store, run_id, progress or _Silent()),
         )
         if model_dir is not None:
-            result.model.save(model_dir)
-            # Which embedder the centroids belong to, so scoring can check it matches.
-            save_embedder_card(model_dir, components.embedder, config.embedding)
+            from analyzer.atomic import replacing_dir
+
+            with replacing_dir(Path(model_dir)) as staging:  # model and card appear together
+                result.model.save(staging)
+                # Which embedder the centroids belong to, so scoring can check it matches.
+                save_embedder_card(staging, components.embedder, config.embedding)
         store.write_results(
             run_id,
             responses=result.responses,
@@ -514,16 +685,20 @@ __all__ = [
     "STAGES",
     "AnalysisResult",
     "Components",
+    "Embedded",
     "Progress",
     "add_response_sentiment",
     "analyze",
     "analyze_and_store",
     "embed_by_language",
+    "embed_mentions",
     "embed_with_sentiment",
     "new_run_id",
     "resolve_sentiment",
     "score_frame",
     "score_mentions",
+    "score_sentiment",
     "split_frame",
     "split_mentions",
+    "theme_aspects",
 ]

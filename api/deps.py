@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, Security
+from fastapi import Depends, HTTPException, Path, Request, Security
 from fastapi.security import APIKeyHeader
 
+from analyzer.keys import Principal
 from api.filters import Page, RunFilters, page, run_filters
+from api.middleware import MISSING_KEY, key_matches
 from api.services import Services
 from api.settings import Settings, get_settings
 
 _api_key_header = APIKeyHeader(
     name="X-API-Key",
     auto_error=False,
-    description="The key set in CXA_API_KEY (or CXA_API_KEY_FILE) when the service started.",
+    description=(
+        "The key set in CXA_API_KEY (or CXA_API_KEY_FILE) when the service started (an "
+        "admin key), or one made with 'cxa keys create --role ROLE'."
+    ),
 )
 
 
@@ -29,29 +33,96 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def require_api_key(
-    services: ServicesDep, key: Annotated[str | None, Security(_api_key_header)] = None
-) -> None:
-    """Refuse the request with 401 unless ``X-API-Key`` matches (in constant time)."""
+ADMIN = Principal(name="admin", role="admin")
+"""Who sends the service's own key (``CXA_API_KEY``): an admin, so set-ups keep working."""
+LOCAL = Principal(name="local", role="admin")
+"""Everyone under ``--insecure-local`` (bound to 127.0.0.1 only)."""
+
+
+def principal_of(services: Services, key: str | None) -> Principal | None:
+    """Who ``key`` belongs to: the service's key (admin, compared in constant time), a
+    live stored key, or nobody. Under ``--insecure-local`` with no stored keys: local."""
     expected = services.api_key
-    if expected is None:  # --insecure-local: bound to 127.0.0.1 only
-        return
-    if key is None or not hmac.compare_digest(key.encode(), expected.encode()):
+    if expected is None and not services.has_keys():
+        return LOCAL
+    if expected is not None and key_matches(key, expected):
+        return ADMIN
+    return services.authenticate(key) if key is not None else None
+
+
+def require_api_key(
+    request: Request,
+    services: ServicesDep,
+    key: Annotated[str | None, Security(_api_key_header)] = None,
+) -> Principal:
+    """Who sent the request: the service's key (admin) or a stored key with its role.
+
+    Refuses the request with 401 unless ``X-API-Key`` is the service's key (compared in
+    constant time) or a live key made with ``cxa keys create``.
+    """
+    expected = services.api_key
+    if expected is None and not services.has_keys():  # --insecure-local, no keys made
+        return LOCAL
+    found = principal_of(services, key)
+    if found is None:
         raise HTTPException(
-            status_code=401,
-            detail="Missing or wrong API key: send the key in the X-API-Key header.",
-            headers={"WWW-Authenticate": "APIKey"},
+            status_code=401, detail=MISSING_KEY, headers={"WWW-Authenticate": "APIKey"}
         )
+    request.state.principal = found
+    return found
 
 
+PrincipalDep = Annotated[Principal, Depends(require_api_key)]
+
+
+def _role(role: str) -> Any:
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.allows(role):
+            raise HTTPException(
+                status_code=403,
+                detail=f"The key {principal.name!r} has the role {principal.role!r}; this "
+                f"needs {role!r} or higher (ask an admin: cxa keys create --role {role}).",
+            )
+        return principal
+
+    check.__name__ = f"require_{role}"
+    return check
+
+
+AnalystDep = Annotated[Principal, Depends(_role("analyst"))]
+AdminDep = Annotated[Principal, Depends(_role("admin"))]
+AnalystOnly = Depends(_role("analyst"))
+"""For ``dependencies=[...]`` of write endpoints that do not need the principal itself."""
+AdminOnly = Depends(_role("admin"))
+
+
+MAX_ID_CHARS = 128
+"""Longest run id or fingerprint in a path or body (ids made here have 26 or 64)."""
+
+RunId = Annotated[
+    str, Path(min_length=1, max_length=MAX_ID_CHARS, description="A run id (GET /v1/runs).")
+]
+Fingerprint = Annotated[
+    str,
+    Path(min_length=1, max_length=MAX_ID_CHARS, description="A scored export (GET /v1/scored)."),
+]
 ApiKeyDep = Depends(require_api_key)
 FiltersDep = Annotated[RunFilters, Depends(run_filters)]
 PageDep = Annotated[Page, Depends(page)]
 
 __all__ = [
+    "ADMIN",
+    "MAX_ID_CHARS",
+    "AdminDep",
+    "AdminOnly",
+    "AnalystDep",
+    "AnalystOnly",
     "ApiKeyDep",
     "FiltersDep",
+    "Fingerprint",
     "PageDep",
+    "PrincipalDep",
+    "RunId",
     "ServicesDep",
     "SettingsDep",
     "get_services",

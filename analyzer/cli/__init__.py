@@ -8,7 +8,7 @@ are plug-ins: callables named in the ``cxa.commands`` entry-point group that tak
 
 from importlib.metadata import entry_points
 
-from analyzer.cli import analyze, score, tables, themes  # noqa: F401  (register the commands)
+from analyzer.cli import actions, analyze, forget, keys, score, tables, themes  # noqa: F401  (register the commands)
 from analyzer.cli._common import app
 
 for _plugin in sorted(entry_points(group="cxa.commands"), key=lambda e: e.name):

@@ -28,11 +28,21 @@ def demo_data(
     out: Annotated[Path, typer.Argument(help="CSV file to write, e.g. demo.csv.")],
     rows: Annotated[int, typer.Option(help="Number of responses.", min=1)] = 3000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same file.")] = 0,
+    fall_after: Annotated[
+        str | None,
+        typer.Option(
+            help="Plant the app-crash theme in every response before this date (YYYY-MM-DD) "
+            "and let it fall back afterwards (to try 'cxa actions'); default: it grows at the end."
+        ),
+    ] = None,
 ) -> None:
     """Write a synthetic survey export (and its ground truth, for tests) to OUT."""
     from analyzer import demo
 
-    export_path, truth_path = demo.write(out, rows, seed=seed)
+    try:
+        export_path, truth_path = demo.write(out, rows, seed=seed, fall_after=fall_after)
+    except AnalyzerError as exc:
+        fail(exc)
     console.print(f"wrote {rows} responses to [bold]{export_path}[/]")
     console.print(f"ground truth (tests only): {truth_path}")
 
@@ -58,7 +68,13 @@ def analyze(
     model: Annotated[
         str, typer.Option(help="Embedding model: 'minilm' (bundled) or a local model folder.")
     ] = "minilm",
-    sentiment: Annotated[str, typer.Option(help="Sentiment backend name.")] = "default",
+    sentiment: Annotated[
+        str,
+        typer.Option(
+            help="Sentiment backend: default (minilm-aspect, toward each theme), "
+            "minilm-sentiment (clause level), vader."
+        ),
+    ] = "default",
     seed: Annotated[int, typer.Option(help="Seed: same input, options and seed, same themes.")] = 0,
     top: Annotated[int, typer.Option(help="Themes to print.", min=1)] = 15,
     multilingual: Annotated[
@@ -151,13 +167,17 @@ def _print_themes(result: AnalysisResult, top: int) -> None:
             _score_cell(float(row["score"]), bool(row["low_n"])),
         )
     console.print(table)
-    unassigned = int((result.mentions["theme_id"] < 0).sum())
+    from analyzer.themes.model import NO_TOPIC
+
+    unassigned = int((result.mentions["theme_id"] == -1).sum())
+    no_topic = int((result.mentions["theme_id"] == NO_TOPIC).sum())
     line = _agreement_line(result.info.get("sentiment_agreement", {}))
     if line:
         console.print(line)
     console.print(
         f"{len(result.responses)} responses, {len(result.mentions)} mentions, "
-        f"{unassigned} unassigned, {len(result.rejects)} rejected values"
+        f"{no_topic} with no specific topic, {unassigned} unassigned, "
+        f"{len(result.rejects)} rejected values"
     )
 
 
@@ -203,7 +223,8 @@ def train_sentiment(ctx: typer.Context) -> None:
     """Train the sentiment model from the labelled data in ../shared/data (see the model card).
 
     Options are passed to the trainer; run 'cxa train-sentiment --help-trainer' to list them.
-    Writes models/sentiment/ (or --out DIR). Takes tens of minutes on 2 cores.
+    Writes models/sentiment/aspect/ (or --out DIR; with --sources sst2,semeval,uci the
+    clause-level models/sentiment/). Takes tens of minutes on 2 cores.
     """
     from analyzer.sentiment.training import main as train
 

@@ -108,14 +108,14 @@ class Multilingual:
         if not foreign.any():
             return english(list(texts))
         other = np.flatnonzero(foreign)
-        other_texts = [texts[i] for i in other]
+        other_texts = [texts[int(i)] for i in other]
         embeddings = np.zeros((len(texts), dim), dtype=np.float32)
         labels = np.empty(len(texts), dtype=object)
         scores = np.zeros(len(texts), dtype="float64")
         home = np.flatnonzero(~foreign) if self.embed is not None else np.arange(len(texts))
         if self.embed is not None:
             embeddings[other] = self.embed.encode(other_texts)
-        embeddings[home], labels[home], scores[home] = english([texts[i] for i in home])
+        embeddings[home], labels[home], scores[home] = english([texts[int(i)] for i in home])
         labels[other], scores[other] = self.sentiment.predict(other_texts)
         if progress is not None and self.embed is not None:
             progress(len(other))

@@ -8,6 +8,7 @@ their language; the report marks it, e.g. "mise jour [fr]".
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analyzer.text.languages import ENGLISH, UNKNOWN
@@ -27,13 +28,15 @@ def label_languages(mentions: pd.DataFrame) -> dict[int, str]:
         ``{theme_id: language}`` for every theme other than -1; a theme without English
         mentions gets its most common language.
     """
+    ids = mentions["theme_id"].to_numpy(dtype="int64")
     if "language" not in mentions:
-        return {int(t): ENGLISH for t in mentions["theme_id"].unique() if t != -1}
+        return {int(t): ENGLISH for t in np.unique(ids) if t >= 0}
     langs = mentions["language"].fillna(UNKNOWN).astype(str)
     out: dict[int, str] = {}
-    for theme_id, group in langs.groupby(mentions["theme_id"].to_numpy()):
-        if int(theme_id) == -1:
+    for theme_id in np.unique(ids):
+        if theme_id < 0:  # unassigned or no specific topic
             continue
+        group = langs[ids == theme_id]
         english = group.isin([ENGLISH, UNKNOWN]).any()
         out[int(theme_id)] = ENGLISH if english else str(group.value_counts().index[0])
     return out

@@ -54,7 +54,10 @@ CONTRAST_WORDS: dict[str, frozenset[str]] = {
     "ru": frozenset({"но", "однако", "хотя", "зато", "а вот"}),
 }
 """Contrast words that open a new clause, per language (lower case)."""
-_CJK_CONTRAST = {"zh": ("但是", "可是", "不过", "但"), "ja": ("しかし", "でも", "けど", "が、")}
+_CJK_CONTRAST: dict[str, tuple[str, ...]] = {
+    "zh": ("但是", "可是", "不过", "但"),
+    "ja": ("しかし", "でも", "けど", "が、"),
+}
 _CJK_CONTRAST["ko"] = ("하지만", "그러나", "그런데")
 
 

@@ -1,0 +1,108 @@
+"""Actions taken on themes and whether they worked (before / after the action's date)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from analyzer import actions as lib
+from analyzer.errors import AnalyzerError
+from analyzer.store import Store
+from api.deps import AnalystDep, ApiKeyDep, PageDep, ServicesDep
+from api.errors import ERROR_RESPONSES, FORBIDDEN
+from api.schemas_loop import (
+    ActionCreate,
+    ActionPublic,
+    ActionsPublic,
+    ActionStatus,
+    ActionUpdate,
+)
+
+router = APIRouter(
+    prefix="/v1/actions", tags=["actions"], dependencies=[ApiKeyDep], responses=ERROR_RESPONSES
+)
+
+Weeks = Annotated[int, Query(ge=1, le=104, description="Weeks compared on each side.")]
+
+
+def with_effects(
+    store: Store, actions: list[dict[str, Any]], before_weeks: int = 8, after_weeks: int = 8
+) -> list[dict[str, Any]]:
+    """Each action with its theme labels and its effect (or why it cannot be measured)."""
+    data: dict[str, Any] = {}
+    out = []
+    for action in actions:
+        row = dict(action)
+        run_id = action["run_id"]
+        try:
+            if run_id not in data:
+                data[run_id] = lib.action_data(store, run_id)
+            labels = dict(zip(*_labels(store, run_id), strict=True))
+            row["theme_labels"] = [labels.get(t, f"theme {t}") for t in action["theme_ids"]]
+            effect = lib.evaluate(
+                store, action, before_weeks=before_weeks, after_weeks=after_weeks,
+                data=data[run_id],
+            )  # fmt: skip
+            row["effect"] = lib.effect_record(effect)
+        except AnalyzerError as exc:
+            row["effect_error"] = str(exc)
+        out.append(row)
+    return out
+
+
+def _labels(store: Store, run_id: str) -> tuple[list[int], list[str]]:
+    themes = store.load_run(run_id).themes
+    return themes["theme_id"].astype(int).tolist(), themes["label"].astype(str).tolist()
+
+
+@router.post("", status_code=201, responses=FORBIDDEN)
+def create_action(
+    services: ServicesDep, principal: AnalystDep, body: ActionCreate, response: Response
+) -> ActionPublic:
+    """Record an action on one or more themes of a finished run (analyst or admin).
+
+    Who recorded it (the key's name) and when are kept with it.
+    """
+    action = lib.add_action(services.store, actor=principal.name, **body.model_dump(mode="python"))
+    response.headers["Location"] = f"/v1/actions/{action['action_id']}"
+    return ActionPublic.model_validate(with_effects(services.store, [action])[0])
+
+
+@router.get("")
+def list_actions(
+    services: ServicesDep,
+    paging: PageDep,
+    status: ActionStatus | None = None,
+    team: Annotated[str | None, Query(max_length=200)] = None,
+    run_id: Annotated[str | None, Query(max_length=128)] = None,
+    before_weeks: Weeks = 8,
+    after_weeks: Weeks = 8,
+) -> ActionsPublic:
+    """Actions (newest effective date first), each with its effect so far: the theme's share
+    of responses, negative share, impact and the overall score before and after its date,
+    with 95 % intervals, n, tests and a verdict. Scored exports count as data after it."""
+    found = lib.list_actions(services.store, status=status, team=team, run_id=run_id)
+    page_rows = paging.slice(found)
+    rows = with_effects(services.store, page_rows, before_weeks, after_weeks)
+    return ActionsPublic.model_validate({"data": rows, "count": len(found)})
+
+
+@router.get("/{action_id}")
+def get_action(
+    services: ServicesDep, action_id: str, before_weeks: Weeks = 8, after_weeks: Weeks = 8
+) -> ActionPublic:
+    """One action and its effect."""
+    action = lib.get_action(services.store, action_id)
+    rows = with_effects(services.store, [action], before_weeks, after_weeks)
+    return ActionPublic.model_validate(rows[0])
+
+
+@router.patch("/{action_id}", responses=FORBIDDEN)
+def update_action(
+    services: ServicesDep, principal: AnalystDep, action_id: str, body: ActionUpdate
+) -> ActionPublic:
+    """Change an action's fields; ``{"status": "closed"}`` closes it (analyst or admin)."""
+    changes = body.model_dump(mode="python", exclude_unset=True)
+    action = lib.update_action(services.store, action_id, actor=principal.name, **changes)
+    return ActionPublic.model_validate(with_effects(services.store, [action])[0])
