@@ -36,6 +36,7 @@ from api.routers import (
     scores,
     search,
     suggestions,
+    teams,
     themes,
 )
 from api.services import Services
@@ -183,7 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AccessLogMiddleware)
     for module in (health, runs, scores, themes, painpoints, search, score, scored, dashboard):
         app.include_router(module.router)
-    for module in (actions, suggestions, keys, responses):  # closing the loop (issue 18)
+    for module in (actions, suggestions, teams, keys, responses):  # closing the loop (issue 18)
         app.include_router(module.router)
     _docs(app)
     if STATIC_DIR.is_dir():  # the dashboard's scripts and styles

@@ -234,3 +234,65 @@ class ForgetPublic(BaseModel):
     rows: dict[str, int]
     files: list[str]
     cache_entries: int
+
+
+# -- teams -------------------------------------------------------------------------------------
+
+
+class TeamThemePublic(BaseModel):
+    """One of a team's themes."""
+
+    theme_id: int
+    label: str
+    responses: int
+    share: float | None
+    share_negative: float | None
+    impact: float | None
+    status: str
+
+
+class TeamPainPublic(BaseModel):
+    """One of a team's pain points (rank among all themes)."""
+
+    rank: int
+    theme_id: int
+    label: str
+    n_negative: int
+    cost: float | None
+    trend: str | None
+    examples: list[str]
+
+
+class TeamPublic(BaseModel):
+    """A team's page."""
+
+    team: str
+    themes: list[TeamThemePublic]
+    pain_points: list[TeamPainPublic]
+    actions: list[ActionPublic]
+    open_actions: int
+
+
+class TeamsPublic(BaseModel):
+    """Team names."""
+
+    data: list[str]
+    count: int
+
+
+class TrendPointPublic(BaseModel):
+    """One week of an action's themes: share of commented responses mentioning them."""
+
+    period_start: datetime
+    share: float | None
+    responses: int
+    n: int
+
+
+class ActionTrendPublic(BaseModel):
+    """The weekly share of an action's themes around its date (for the marker chart)."""
+
+    action_id: str
+    effective: date
+    verdict: Verdict | None
+    data: list[TrendPointPublic]

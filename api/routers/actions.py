@@ -16,6 +16,7 @@ from api.schemas_loop import (
     ActionPublic,
     ActionsPublic,
     ActionStatus,
+    ActionTrendPublic,
     ActionUpdate,
 )
 
@@ -106,3 +107,20 @@ def update_action(
     changes = body.model_dump(mode="python", exclude_unset=True)
     action = lib.update_action(services.store, action_id, actor=principal.name, **changes)
     return ActionPublic.model_validate(with_effects(services.store, [action])[0])
+
+
+@router.get("/{action_id}/trend")
+def action_trend(services: ServicesDep, action_id: str) -> ActionTrendPublic:
+    """Weekly share of the action's themes over the run and the exports scored with its
+    model, with the action's date and verdict: the chart that marks the action."""
+    from analyzer.metrics.effects import share_trend
+
+    action = lib.get_action(services.store, action_id)
+    data = lib.action_data(services.store, action["run_id"])
+    effect = lib.evaluate(services.store, action, data=data)
+    trend = share_trend(data[0], data[1], list(effect.theme_ids), "W")
+    rows = trend.astype(object).where(trend.notna(), None).to_dict("records")
+    return ActionTrendPublic.model_validate(
+        {"action_id": action_id, "effective": action["effective"], "verdict": effect.verdict,
+         "data": rows}
+    )  # fmt: skip
