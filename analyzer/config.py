@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from analyzer.errors import ConfigError
+
+if TYPE_CHECKING:
+    from analyzer.ingest.limits import Limits
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +43,10 @@ class AnalysisConfig(BaseModel):
         Smallest theme, in mentions; ``None`` lets the theme model choose from the data size.
     use_cache : bool
         Cache embeddings on disk by model and text hash.
+    max_columns, max_segments, max_metrics : int or None
+        Most columns, segment columns and metric columns an export may have; ``None``
+        reads ``CXA_MAX_COLUMNS`` / ``CXA_MAX_SEGMENTS`` / ``CXA_MAX_METRICS`` or uses
+        the defaults (1,000, 50, 200; see :mod:`analyzer.ingest.limits`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,6 +57,21 @@ class AnalysisConfig(BaseModel):
     seed: int = 0
     min_theme_size: int | None = Field(default=None, ge=2)
     use_cache: bool = True
+    max_columns: int | None = Field(default=None, ge=1)
+    max_segments: int | None = Field(default=None, ge=1)
+    max_metrics: int | None = Field(default=None, ge=1)
+
+    @property
+    def limits(self) -> Limits:
+        """The bounds on an export's shape that these options set (see ``max_columns``)."""
+        from analyzer.ingest.limits import Limits
+
+        default = Limits.from_env()
+        return Limits(
+            columns=self.max_columns or default.columns,
+            segments=self.max_segments or default.segments,
+            metrics=self.max_metrics or default.metrics,
+        )
 
     @field_validator("embedding", "sentiment", "spacy_model")
     @classmethod

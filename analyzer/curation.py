@@ -5,20 +5,29 @@ its codeframe, applies it (which checks every theme id), saves the model folder 
 every later scoring honours the edit) and updates the run's stored themes and mentions. The
 CLI (``cxa themes``) and the API call these same functions, so both have the same effect.
 Edits in one process are serialised by a lock.
+
+Crash safety: the model folder is replaced as a whole (:func:`analyzer.atomic.replacing_dir`)
+and the run's rows change in one store transaction after it. A crash between the two leaves
+the store as it was before the edit; the next edit of the run first brings the store in line
+with the saved codeframe (:func:`_sync_run` derives everything from it).
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
-from analyzer.errors import InputError, ModelError, NotFoundError
+from analyzer import faults
+from analyzer.errors import ConfigError, InputError, ModelError, NotFoundError
 from analyzer.store import Store
+from analyzer.text.normalise import embedding_texts
 
 if TYPE_CHECKING:
     from analyzer.embed import Embedder
@@ -27,6 +36,31 @@ if TYPE_CHECKING:
 _lock = threading.Lock()
 Check = Callable[[int], int]
 Change = Callable[["Codeframe", Check], int]
+_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Embeddings, overrides and isolates: they reorder the text shown after them."""
+
+
+def check_text(text: str, what: str) -> str:
+    """``text`` if it has no control, line-break or text-direction characters.
+
+    Labels, owners and parent names are shown in tables, reports and logs: a NUL, a
+    newline or a right-to-left override (U+202E, which shows "evil" for "live") would
+    break or disguise them.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first such character, its position and what to do.
+    """
+    for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _DIRECTION_CONTROLS:
+            name = unicodedata.name(char, "a control character")
+            raise ConfigError(
+                f"The {what} has the character U+{ord(char):04X} ({name}) at position "
+                f"{position}; {what}s must be plain text on one line, without control or "
+                "text-direction characters. Remove it and try again."
+            )
+    return text
 
 
 def model_dir(meta: dict[str, Any], run_id: str) -> Path:
@@ -51,7 +85,8 @@ def _checker(model: ThemeModel, frame: Codeframe, run_id: str) -> Check:
             f" (it was merged into {frame.resolve(theme_id)})" if theme_id in frame.merges else ""
         )
         raise NotFoundError(
-            f"Run {run_id!r} has no theme {theme_id}{hint}; its themes are {sorted(ids)}."
+            f"Run {run_id!r} has no theme {theme_id}{hint}; 'cxa themes list' (or GET "
+            f"/v1/runs/{run_id}/themes) lists its themes."
         )
 
     return check
@@ -84,18 +119,31 @@ def edit(store: Store, run_id: str, change: Change) -> int:
         theme_id = change(frame, _checker(model, frame, run_id))
         model.apply_codeframe(frame)
         model.save(folder)
+        faults.point("curation.saved")
         _sync_run(store, run_id, model)
     return theme_id
 
 
-def _sync_run(store: Store, run_id: str, model: ThemeModel) -> None:
-    """Bring the run's themes rows and mention ids in line with the model's codeframe."""
+def _sync_run(
+    store: Store, run_id: str, model: ThemeModel, assignments: pd.DataFrame | None = None
+) -> None:
+    """Bring the run's themes rows and mention ids in line with the model's codeframe, in
+    one transaction (``assignments``: mentions a split reassigned, written first)."""
     run = store.load_run(run_id)
-    ids = run.mentions["theme_id"].to_numpy()
+    mentions = run.mentions
+    if assignments is not None:
+        new = assignments.set_index("mention_id")["theme_id"]
+        moved = mentions["mention_id"].map(new)
+        mentions = mentions.assign(theme_id=moved.fillna(mentions["theme_id"]).astype("int64"))
+    ids = mentions["theme_id"].to_numpy()
     mapped = model.codeframe_.map_ids(ids)
     changed = {int(a): int(b) for a, b in zip(ids, mapped, strict=True) if a != b}
-    store.remap_mention_themes(run_id, changed)
-    store.update_themes(run_id, _with_examples(model.themes_, run.themes))
+    store.apply_codeframe(
+        run_id,
+        themes=_with_examples(model.themes_, run.themes),
+        remap=changed,
+        assignments=assignments,
+    )
 
 
 def _with_examples(themes: Any, stored: Any) -> Any:
@@ -112,7 +160,8 @@ def _with_examples(themes: Any, stored: Any) -> Any:
 
 
 def rename(theme_id: int, label: str) -> Change:
-    """Show ``label`` for a theme."""
+    """Show ``label`` for a theme (checked at once by :func:`check_text`)."""
+    check_text(label, "label")
 
     def change(frame: Codeframe, check: Check) -> int:
         current = check(theme_id)
@@ -124,6 +173,8 @@ def rename(theme_id: int, label: str) -> Change:
 
 def set_owner(theme_id: int, owner: str | None) -> Change:
     """Make a team responsible for a theme (``None`` clears it)."""
+    if owner is not None:
+        check_text(owner, "owner")
 
     def change(frame: Codeframe, check: Check) -> int:
         current = check(theme_id)
@@ -135,6 +186,8 @@ def set_owner(theme_id: int, owner: str | None) -> Change:
 
 def merge(theme_ids: list[int], *, into: int | None = None, label: str | None = None) -> Change:
     """Merge themes into ``into`` (default: the first id), optionally relabelling it."""
+    if label is not None:
+        check_text(label, "label")
 
     def change(frame: Codeframe, check: Check) -> int:
         ids = [check(t) for t in dict.fromkeys(theme_ids)]
@@ -151,6 +204,8 @@ def merge(theme_ids: list[int], *, into: int | None = None, label: str | None = 
 
 def move(theme_id: int, parent: int | str) -> Change:
     """Move a theme under an existing parent id or a new parent name."""
+    if isinstance(parent, str):
+        check_text(parent, "parent name")
 
     def change(frame: Codeframe, check: Check) -> int:
         current = check(theme_id)
@@ -180,17 +235,18 @@ def split(
         mentions = store.load_run(run_id).mentions
         own = mentions[mentions["theme_id"] == int(theme_id)]
         texts = own["text"].astype(str).tolist()
-        vectors = embedder.encode(texts)
+        vectors = embedder.encode(embedding_texts(texts))
         new_ids = model.split(int(theme_id), texts, vectors, n_parts=parts)
         model.save(folder)
         assigned, confidence = model.transform(texts, vectors)
-        store.set_mention_themes(
-            run_id,
-            own["mention_id"].astype(str).tolist(),
-            [int(t) for t in assigned],
-            [float(c) for c in np.asarray(confidence)],
+        assignments = pd.DataFrame(
+            {
+                "mention_id": own["mention_id"].astype(str).tolist(),
+                "theme_id": np.asarray(assigned, dtype="int64"),
+                "theme_confidence": np.asarray(confidence, dtype="float64"),
+            }
         )
-        _sync_run(store, run_id, model)
+        _sync_run(store, run_id, model, assignments)
     return list(new_ids)
 
 
@@ -208,18 +264,29 @@ def add_seed(store: Store, run_id: str, name: str, phrases: list[str], embedder:
         model = ThemeModel.load(folder)
         mentions = store.load_run(run_id).mentions
         texts = mentions["text"].astype(str).tolist()
-        vectors = embedder.encode(texts)
+        vectors = embedder.encode(embedding_texts(texts))
         theme_id = model.add_seed(name, phrases, texts, vectors, embed=embedder.encode)
         model.save(folder)
         assigned, confidence = model.transform(texts, vectors)
-        store.set_mention_themes(
-            run_id,
-            mentions["mention_id"].astype(str).tolist(),
-            [int(t) for t in assigned],
-            [float(c) for c in np.asarray(confidence)],
+        assignments = pd.DataFrame(
+            {
+                "mention_id": mentions["mention_id"].astype(str).tolist(),
+                "theme_id": np.asarray(assigned, dtype="int64"),
+                "theme_confidence": np.asarray(confidence, dtype="float64"),
+            }
         )
-        _sync_run(store, run_id, model)
+        _sync_run(store, run_id, model, assignments)
     return int(theme_id)
 
 
-__all__ = ["add_seed", "edit", "merge", "model_dir", "move", "rename", "set_owner", "split"]
+__all__ = [
+    "add_seed",
+    "check_text",
+    "edit",
+    "merge",
+    "model_dir",
+    "move",
+    "rename",
+    "set_owner",
+    "split",
+]

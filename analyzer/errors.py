@@ -8,6 +8,7 @@ The tree is small so that callers (the CLI, the API) can map it in one place::
     │   ├── ColumnError           a required column is missing, or a mapping names an unknown column
     │   └── ConfigError           an option or config value is not valid
     ├── ModelError                a model artifact is missing, incompatible or corrupt
+    ├── StoreBusyError            the store file stayed locked by another process too long
     ├── NotFittedError            a model method that needs ``fit`` was called first
     └── NotFoundError             a run, theme or other stored object does not exist
 
@@ -41,6 +42,10 @@ class ModelError(AnalyzerError):
     """A saved model is missing, incompatible or corrupt."""
 
 
+class StoreBusyError(AnalyzerError):
+    """The store's database file stayed locked by another process past the wait limit."""
+
+
 class NotFittedError(AnalyzerError, AttributeError):
     """A method that needs a fitted model was called before ``fit``."""
 
@@ -57,5 +62,6 @@ __all__ = [
     "ModelError",
     "NotFittedError",
     "NotFoundError",
+    "StoreBusyError",
     "UnreadableFileError",
 ]

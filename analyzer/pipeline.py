@@ -17,24 +17,28 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from analyzer import faults
 from analyzer.config import AnalysisConfig, cache_dir
-from analyzer.embed import Embedder, get_embedder, save_embedder_card
+from analyzer.embed import Embedder, SharedPassEmbedder, get_embedder, save_embedder_card
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
 from analyzer.sentiment import (
     DEFAULT_BACKEND,
+    AspectSentiment,
     SentimentBackend,
+    SharedPassSentiment,
     agreement_with_scores,
     get_backend,
     overall_sentiment,
 )
 from analyzer.store import Store
 from analyzer.text import TextProcessor
+from analyzer.text.normalise import embedding_texts
 from analyzer.themes import ThemeModel
 
 log = logging.getLogger(__name__)
 
-STAGES = ("ingest", "text", "embed", "themes")
-"""Stages of :func:`analyze`; "embed" also scores sentiment (one shared pass with MiniLM)."""
+STAGES = ("ingest", "text", "embed", "themes", "sentiment")
+"""Stages of :func:`analyze`; "sentiment" reuses the embed stage's MiniLM states."""
 
 
 class Progress(Protocol):
@@ -180,55 +184,145 @@ def _embed(texts: Sequence[str], embedder: Embedder, progress: Progress) -> np.n
     return embedder.encode(texts, progress=progress.advance)
 
 
-SHARED_PASS = ("all-MiniLM-L6-v2", "minilm-sentiment")
-"""Embedder and sentiment backend names that share one MiniLM pass (lower layers once)."""
+MINILM_NAME = "all-MiniLM-L6-v2"
+"""The embedder whose lower layers the MiniLM sentiment backends were trained on."""
 
 
 def _shared_encoder(components: Components) -> Any | None:
-    """The SentenceTransformer to share with the sentiment branch, or None if not shareable."""
-    embedder = components.embedder
-    inner = getattr(embedder, "inner", embedder)
-    if (inner.name, components.sentiment.name) != SHARED_PASS:
+    """The SentenceTransformer to share with the sentiment branch, or None if not shareable.
+
+    Shareable when the backend reads kept states (:class:`SharedPassSentiment`) and the
+    embedder, or what it wraps, hands out the bundled MiniLM (:class:`SharedPassEmbedder`).
+    A MiniLM embedder that does not implement the protocol still works, with a warning: the
+    backend then runs MiniLM's lower layers a second time.
+    """
+    embedder, backend = components.embedder, components.sentiment
+    if not isinstance(backend, SharedPassSentiment) or embedder.name != MINILM_NAME:
         return None
-    return getattr(inner, "model", None)
+    if not isinstance(embedder, SharedPassEmbedder):
+        log.warning(
+            "Embedder %s does not implement SharedPassEmbedder: sentiment runs its own "
+            "MiniLM pass (about +50%% time).",
+            type(embedder).__name__,
+        )
+        return None
+    return embedder.shared_encoder()
+
+
+@dataclass
+class Embedded:
+    """What the embed stage hands to themes and sentiment.
+
+    ``embeddings`` (n, dim) float32; ``states`` the kept lower-layer token states
+    (``MentionStates``) when the sentiment backend shares the pass, None otherwise.
+    """
+
+    embeddings: np.ndarray
+    states: Any = None
+
+
+def embed_mentions(
+    texts: Sequence[str],
+    components: Components,
+    progress: Progress | None = None,
+    *,
+    states_dtype: Any = np.float32,
+) -> Embedded:
+    """Embed ``texts``, keeping MiniLM's lower-layer states for the sentiment branch.
+
+    With the bundled MiniLM and a :class:`SharedPassSentiment` backend the states come from
+    the embedding pass itself (MiniLM's lower layers run once); the vectors still go to the
+    embedding cache (search reads them there). ``states_dtype`` float16 halves the memory
+    they hold until the themes are known.
+    """
+    progress = progress or _Silent()
+    if not texts:
+        return Embedded(np.zeros((0, components.embedder.dim), dtype=np.float32))
+    shared = _shared_encoder(components)
+    if shared is None:
+        return Embedded(_embed(texts, components.embedder, progress))
+    from analyzer.sentiment import encode_with_states
+
+    backend = components.sentiment
+    assert isinstance(backend, SharedPassSentiment)
+    backend.attach_base(shared)  # one copy of MiniLM for both
+    backend.check_base(shared)
+    embeddings, states = encode_with_states(
+        list(texts),
+        model=shared,
+        input_layer=backend.states_layer(),
+        progress=progress.advance,
+        dtype=states_dtype,
+    )
+    assert isinstance(components.embedder, SharedPassEmbedder)
+    components.embedder.store(texts, embeddings)
+    return Embedded(embeddings, states)
+
+
+def theme_aspects(themes: pd.DataFrame) -> dict[int, str]:
+    """Aspect text of each theme for aspect-conditioned sentiment: its label."""
+    if themes.empty or "label" not in themes:
+        return {}
+    ids = themes["theme_id"].astype("int64").tolist()
+    return {i: str(lab) for i, lab in zip(ids, themes["label"].astype(str), strict=True)}
+
+
+def score_sentiment(
+    mentions: pd.DataFrame,
+    components: Components,
+    embedded: Embedded | None = None,
+    aspects: dict[int, str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentiment of each mention toward its theme: the pipeline's one dispatch point.
+
+    Parameters
+    ----------
+    mentions : pandas.DataFrame
+        ``text`` and, for aspect-conditioned backends, ``theme_id`` (< 0: no theme, scored
+        on its own). A ``language`` column is accepted and not read yet (all English).
+    components : Components
+    embedded : Embedded, optional
+        The embed stage's output (kept states are used when present).
+    aspects : dict, optional
+        Theme id -> aspect text (:func:`theme_aspects`).
+
+    Returns
+    -------
+    labels : ndarray (n,) object; scores : ndarray (n,) float64 in [-1, 1]
+    """
+    backend = components.sentiment
+    # what the embedder saw (no handles, links, placeholders): every backend reads the same
+    texts = embedding_texts(mentions["text"].astype(str).tolist())
+    if not texts:
+        return np.array([], dtype=object), np.array([], dtype="float64")
+    per_mention: list[str | None] | None = None
+    if aspects and "theme_id" in mentions:
+        ids = mentions["theme_id"].astype("int64").tolist()
+        per_mention = [aspects.get(t) if t >= 0 else None for t in ids]
+    if embedded is not None and embedded.states is not None:
+        assert isinstance(backend, SharedPassSentiment)
+        labels, scores = backend.predict_states(embedded.states, per_mention)
+    elif per_mention is not None and isinstance(backend, AspectSentiment):
+        labels, scores = backend.predict_aspects(texts, per_mention)
+    else:
+        vectors = embedded.embeddings if embedded is not None else None
+        labels, scores = backend.predict(texts, vectors)
+    return np.asarray(labels, dtype=object), np.asarray(scores, dtype="float64")
 
 
 def embed_with_sentiment(
     texts: Sequence[str], components: Components, progress: Progress | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Embeddings, sentiment labels and scores of ``texts``.
-
-    With the bundled MiniLM and the ``minilm-sentiment`` backend, both come from one pass
-    (the sentiment branch reuses MiniLM's lower layers, about +33% instead of +100%), and the
-    vectors still go to the embedding cache (search reads them there). Otherwise the
-    embedder and the backend run one after the other.
+    """Embeddings, and each text's sentiment on its own (no theme), of ``texts``.
 
     Returns
     -------
     embeddings : ndarray (n, dim) float32; labels : ndarray (n,) object;
     scores : ndarray (n,) float64 in [-1, 1]
     """
-    progress = progress or _Silent()
-    if not texts:
-        empty = np.zeros((0, components.embedder.dim), dtype=np.float32)
-        return empty, np.array([], dtype=object), np.array([], dtype="float64")
-    shared = _shared_encoder(components)
-    if shared is None:
-        embeddings = _embed(texts, components.embedder, progress)
-        labels, scores = components.sentiment.predict(texts, embeddings)
-        return embeddings, np.asarray(labels, dtype=object), np.asarray(scores, dtype="float64")
-    from analyzer.sentiment import encode_with_sentiment
-
-    backend: Any = components.sentiment
-    if backend.base_model is None:
-        backend.base_model = shared  # one copy of MiniLM for both
-    embeddings, labels, scores = encode_with_sentiment(
-        list(texts), model=shared, backend=backend, progress=progress.advance
-    )
-    store = getattr(components.embedder, "store", None)
-    if store is not None:
-        store(texts, embeddings)
-    return embeddings, np.asarray(labels, dtype=object), np.asarray(scores, dtype="float64")
+    embedded = embed_mentions(texts, components, progress)
+    labels, scores = score_sentiment(pd.DataFrame({"text": list(texts)}), components, embedded)
+    return embedded.embeddings, labels, scores
 
 
 def analyze(
@@ -259,19 +353,27 @@ def analyze(
     progress = progress or _Silent()
     timings: dict[str, float] = {}
     with _stage(progress, timings, "ingest", None):
-        ingested = read_export(path, mapping)
+        ingested = read_export(path, mapping, config.limits)
+        faults.point("analyze.ingest")
     responses = ingested.responses.copy()
     with _stage(progress, timings, "text", len(responses)):
         responses["comment"], mentions = split_mentions(responses, components.processor, progress)
     texts = mentions["text"].tolist()
-    # One stage: with MiniLM and its sentiment branch both come from one shared pass.
+    # With MiniLM, the sentiment branch reuses the embedding pass's lower-layer states, kept
+    # (float16) until the themes are known; then each mention is scored toward its theme.
     with _stage(progress, timings, "embed", len(texts)):
-        embeddings, labels, scores = embed_with_sentiment(texts, components, progress)
+        embedded = embed_mentions(
+            embedding_texts(texts), components, progress, states_dtype=np.float16
+        )
     with _stage(progress, timings, "themes", None):
         model = ThemeModel(seed=config.seed, **_theme_options(config))
-        model.fit(texts, embeddings)
+        model.fit(texts, embedded.embeddings)
     mentions["theme_id"] = np.asarray(model.labels_, dtype="int64")
     mentions["theme_confidence"] = np.asarray(model.confidence_, dtype="float64")
+    with _stage(progress, timings, "sentiment", None):
+        labels, scores = score_sentiment(
+            mentions, components, embedded, theme_aspects(model.themes_)
+        )
     mentions["sentiment"] = labels
     mentions["sentiment_score"] = scores
     responses = add_response_sentiment(responses, mentions)
@@ -358,10 +460,11 @@ def score_mentions(
     progress = progress or _Silent()
     mentions = mentions.copy()
     texts = mentions["text"].tolist()
-    embeddings, labels, scores = embed_with_sentiment(texts, components, progress)
-    theme_ids, confidence = model.transform(texts, embeddings)
+    embedded = embed_mentions(embedding_texts(texts), components, progress)
+    theme_ids, confidence = model.transform(texts, embedded.embeddings)
     mentions["theme_id"] = np.asarray(theme_ids, dtype="int64")
     mentions["theme_confidence"] = np.asarray(confidence, dtype="float64")
+    labels, scores = score_sentiment(mentions, components, embedded, theme_aspects(model.themes_))
     mentions["sentiment"] = labels
     mentions["sentiment_score"] = scores
     return add_response_sentiment(responses, mentions), mentions
@@ -381,13 +484,16 @@ class _StoreProgress:
 
     def __init__(self, store: Store, run_id: str, inner: Progress) -> None:
         self.store, self.run_id, self.inner = store, run_id, inner
+        self.stage = ""
 
     def start(self, stage: str, total: int | None) -> None:
         self.store.set_status(self.run_id, "running", stage=stage)
         self.inner.start(stage, total)
+        self.stage = stage
 
     def advance(self, n: int) -> None:
         self.inner.advance(n)
+        faults.point(f"analyze.{self.stage}")  # e.g. "analyze.embed": after a batch
 
     def finish(self, stage: str, seconds: float) -> None:
         self.inner.finish(stage, seconds)
@@ -422,9 +528,12 @@ def analyze_and_store(
             progress=_StoreProgress(store, run_id, progress or _Silent()),
         )
         if model_dir is not None:
-            result.model.save(model_dir)
-            # Which embedder the centroids belong to, so scoring can check it matches.
-            save_embedder_card(model_dir, components.embedder, config.embedding)
+            from analyzer.atomic import replacing_dir
+
+            with replacing_dir(Path(model_dir)) as staging:  # model and card appear together
+                result.model.save(staging)
+                # Which embedder the centroids belong to, so scoring can check it matches.
+                save_embedder_card(staging, components.embedder, config.embedding)
         store.write_results(
             run_id,
             responses=result.responses,
@@ -468,15 +577,19 @@ __all__ = [
     "STAGES",
     "AnalysisResult",
     "Components",
+    "Embedded",
     "Progress",
     "add_response_sentiment",
     "analyze",
     "analyze_and_store",
+    "embed_mentions",
     "embed_with_sentiment",
     "new_run_id",
     "resolve_sentiment",
     "score_frame",
     "score_mentions",
+    "score_sentiment",
     "split_frame",
     "split_mentions",
+    "theme_aspects",
 ]

@@ -13,7 +13,7 @@ from analyzer.errors import InputError
 
 
 def rank_by_similarity(
-    query: np.ndarray, vectors: np.ndarray, k: int
+    query: np.ndarray, vectors: np.ndarray, k: int, mask: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` rows of ``vectors`` most similar to ``query``, best first.
 
@@ -25,6 +25,8 @@ def rank_by_similarity(
         L2-normalised embeddings to rank.
     k : int
         How many to return (fewer when ``n < k``).
+    mask : ndarray of shape (n,), bool, optional
+        Rank only the rows where it is true (the others are never returned).
 
     Returns
     -------
@@ -38,17 +40,24 @@ def rank_by_similarity(
             f"query of shape {query.shape} does not match vectors of shape {vectors.shape}; "
             "embed the query with the model the vectors were made with."
         )
-    sims = vectors.astype(np.float64) @ query.astype(np.float64)
-    k = min(max(k, 0), sims.size)
+    # float32 products (no float64 copy of a big matrix), accumulated per row by BLAS
+    sims = (vectors @ query.astype(vectors.dtype, copy=False)).astype(np.float64)
+    candidates = np.arange(sims.size) if mask is None else np.flatnonzero(mask)
+    k = min(max(k, 0), candidates.size)
     if k == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    top = np.argpartition(-sims, k - 1)[:k] if k < sims.size else np.arange(sims.size)
+    pool = sims[candidates]
+    top = candidates[np.argpartition(-pool, k - 1)[:k]] if k < pool.size else candidates
     order = top[np.lexsort((top, -sims[top]))].astype(np.int64)
     return order, np.clip(sims[order], -1.0, 1.0)
 
 
 def nearest_mentions(
-    query: np.ndarray, mentions: pd.DataFrame, embeddings: np.ndarray, k: int
+    query: np.ndarray,
+    mentions: pd.DataFrame,
+    embeddings: np.ndarray,
+    k: int,
+    mask: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The ``k`` mentions closest to ``query``, best first, with a ``similarity`` column.
 
@@ -59,6 +68,8 @@ def nearest_mentions(
         Rows aligned with ``embeddings`` (the caller filters both together).
     embeddings : ndarray of shape (len(mentions), dim)
     k : int
+    mask : ndarray of shape (len(mentions),), bool, optional
+        Search only these mentions (cheaper than filtering both tables first).
 
     Returns
     -------
@@ -69,7 +80,7 @@ def nearest_mentions(
         raise InputError(
             f"{len(mentions)} mentions but {len(embeddings)} embeddings; pass one per mention."
         )
-    order, sims = rank_by_similarity(query, embeddings, k)
+    order, sims = rank_by_similarity(query, embeddings, k, mask)
     hits = mentions.iloc[order].reset_index(drop=True)
     hits["similarity"] = sims
     return hits

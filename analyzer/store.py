@@ -3,12 +3,18 @@
 Database rows are mapped to and from DataFrames only here. Everything stored is already
 redacted: the pipeline redacts comments before they reach this module.
 
-Each write of a run happens in one transaction, so a failed run leaves no half-written data.
+Many processes share one file (the service, ``cxa analyze``, ``cxa score``, ``cxa themes``):
+no process keeps it open. Every method opens a short connection and closes it (waiting while
+another process holds the file, see :mod:`analyzer.dbfile`), and every logical write (a
+run's results, a scored chunk, a codeframe edit) is one transaction that also bumps the
+store's ``generation``, so a crash leaves the store as it was before or fully after, and a
+reader sees another process's writes by checking :meth:`Store.generation`.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,9 +24,25 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analyzer.errors import NotFoundError, UnreadableFileError
+from analyzer import faults
+from analyzer.dbfile import FileToken, file_token, open_connection, owner_alive, process_owner
+from analyzer.errors import NotFoundError
+from analyzer.store_rows import (
+    GENERATION,
+    MENTION_COLS,
+    REJECT_COLS,
+    mentions_frame,
+    remap_themes,
+    replace_themes,
+    responses_frame,
+    responses_rows,
+    set_mention_themes,
+    themes_frame,
+    themes_rows,
+    with_run,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -48,6 +70,15 @@ CREATE TABLE IF NOT EXISTS scored_exports (
     fingerprint VARCHAR PRIMARY KEY, source VARCHAR, model VARCHAR, embedding VARCHAR,
     status VARCHAR, updated_at TIMESTAMP, info JSON
 );
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id VARCHAR PRIMARY KEY, kind VARCHAR, status VARCHAR, created_at TIMESTAMP,
+    updated_at TIMESTAMP, source VARCHAR, upload VARCHAR, options JSON, attempts INTEGER,
+    error VARCHAR
+);
+INSERT OR IGNORE INTO meta VALUES ('generation', '0');
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS owner VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS changed BIGINT DEFAULT 0;
+ALTER TABLE scored_exports ADD COLUMN IF NOT EXISTS changed BIGINT DEFAULT 0;
 CREATE TABLE IF NOT EXISTS scored_responses (
     fingerprint VARCHAR, chunk BIGINT, response_id VARCHAR, "row" BIGINT, date TIMESTAMP,
     comment VARCHAR, nps INTEGER, csat INTEGER, ces INTEGER, sentiment VARCHAR,
@@ -77,16 +108,17 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 """
 
-_RESPONSE_COLS = ["response_id", "row", "date", "comment", "nps", "csat", "ces"]
-_MENTION_COLS = [
-    "mention_id", "response_id", "position", "text", "theme_id", "theme_confidence",
-    "sentiment", "sentiment_score",
-]  # fmt: skip
-_THEME_COLS = [
-    "theme_id", "label", "keywords", "parent_id", "parent_label", "size", "examples", "owner",
-]  # fmt: skip
-_REJECT_COLS = ["file", "row", "column", "value", "reason"]
 _TABLES = ("responses", "mentions", "themes", "rejects")
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(path: Path) -> threading.Lock:
+    """One lock per database file and process: write transactions of one process take turns
+    (two at once would conflict on the generation row)."""
+    key = str(path.resolve())
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, threading.Lock())
 
 
 @dataclass
@@ -114,53 +146,124 @@ class Store:
         Open without write access (several readers may share the file).
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, read_only: bool = False, lock_timeout: float | None = None
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self.lock_timeout = lock_timeout
+        self._token: FileToken | None = None
+        self._generation = -1
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.connect() as con:
-                con.execute(_DDL)
-                con.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                    [str(SCHEMA_VERSION)],
-                )
+            if not self._schema_current():
+                with self.connect() as con:
+                    con.execute(_DDL)
+                    con.execute(
+                        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                        [str(SCHEMA_VERSION)],
+                    )
         elif not self.path.exists():
             raise NotFoundError(f"No database at {self.path}. Run 'cxa analyze' first.")
 
+    def _schema_current(self) -> bool:
+        if not self.path.exists():
+            return False
+        with self.connect() as con:
+            try:
+                row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            except duckdb.CatalogException:
+                return False
+        return row is not None and row[0] == str(SCHEMA_VERSION)
+
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open a connection for the duration of a ``with`` block."""
-        try:
-            con = duckdb.connect(str(self.path), read_only=self.read_only)
-        except duckdb.Error as exc:
-            raise UnreadableFileError(
-                f"Cannot open the database {self.path}: {exc}. Is it a DuckDB file, "
-                "and is no other process writing to it?"
-            ) from exc
+    def connect(self, *, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open a connection for the duration of a ``with`` block (keep it short: while it is
+        open, other processes cannot open the file).
+
+        Waits up to ``timeout`` seconds (default: the store's ``lock_timeout``, else
+        ``$CXA_DB_LOCK_TIMEOUT``, else 30) while another process holds the file, then raises
+        :class:`~analyzer.errors.StoreBusyError`.
+        """
+        wait = self.lock_timeout if timeout is None else timeout
+        con = open_connection(self.path, read_only=self.read_only, timeout=wait)
         try:
             yield con
         finally:
             con.close()
 
+    @contextmanager
+    def transaction(self, label: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: everything in the block commits together or not at all.
+
+        The store's generation is bumped first, inside the transaction, so rows written in
+        the block can record it (``changed``) and readers see the write by its number.
+        ``label`` names the write for fault-injection tests (:mod:`analyzer.faults`).
+        """
+        with _write_lock(self.path), self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                    "WHERE key = 'generation'"
+                )
+                yield con
+                faults.point(f"store.commit:{label}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def generation(self, *, timeout: float | None = None) -> int:
+        """The number of write transactions committed to the store so far (by any process).
+
+        Cheap when nothing changed: the file's size and time are compared with the last
+        read, and the database is opened only when they differ.
+        """
+        token = file_token(self.path)
+        if token != self._token:
+            with self.connect(timeout=timeout) as con:
+                row = con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            self._generation = int(row[0]) if row else 0
+            self._token = token
+        return self._generation
+
+    def versions(self) -> dict[str, dict[str, tuple[str, int]]]:
+        """Status and last-changed generation of every run and scored export, keyed by id.
+
+        Returns ``{"runs": {run_id: (status, changed)}, "scored": {fingerprint: ...}}``;
+        caches of a run's tables stay valid while its ``changed`` stays the same.
+        """
+        with self.connect() as con:
+            runs = con.execute("SELECT run_id, status, changed FROM runs").fetchall()
+            scored = con.execute(
+                "SELECT fingerprint, status, changed FROM scored_exports"
+            ).fetchall()
+        return {
+            "runs": {r[0]: (r[1], int(r[2] or 0)) for r in runs},
+            "scored": {r[0]: (r[1], int(r[2] or 0)) for r in scored},
+        }
+
     # -- runs -------------------------------------------------------------------------------
 
     def create_run(self, run_id: str, *, source: str, config: dict[str, Any]) -> None:
-        """Record a new run in status ``running``."""
-        with self.connect() as con:
+        """Record a new run in status ``running``, owned by this process."""
+        with self.transaction("create_run") as con:
             con.execute(
-                "INSERT INTO runs VALUES (?, now(), ?, 'running', 'queued', NULL, ?, '{}')",
-                [run_id, source, json.dumps(config)],
+                "INSERT INTO runs BY NAME SELECT ? AS run_id, now() AS created_at, ? AS source, "
+                "'running' AS status, 'queued' AS stage, NULL AS error, ? AS config, "
+                f"'{{}}' AS info, ? AS owner, {GENERATION} AS changed",
+                [run_id, source, json.dumps(config), process_owner()],
             )
 
     def set_status(
         self, run_id: str, status: str, *, stage: str | None = None, error: str | None = None
     ) -> None:
         """Update a run's status, stage and error message."""
-        with self.connect() as con:
+        with self.transaction("set_status") as con:
             con.execute(
-                "UPDATE runs SET status = ?, stage = coalesce(?, stage), error = ? "
-                "WHERE run_id = ?",
+                "UPDATE runs SET status = ?, stage = coalesce(?, stage), error = ?, "
+                f"changed = {GENERATION} WHERE run_id = ?",
                 [status, stage, error, run_id],
             )
 
@@ -178,29 +281,42 @@ class Store:
     ) -> None:
         """Write a finished run's tables in one transaction and mark it ``done``."""
         frames = {
-            "responses": _responses_rows(run_id, responses, segments, metrics),
-            "mentions": _with_run(run_id, mentions, _MENTION_COLS),
-            "themes": _themes_rows(run_id, themes),
-            "rejects": _with_run(run_id, rejects, _REJECT_COLS),
+            "responses": responses_rows(run_id, responses, segments, metrics),
+            "mentions": with_run(run_id, mentions, MENTION_COLS),
+            "themes": themes_rows(run_id, themes),
+            "rejects": with_run(run_id, rejects, REJECT_COLS),
         }
         info = {**info, "segments": segments, "metrics": metrics}
+        with self.transaction("write_results") as con:
+            for table, frame in frames.items():
+                con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+                con.register("frame", frame)
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+                con.unregister("frame")
+                faults.point(f"store.wrote:{table}")
+            con.execute(
+                "UPDATE runs SET status = 'done', stage = 'done', error = NULL, info = ?, "
+                f"changed = {GENERATION} WHERE run_id = ?",
+                [json.dumps(info, default=str), run_id],
+            )
+
+    def fail_orphaned_runs(self) -> list[str]:
+        """Mark ``failed`` every run still ``running`` whose process is gone (a crash or
+        ``kill -9`` of ``cxa analyze`` or of the service); the ids marked.
+
+        Runs of live processes, including other processes on this host, are left alone.
+        """
         with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for table, frame in frames.items():
-                    con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
-                    con.register("frame", frame)
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
-                    con.unregister("frame")
-                con.execute(
-                    "UPDATE runs SET status = 'done', stage = 'done', error = NULL, info = ? "
-                    "WHERE run_id = ?",
-                    [json.dumps(info, default=str), run_id],
-                )
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
+            rows = con.execute("SELECT run_id, owner FROM runs WHERE status = 'running'").fetchall()
+        orphaned = [(r, o) for r, o in rows if not owner_alive(o)]
+        for run_id, owner in orphaned:
+            self.set_status(
+                run_id,
+                "failed",
+                error=f"Interrupted: the process that ran it ({owner or 'unknown'}) stopped "
+                "before it finished. Analyze the export again.",
+            )
+        return [r for r, _ in orphaned]
 
     def list_runs(self) -> pd.DataFrame:
         """All runs, newest first."""
@@ -215,9 +331,10 @@ class Store:
         with self.connect() as con:
             row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
             cols = [d[0] for d in con.description or []]
-        if row is None:
-            known = ", ".join(self.list_runs()["run_id"].head(10)) or "none yet"
-            raise NotFoundError(f"No run {run_id!r} in {self.path}. Known runs: {known}.")
+        if row is None:  # named alone: other runs' ids are not the caller's to learn
+            raise NotFoundError(
+                f"No run {run_id!r} in {self.path}. 'cxa runs' (or GET /v1/runs) lists the runs."
+            )
         meta = dict(zip(cols, row, strict=True))
         for key in ("config", "info"):
             meta[key] = json.loads(meta[key]) if meta[key] else {}
@@ -234,11 +351,9 @@ class Store:
     def delete_run(self, run_id: str) -> None:
         """Remove a run and all its rows."""
         self.run_meta(run_id)
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
+        with self.transaction("delete_run") as con:
             for table in (*_TABLES, "runs"):
                 con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
-            con.execute("COMMIT")
 
     def load_run(self, run_id: str) -> RunData:
         """Read every table of ``run_id`` back into DataFrames."""
@@ -255,9 +370,9 @@ class Store:
         return RunData(
             run_id=run_id,
             meta=meta,
-            responses=_responses_frame(frames["responses"], segments, metrics),
-            mentions=_mentions_frame(frames["mentions"]),
-            themes=_themes_frame(frames["themes"]),
+            responses=responses_frame(frames["responses"], segments, metrics),
+            mentions=mentions_frame(frames["mentions"]),
+            themes=themes_frame(frames["themes"]),
             rejects=frames["rejects"],
             segments=segments,
             metrics=metrics,
@@ -270,36 +385,48 @@ class Store:
         frame = pd.DataFrame(
             {"mention_id": mention_ids, "theme_id": theme_ids, "theme_confidence": confidence}
         )
-        with self.connect() as con:
-            con.register("changes", frame)
-            con.execute(
-                "UPDATE mentions SET theme_id = c.theme_id, theme_confidence = c.theme_confidence "
-                "FROM changes c WHERE mentions.run_id = ? AND mentions.mention_id = c.mention_id",
-                [run_id],
-            )
+        with self.transaction("set_mention_themes") as con:
+            set_mention_themes(con, run_id, frame)
 
     def remap_mention_themes(self, run_id: str, mapping: dict[int, int]) -> None:
         """Replace theme ids of a run's mentions by ``mapping`` (absorbed -> surviving id)."""
         if not mapping:
             return
-        frame = pd.DataFrame({"old": list(mapping), "new": list(mapping.values())})
-        with self.connect() as con:
-            con.register("remap", frame)
-            con.execute(
-                "UPDATE mentions SET theme_id = r.new FROM remap r "
-                "WHERE mentions.run_id = ? AND mentions.theme_id = r.old",
-                [run_id],
-            )
+        with self.transaction("remap_mention_themes") as con:
+            remap_themes(con, run_id, mapping)
 
     def update_themes(self, run_id: str, themes: pd.DataFrame) -> None:
         """Replace the themes rows of a run (after a codeframe edit)."""
-        frame = _themes_rows(run_id, themes)
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM themes WHERE run_id = ?", [run_id])
-            con.register("frame", frame)
-            con.execute("INSERT INTO themes BY NAME SELECT * FROM frame")
-            con.execute("COMMIT")
+        with self.transaction("update_themes") as con:
+            replace_themes(con, run_id, themes)
+
+    def apply_codeframe(
+        self,
+        run_id: str,
+        *,
+        themes: pd.DataFrame,
+        remap: dict[int, int],
+        assignments: pd.DataFrame | None = None,
+    ) -> None:
+        """Write a codeframe edit to a run in one transaction.
+
+        Parameters
+        ----------
+        run_id : str
+        themes : DataFrame
+            The run's new themes rows.
+        remap : dict of int to int
+            Theme ids of mentions to replace (absorbed -> surviving id).
+        assignments : DataFrame, optional
+            ``mention_id, theme_id, theme_confidence`` of reassigned mentions (a split),
+            applied before ``remap``.
+        """
+        with self.transaction("apply_codeframe") as con:
+            if assignments is not None and len(assignments):
+                set_mention_themes(con, run_id, assignments)
+            remap_themes(con, run_id, remap)
+            faults.point("store.codeframe:mentions")
+            replace_themes(con, run_id, themes)
 
     # -- batch scoring (cxa score) ------------------------------------------------------------
     # Scored exports are keyed by fingerprint (export bytes + theme model), not by run: scoring
@@ -309,16 +436,16 @@ class Store:
         self, fingerprint: str, *, source: str, model: str, embedding: str, fresh: bool
     ) -> None:
         """Record that ``fingerprint`` is being scored; ``fresh`` drops its earlier rows."""
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
+        with self.transaction("start_scoring") as con:
             if fresh:
                 for table in ("scored_responses", "scored_mentions"):
                     con.execute(f"DELETE FROM {table} WHERE fingerprint = ?", [fingerprint])
             con.execute(
-                "INSERT OR REPLACE INTO scored_exports VALUES (?, ?, ?, ?, 'running', now(), '{}')",
+                "INSERT OR REPLACE INTO scored_exports BY NAME SELECT ? AS fingerprint, "
+                "? AS source, ? AS model, ? AS embedding, 'running' AS status, "
+                f"now() AS updated_at, '{{}}' AS info, {GENERATION} AS changed",
                 [fingerprint, source, model, embedding],
             )
-            con.execute("COMMIT")
 
     def write_scored_chunk(
         self,
@@ -332,33 +459,31 @@ class Store:
     ) -> None:
         """Replace the rows of one chunk of a scored export, in one transaction."""
         frames = {
-            "scored_responses": _responses_rows(fingerprint, responses, segments, metrics),
-            "scored_mentions": _with_run(fingerprint, mentions, _MENTION_COLS),
+            "scored_responses": responses_rows(fingerprint, responses, segments, metrics),
+            "scored_mentions": with_run(fingerprint, mentions, MENTION_COLS),
         }
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for table, frame in frames.items():
-                    frame = frame.rename(columns={"run_id": "fingerprint"})
-                    frame.insert(1, "chunk", chunk)
-                    con.execute(
-                        f"DELETE FROM {table} WHERE fingerprint = ? AND chunk = ?",
-                        [fingerprint, chunk],
-                    )
-                    con.register("frame", frame)
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
-                    con.unregister("frame")
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
+        with self.transaction(f"write_scored_chunk:{chunk}") as con:
+            for table, frame in frames.items():
+                frame = frame.rename(columns={"run_id": "fingerprint"})
+                frame.insert(1, "chunk", chunk)
+                con.execute(
+                    f"DELETE FROM {table} WHERE fingerprint = ? AND chunk = ?",
+                    [fingerprint, chunk],
+                )
+                con.register("frame", frame)
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+                con.unregister("frame")
+            con.execute(
+                f"UPDATE scored_exports SET changed = {GENERATION} WHERE fingerprint = ?",
+                [fingerprint],
+            )
 
     def finish_scoring(self, fingerprint: str, info: dict[str, Any]) -> None:
         """Mark a scored export ``done`` with ``info`` (counts, timings, segments, metrics)."""
-        with self.connect() as con:
+        with self.transaction("finish_scoring") as con:
             con.execute(
-                "UPDATE scored_exports SET status = 'done', updated_at = now(), info = ? "
-                "WHERE fingerprint = ?",
+                "UPDATE scored_exports SET status = 'done', updated_at = now(), info = ?, "
+                f"changed = {GENERATION} WHERE fingerprint = ?",
                 [json.dumps(info, default=str), fingerprint],
             )
 
@@ -378,9 +503,8 @@ class Store:
             ).fetchone()
             cols = [d[0] for d in con.description or []]
         if row is None:
-            known = ", ".join(self.list_scored()["fingerprint"].head(10)) or "none yet"
             raise NotFoundError(
-                f"No scored export {fingerprint!r} in {self.path}. Known scored exports: {known}."
+                f"No scored export {fingerprint!r} in {self.path}; GET /v1/scored lists them."
             )
         meta = dict(zip(cols, row, strict=True))
         meta["info"] = json.loads(meta["info"]) if meta["info"] else {}
@@ -407,70 +531,7 @@ class Store:
                 [fingerprint],
             ).df()
         segments, metrics = list(info.get("segments", [])), list(info.get("metrics", []))
-        return _responses_frame(responses, segments, metrics), _mentions_frame(mentions)
-
-
-# -- row mapping ------------------------------------------------------------------------------
-
-
-def _with_run(run_id: str, frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    out = frame.reindex(columns=cols).copy()
-    out.insert(0, "run_id", run_id)
-    return out
-
-
-def _to_json_rows(frame: pd.DataFrame, cols: list[str]) -> list[str]:
-    if not cols:
-        return ["{}"] * len(frame)
-    sub = frame[cols].astype(object).where(frame[cols].notna(), None)
-    return [json.dumps(rec, default=str) for rec in sub.to_dict("records")]
-
-
-def _responses_rows(
-    run_id: str, responses: pd.DataFrame, segments: list[str], metrics: list[str]
-) -> pd.DataFrame:
-    out = _with_run(run_id, responses, [*_RESPONSE_COLS, "sentiment", "sentiment_score"])
-    for col in ("nps", "csat", "ces"):
-        out[col] = out[col].astype("Int64")
-    out["segments"] = _to_json_rows(responses, segments)
-    out["metrics"] = _to_json_rows(responses, metrics)
-    return out
-
-
-def _responses_frame(rows: pd.DataFrame, segments: list[str], metrics: list[str]) -> pd.DataFrame:
-    out = rows.drop(columns=["segments", "metrics"])
-    for col in ("nps", "csat", "ces"):
-        out[col] = out[col].astype("Int64")
-    out["row"] = out["row"].astype("int64")
-    seg = pd.DataFrame([json.loads(s) for s in rows["segments"]], index=rows.index)
-    met = pd.DataFrame([json.loads(s) for s in rows["metrics"]], index=rows.index)
-    for col in segments:
-        out[col] = seg[col].astype(object) if col in seg else pd.NA
-    for col in metrics:
-        out[col] = pd.to_numeric(met[col], errors="coerce") if col in met else float("nan")
-    return out
-
-
-def _mentions_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    out = rows.copy()
-    out["position"] = out["position"].astype("int64")
-    out["theme_id"] = out["theme_id"].astype("int64")
-    return out
-
-
-def _themes_rows(run_id: str, themes: pd.DataFrame) -> pd.DataFrame:
-    out = _with_run(run_id, themes, _THEME_COLS)
-    out["keywords"] = [json.dumps(list(k)) for k in themes["keywords"]]
-    out["examples"] = [json.dumps(list(e)) for e in themes["examples"]]
-    return out
-
-
-def _themes_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    out = rows.copy()
-    out["keywords"] = [json.loads(k) for k in rows["keywords"]]
-    out["examples"] = [json.loads(e) for e in rows["examples"]]
-    out["owner"] = out["owner"].astype(object).where(out["owner"].notna(), None)
-    return out.sort_values("theme_id").reset_index(drop=True)
+        return responses_frame(responses, segments, metrics), mentions_frame(mentions)
 
 
 __all__ = ["SCHEMA_VERSION", "RunData", "Store"]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, Security
+from fastapi import Depends, HTTPException, Path, Request, Security
 from fastapi.security import APIKeyHeader
 
 from analyzer.keys import Principal
 from api.filters import Page, RunFilters, page, run_filters
+from api.middleware import MISSING_KEY, key_matches
 from api.services import Services
 from api.settings import Settings, get_settings
 
@@ -39,6 +39,17 @@ LOCAL = Principal(name="local", role="admin")
 """Everyone under ``--insecure-local`` (bound to 127.0.0.1 only)."""
 
 
+def principal_of(services: Services, key: str | None) -> Principal | None:
+    """Who ``key`` belongs to: the service's key (admin, compared in constant time), a
+    live stored key, or nobody. Under ``--insecure-local`` with no stored keys: local."""
+    expected = services.api_key
+    if expected is None and not services.has_keys():
+        return LOCAL
+    if expected is not None and key_matches(key, expected):
+        return ADMIN
+    return services.authenticate(key) if key is not None else None
+
+
 def require_api_key(
     request: Request,
     services: ServicesDep,
@@ -52,20 +63,10 @@ def require_api_key(
     expected = services.api_key
     if expected is None and not services.has_keys():  # --insecure-local, no keys made
         return LOCAL
-    found: Principal | None = None
-    if (
-        key is not None
-        and expected is not None
-        and hmac.compare_digest(key.encode(), expected.encode())
-    ):
-        found = ADMIN
-    if found is None and key is not None:
-        found = services.authenticate(key)
+    found = principal_of(services, key)
     if found is None:
         raise HTTPException(
-            status_code=401,
-            detail="Missing, wrong or revoked API key: send a key in the X-API-Key header.",
-            headers={"WWW-Authenticate": "APIKey"},
+            status_code=401, detail=MISSING_KEY, headers={"WWW-Authenticate": "APIKey"}
         )
     request.state.principal = found
     return found
@@ -93,20 +94,35 @@ AdminDep = Annotated[Principal, Depends(_role("admin"))]
 AnalystOnly = Depends(_role("analyst"))
 """For ``dependencies=[...]`` of write endpoints that do not need the principal itself."""
 AdminOnly = Depends(_role("admin"))
+
+
+MAX_ID_CHARS = 128
+"""Longest run id or fingerprint in a path or body (ids made here have 26 or 64)."""
+
+RunId = Annotated[
+    str, Path(min_length=1, max_length=MAX_ID_CHARS, description="A run id (GET /v1/runs).")
+]
+Fingerprint = Annotated[
+    str,
+    Path(min_length=1, max_length=MAX_ID_CHARS, description="A scored export (GET /v1/scored)."),
+]
 ApiKeyDep = Depends(require_api_key)
 FiltersDep = Annotated[RunFilters, Depends(run_filters)]
 PageDep = Annotated[Page, Depends(page)]
 
 __all__ = [
     "ADMIN",
+    "MAX_ID_CHARS",
     "AdminDep",
     "AdminOnly",
     "AnalystDep",
     "AnalystOnly",
     "ApiKeyDep",
     "FiltersDep",
+    "Fingerprint",
     "PageDep",
     "PrincipalDep",
+    "RunId",
     "ServicesDep",
     "SettingsDep",
     "get_services",

@@ -6,6 +6,7 @@ The analyzer's error tree maps as follows::
     InputError (UnreadableFileError, ColumnError, ConfigError)  -> 422
     NotFoundError                                               -> 404
     ModelError, NotFittedError                                  -> 409
+    StoreBusyError (another process held the store too long)    -> 503 (Retry-After)
     any other AnalyzerError                                     -> 400
 
 Anything else is a bug: the client gets a generic 500 and the log gets the exception's type
@@ -27,6 +28,7 @@ from analyzer.errors import (
     ModelError,
     NotFittedError,
     NotFoundError,
+    StoreBusyError,
 )
 from api.schemas import ErrorPublic, FieldErrorPublic
 from api.uploads import scrub
@@ -36,6 +38,7 @@ _STATUS: tuple[tuple[type[AnalyzerError], int], ...] = (
     (InputError, 422),
     (ModelError, 409),
     (NotFittedError, 409),
+    (StoreBusyError, 503),
 )
 
 Responses = dict[int | str, dict[str, Any]]
@@ -102,7 +105,11 @@ def public_message(request: Request, text: str) -> str:
 
 async def _analyzer_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AnalyzerError)
-    return JSONResponse(_body(public_message(request, str(exc))), status_code=status_of(exc))
+    status = status_of(exc)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse(
+        _body(public_message(request, str(exc))), status_code=status, headers=headers
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

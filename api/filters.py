@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, TypeVar
 
+import numpy as np
 import pandas as pd
 from fastapi import Query
 
@@ -76,6 +77,14 @@ class RunFilters:
             score_band=self.score_band,
             sentiment=self.sentiment,
         )
+
+    def mention_mask(self, data: RunData) -> np.ndarray | None:
+        """Which of the run's mentions pass the filters, shape (n_mentions,) bool; ``None``
+        when nothing is filtered."""
+        if self == RunFilters():
+            return None
+        _, kept = self.apply(data)
+        return data.mentions["mention_id"].isin(kept["mention_id"]).to_numpy()
 
 
 def _segments(values: list[str]) -> dict[str, list[str]]:

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -16,31 +16,39 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import Response
 from starlette.types import Scope
 
 from analyzer.errors import ConfigError
+from api.deps import principal_of
 from api.errors import install_error_handlers
-from api.middleware import AccessLogMiddleware, BodyLimitMiddleware, CatchAllMiddleware
+from api.middleware import (
+    AccessLogMiddleware,
+    ApiKeyMiddleware,
+    BodyLimitMiddleware,
+    CatchAllMiddleware,
+    SecurityHeadersMiddleware,
+)
 from api.retention import RetentionJob
 from api.routers import (
     actions,
+    comment_scoring,
     dashboard,
     health,
     keys,
     painpoints,
     responses,
     runs,
-    score,
-    scored,
-    scores,
+    scored_exports,
     search,
     suggestions,
+    survey_scores,
     teams,
     themes,
 )
 from api.services import Services
-from api.settings import MB, Settings, get_settings
+from api.settings import LOOPBACK_HOSTS, MB, Settings, get_settings
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -70,7 +78,10 @@ twice means either value), `since` / `until` (dates, inclusive), `score_band`
 
 **Limits.** Uploads up to `CXA_MAX_UPLOAD_MB` (200 MB), JSON bodies up to `CXA_MAX_BODY_MB`
 (32 MB), `POST /v1/score` up to `CXA_MAX_COMMENTS` (1,000) comments of at most
-`CXA_MAX_COMMENT_CHARS` (20,000) characters; past any of them the answer is 413.
+`CXA_MAX_COMMENT_CHARS` (20,000) characters; past any of them the answer is 413. An export
+may have up to `CXA_MAX_COLUMNS` (1,000) columns, `CXA_MAX_SEGMENTS` (50) segment and
+`CXA_MAX_METRICS` (200) metric columns (422 past them); run ids in paths up to 128
+characters.
 
 **Errors** are `{"detail": message, "errors": [...]}`; the message says what was wrong.
 """
@@ -90,10 +101,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services.close()
 
 
-def _limits(app: FastAPI, settings: Settings) -> None:
+def _middleware(app: FastAPI, settings: Settings, accepts: Callable[[str | None], bool]) -> None:
+    """Stack the middleware; the last added runs first (see :mod:`api.middleware`)."""
     upload = (settings.max_upload_mb * MB, "Upload a smaller export or raise CXA_MAX_UPLOAD_MB.")
     body = (settings.max_body_mb * MB, "Send fewer comments per request or raise CXA_MAX_BODY_MB.")
     app.add_middleware(BodyLimitMiddleware, default=body, per_path={"/v1/runs": upload})
+    app.add_middleware(ApiKeyMiddleware, accepts=accepts)  # before any body is read
+    # DNS rebinding: a page of another site resolving to this machine gets no answer.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts, www_redirect=False)
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
 
 
 class SwaggerAssets(StaticFiles):
@@ -113,7 +131,8 @@ def _with_csp(page: HTMLResponse) -> HTMLResponse:
     )
     page.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'"
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'"
     )
     return page
 
@@ -179,10 +198,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
-    _limits(app, settings)
-    app.add_middleware(CatchAllMiddleware)
-    app.add_middleware(AccessLogMiddleware)
-    for module in (health, runs, scores, themes, painpoints, search, score, scored, dashboard):
+    _middleware(app, settings, lambda key: principal_of(services, key) is not None)
+    for module in (
+        health,
+        runs,
+        survey_scores,
+        themes,
+        painpoints,
+        search,
+        comment_scoring,
+        scored_exports,
+        dashboard,
+    ):
         app.include_router(module.router)
     for module in (actions, suggestions, teams, keys, responses):  # closing the loop (issue 18)
         app.include_router(module.router)
@@ -195,7 +222,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 LOG_CONFIG = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "api.logs.SafeFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
+    },
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
@@ -204,7 +236,25 @@ LOG_CONFIG = {
         "analyzer": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
     },
 }
-"""Uvicorn's access log (which prints query strings) is off; ``api.access`` logs paths."""
+"""Uvicorn's access log (which prints query strings) is off; ``api.access`` logs paths.
+Every message is escaped (:class:`api.logs.SafeFormatter`): one record, one line."""
+
+
+def _with_bound_host(settings: Settings, host: str) -> Settings:
+    """Without ``CXA_ALLOWED_HOSTS``, also answer to the name or address served on."""
+    if settings.allowed_hosts is not None:
+        return settings
+    if host in ("0.0.0.0", "::", ""):
+        log.warning(
+            "Serving on all interfaces, but only requests to %s are answered (400 for other "
+            "Host headers); set CXA_ALLOWED_HOSTS to the names clients use.",
+            ", ".join(LOOPBACK_HOSTS),
+        )
+        return settings
+    if host in LOOPBACK_HOSTS or host == "::1":
+        return settings
+    bound = f"[{host}]" if ":" in host else host
+    return settings.model_copy(update={"allowed_hosts": [*LOOPBACK_HOSTS, bound]})
 
 
 def serve(
@@ -230,6 +280,7 @@ def serve(
     if settings.insecure_local and host != LOCALHOST:
         log.warning("--insecure-local: binding to %s instead of %s", LOCALHOST, host)
         host = LOCALHOST
+    settings = _with_bound_host(settings, host)
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, access_log=False, log_config=LOG_CONFIG)
 

@@ -379,7 +379,9 @@ class ScoreRequest(BaseModel):
     comments: list[CommentIn] = Field(
         min_length=1, description="At most 1,000 comments by default (413 past it)."
     )
-    run_id: str | None = Field(default=None, description="Use the model of this run.")
+    run_id: str | None = Field(
+        default=None, max_length=128, description="Use the model of this run."
+    )
     model: str | None = Field(
         default=None,
         pattern=MODEL_NAME_PATTERN,

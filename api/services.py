@@ -1,27 +1,38 @@
 """What the routers share: the store, the models (loaded once, in the background), the run
-queue, and small caches of per-run embeddings and saved theme models."""
+queue, and caches of what reads compute (see :mod:`api.cache`).
+
+The service does not hold the store open: every store access is a short connection, so
+``cxa analyze``, ``cxa score`` and ``cxa themes`` can write to the same store while it runs.
+Loaded runs, scored exports and the tables computed from them are cached under the
+``changed`` generation of the run or export, so a write by any process is seen by the next
+request, and only what it changed is recomputed.
+"""
 
 from __future__ import annotations
 
 import hmac
 import logging
+import shutil
 import threading
 import time
-from collections import OrderedDict
-from contextlib import ExitStack
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
+from starlette.responses import Response
 
-from analyzer import curation, keys
+from analyzer import curation, jobs, keys
 from analyzer.errors import ConfigError, ModelError, NotFoundError
 from analyzer.keys import Principal
 from analyzer.store import RunData, Store
+from analyzer.text.normalise import embedding_texts
+from api.cache import LRU, StoreWatch
 from api.errors import ConflictError
-from api.models import ModelPool
+from api.model_pool import ModelPool
 from api.runner import RunQueue
 from api.settings import Settings
 from api.uploads import scrub
@@ -31,35 +42,7 @@ if TYPE_CHECKING:
     from analyzer.themes import ThemeModel
 
 log = logging.getLogger(__name__)
-
-
-class _LRU:
-    """A small thread-safe least-recently-used cache."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            if key not in self._items:
-                return None
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def drop(self, match: Any) -> None:
-        """Remove every key for which ``match(key)`` is true."""
-        with self._lock:
-            for key in [k for k in self._items if match(k)]:
-                del self._items[key]
+T = TypeVar("T")
 
 
 class Services:
@@ -75,39 +58,111 @@ class Services:
         self.settings = settings
         self.api_key = settings.resolved_api_key()
         self.config = settings.analysis_config()
-        self.store = Store(settings.db)
+        self.store = Store(settings.db, lock_timeout=settings.db_lock_timeout)
+        self.watch = StoreWatch(self.store)
         self.models = ModelPool(self.config, settings.model_copies)
         self.runs = RunQueue(self.store, self.config, settings.models_root, self.models)
-        self._runs = _LRU(4)
-        self._embeddings = _LRU(4)
-        self._models = _LRU(4)
-        self._scored = _LRU(4)
-        self._open = ExitStack()
+        self._meta = LRU(256)
+        self._runs = LRU(4)
+        self._views = LRU(512)
+        self._bodies = LRU(1024)
+        self._lists = LRU(8)
+        self._embeddings = LRU(4)
+        self._models = LRU(4)
+        self._scored = LRU(4)
         self._edit_lock = threading.Lock()
         self._keys: tuple[float, list[tuple[str, Principal]]] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Open the store for the service's lifetime, mark runs a previous process left
-        unfinished, then load the models in a thread.
+        """Resume the jobs a previous process left queued or running, mark failed the runs
+        whose process died (``cxa analyze`` killed, say), then load the models in a thread.
 
-        Holding one connection open keeps DuckDB's database instance alive, so every
-        request's own connection opens in microseconds instead of ~50 ms; it also keeps
-        other processes from writing to the store while the service runs.
+        The store is not held open: other processes may write to it while the service runs.
         """
-        self._open.enter_context(self.store.connect())
-        runs = self.store.list_runs()
-        for run_id in runs.loc[runs["status"] == "running", "run_id"]:
-            self.store.set_status(
-                run_id, "failed", error="Interrupted: the service stopped during this run."
-            )
+        resumed = self.runs.recover()
+        for run_id in self.store.fail_orphaned_runs():
+            log.warning("run %s was interrupted by a crash; marked failed", run_id)
+        self._remove_stray_uploads()
+        if resumed:
+            log.info("resumed %d queued run(s)", len(resumed))
         threading.Thread(target=self.models.load, name="cxa-load-models", daemon=True).start()
 
+    def _remove_stray_uploads(self) -> None:
+        """Delete upload folders no pending job refers to (a crash before the job was saved)."""
+        root = self.settings.uploads_root
+        if not root.is_dir():
+            return
+        keep = {Path(job.upload).parent.resolve() for job in jobs.pending(self.store)}
+        for folder in root.iterdir():
+            if folder.is_dir() and folder.resolve() not in keep:
+                shutil.rmtree(folder, ignore_errors=True)
+
     def close(self) -> None:
-        """Stop taking runs (the current one finishes in the background); close the store."""
+        """Stop taking runs: queued ones stay in the store's job table for the next start."""
         self.runs.shutdown()
-        self._open.close()
+
+    # -- cached reads -------------------------------------------------------------------------
+
+    def list_runs(self) -> list[str]:
+        """Ids of the stored runs, newest first (re-read after any write)."""
+        self.watch.versions()
+        key = ("runs", self.watch.generation)
+        return self._lists.get_or_compute(key, lambda: self.store.list_runs()["run_id"].tolist())
+
+    def list_scored(self) -> Any:
+        """The scored exports table (see ``Store.list_scored``), re-read after any write."""
+        self.watch.versions()
+        return self._lists.get_or_compute(("scored", self.watch.generation), self.store.list_scored)
+
+    def run_meta(self, run_id: str) -> dict[str, Any]:
+        """The runs row of ``run_id`` (see ``Store.run_meta``), read once per change."""
+        version = self.watch.run(run_id)
+        if version is None:
+            return self.store.run_meta(run_id)  # NotFoundError naming the run
+        return self._meta.get_or_compute(
+            ("run", run_id, version), lambda: self.store.run_meta(run_id)
+        )
+
+    def run_view(
+        self, run_id: str, name: str, params: Hashable, compute: Callable[[RunData], T]
+    ) -> T:
+        """``compute(run)`` for a finished run, cached until the run changes.
+
+        ``name`` and ``params`` (the filters, score, ...) identify the computation.
+        """
+        data = self.finished_run(run_id)
+        version = self.watch.run(run_id)
+        return self._views.get_or_compute(
+            ("run", run_id, version, name, params), lambda: compute(data)
+        )
+
+    def run_json(
+        self, run_id: str, name: str, params: Hashable, build: Callable[[], BaseModel]
+    ) -> Response:
+        """The JSON response of ``build()`` for a finished run, cached as bytes until the run
+        changes (a repeated dashboard read costs no validation or serialisation)."""
+        self.finished_meta(run_id)
+        key = ("run", run_id, self.watch.run(run_id), name, params)
+        body = self._bodies.get_or_compute(key, lambda: build().model_dump_json().encode())
+        return Response(body, media_type="application/json")
+
+    def scored_json(
+        self, fingerprint: str, name: str, params: Hashable, build: Callable[[], BaseModel]
+    ) -> Response:
+        """As :meth:`run_json`, for a finished scored export."""
+        _, version = self._finished_scored(fingerprint)
+        key = ("scored", *version, name, params)
+        body = self._bodies.get_or_compute(key, lambda: build().model_dump_json().encode())
+        return Response(body, media_type="application/json")
+
+    def scored_view(
+        self, fingerprint: str, name: str, params: Hashable, compute: Callable[[ScoredRun], T]
+    ) -> T:
+        """``compute(scored)`` for a finished scored export, cached until it changes."""
+        scored, key = self._finished_scored(fingerprint)
+        return self._views.get_or_compute(("scored", *key, name, params), lambda: compute(scored))
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -141,7 +196,7 @@ class Services:
     def finished_meta(self, run_id: str) -> dict[str, Any]:
         """The runs row of a finished run; 409 while it is queued or running, or if it failed."""
         try:
-            meta = self.store.run_meta(run_id)
+            meta = self.run_meta(run_id)
         except NotFoundError:
             if self.runs.queued(run_id) is None:
                 raise
@@ -164,15 +219,12 @@ class Services:
     def finished_run(self, run_id: str) -> RunData:
         """All tables of a finished run (see :meth:`finished_meta` for the errors).
 
-        A finished run changes only through this service's codeframe edits and deletes,
-        which call :meth:`forget`, so it is kept in memory (a few runs at most).
+        Kept in memory (a few runs at most) until the run changes: a codeframe edit or a
+        delete, by this service or by ``cxa themes`` in another process.
         """
-        data: RunData | None = self._runs.get(run_id)
-        if data is None:
-            self.finished_meta(run_id)
-            data = self.store.load_run(run_id)
-            self._runs.put(run_id, data)
-        return data
+        self.finished_meta(run_id)
+        version = self.watch.run(run_id)
+        return self._runs.get_or_compute((run_id, version), lambda: self.store.load_run(run_id))
 
     def edit_codeframe(self, run_id: str, change: curation.Change) -> int:
         """Apply a codeframe change to a finished run (see :func:`analyzer.curation.edit`)."""
@@ -184,7 +236,7 @@ class Services:
 
     def forget(self, run_id: str) -> None:
         """Drop what is cached for ``run_id`` (after a delete or a codeframe edit)."""
-        self._runs.drop(lambda key: key == run_id)
+        self._runs.drop(lambda key: key[0] == run_id)
         self._embeddings.drop(lambda key: key[0] == run_id)
         self._models.drop(lambda key: key[0] == run_id)
 
@@ -211,10 +263,10 @@ class Services:
                 f"runs {embedder.name!r}; restart it with CXA_EMBEDDING set to that model."
             )
         key = (data.run_id, embedder.name, len(data.mentions))
-        vectors = self._embeddings.get(key)
-        if vectors is None:  # two first searches of a run may both encode: no lock to wait on
-            vectors = embedder.encode(data.mentions["text"].astype(str).tolist())
-            self._embeddings.put(key, vectors)
+        vectors: np.ndarray = self._embeddings.get_or_compute(
+            key,
+            lambda: embedder.encode(embedding_texts(data.mentions["text"].astype(str).tolist())),
+        )
         return vectors
 
     def saved_model(self, *, run_id: str | None, name: str | None) -> SavedModel:
@@ -230,8 +282,8 @@ class Services:
             folder = self.settings.models_root / str(name)
             if not folder.is_dir():
                 raise NotFoundError(
-                    f"No model {name!r} in the service's models folder; known models: "
-                    f"{self._names()}."
+                    f"No model {name!r} in the service's models folder. Pass the name of a "
+                    "model folder copied there, or run_id for the model of a finished run."
                 )
         return self._cached_model(folder, str(run_id or name))[0]
 
@@ -259,7 +311,16 @@ class Services:
         reachable from the service, themes are named by id only (``labelled`` is false).
         404 for an unknown fingerprint, 409 while it is still being scored.
         """
-        meta = self.store.scored_meta(fingerprint)
+        return self._finished_scored(fingerprint)[0]
+
+    def _finished_scored(self, fingerprint: str) -> tuple[ScoredRun, tuple[Any, ...]]:
+        version = self.watch.scored(fingerprint)
+        if version is None:
+            meta = self.store.scored_meta(fingerprint)  # NotFoundError naming it
+        else:
+            meta = self._meta.get_or_compute(
+                ("scored", fingerprint, version), lambda: self.store.scored_meta(fingerprint)
+            )
         if meta["status"] != "done":
             raise ConflictError(
                 f"Scored export {fingerprint!r} is still being scored (status "
@@ -270,33 +331,30 @@ class Services:
         saved, stamp = None, 0
         if folder.parts and folder.is_dir():
             saved, stamp = self._cached_model(folder, fingerprint)
-        key = (fingerprint, str(meta["updated_at"]), stamp)
-        scored: ScoredRun | None = self._scored.get(key)
-        if scored is None:
-            responses, mentions = self.store.load_scored(fingerprint)
-            themes = None
-            if saved is not None:
-                themes, mentions = _current_themes(saved.model, mentions)
-            info = meta["info"]
-            data = RunData(
-                run_id=fingerprint,
-                meta=meta,
-                responses=responses,
-                mentions=mentions,
-                themes=_id_themes(mentions) if themes is None else themes,
-                rejects=pd.DataFrame(columns=["file", "row", "column", "value", "reason"]),
-                segments=list(info.get("segments", [])),
-                metrics=list(info.get("metrics", [])),
-            )
-            scored = ScoredRun(data=data, labelled=themes is not None, model=folder.name)
-            self._scored.drop(lambda k: k[0] == fingerprint)
-            self._scored.put(key, scored)
-        return scored
+        key = (fingerprint, version, stamp)
+        scored = self._scored.get_or_compute(key, lambda: self._load_scored(meta, folder, saved))
+        return scored, key
 
-    def _names(self) -> str:
-        root = self.settings.models_root
-        names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-        return ", ".join(names[:20]) or "none yet"
+    def _load_scored(
+        self, meta: dict[str, Any], folder: Path, saved: SavedModel | None
+    ) -> ScoredRun:
+        fingerprint = str(meta["fingerprint"])
+        responses, mentions = self.store.load_scored(fingerprint)
+        themes = None
+        if saved is not None:
+            themes, mentions = _current_themes(saved.model, mentions)
+        info = meta["info"]
+        data = RunData(
+            run_id=fingerprint,
+            meta=meta,
+            responses=responses,
+            mentions=mentions,
+            themes=_id_themes(mentions) if themes is None else themes,
+            rejects=pd.DataFrame(columns=["file", "row", "column", "value", "reason"]),
+            segments=list(info.get("segments", [])),
+            metrics=list(info.get("metrics", [])),
+        )
+        return ScoredRun(data=data, labelled=themes is not None, model=folder.name)
 
 
 @dataclass(frozen=True)
@@ -353,7 +411,7 @@ def _id_themes(mentions: pd.DataFrame) -> pd.DataFrame:
     """A themes table with the ids of ``mentions`` only (no model folder to read labels from)."""
     from analyzer.themes.persist import themes_frame
 
-    assigned = mentions.loc[mentions["theme_id"] != -1, "theme_id"].astype(int)
+    assigned = mentions.loc[mentions["theme_id"] >= 0, "theme_id"].astype(int)
     sizes = assigned.value_counts()
     rows: list[dict[str, Any]] = [
         {

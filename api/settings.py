@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from analyzer.config import AnalysisConfig, make_config
 from analyzer.errors import ConfigError
 from analyzer.ingest import MAX_COMMENT_CHARS
+from analyzer.ingest.limits import MAX_COLUMNS, MAX_METRICS, MAX_SEGMENTS
 
 MB = 1024 * 1024
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+"""The Host header values answered when ``CXA_ALLOWED_HOSTS`` is not set."""
 
 
 class Settings(BaseSettings):
@@ -44,12 +48,22 @@ class Settings(BaseSettings):
         Largest accepted JSON body (``POST /v1/score``).
     max_comments, max_comment_chars : int
         Largest ``POST /v1/score`` batch and comment.
+    max_columns, max_segments, max_metrics : int
+        Most columns, segment columns and metric columns an uploaded export may have.
+    allowed_hosts : list of str or None
+        Host header values the service answers (``CXA_ALLOWED_HOSTS``, comma-separated;
+        ``*.example.com`` matches subdomains, ``*`` any host). ``None``: localhost,
+        127.0.0.1 and [::1] only, so a page of another site whose name resolves to this
+        machine (DNS rebinding) gets no answer.
     retain_days : int or None
         Keep comment text this many days (``CXA_RETAIN_DAYS``); older text is purged at
         start and hourly, the figures stay. ``None`` keeps text.
     model_copies : int
         Sets of models loaded; requests and the background run each borrow one, so this
         is how many can use models at the same time (memory grows with it).
+    db_lock_timeout : float
+        Seconds to wait while another process (``cxa score``, say) holds the store file
+        before a request fails with 503.
     """
 
     model_config = SettingsConfigDict(env_prefix="CXA_", extra="ignore")
@@ -68,12 +82,39 @@ class Settings(BaseSettings):
     max_comments: int = Field(default=1000, ge=1)
     max_comment_chars: int = Field(default=MAX_COMMENT_CHARS, ge=1)
     model_copies: int = Field(default=2, ge=1, le=16)
+    db_lock_timeout: float = Field(default=30.0, ge=0)
+    max_columns: int = Field(default=MAX_COLUMNS, ge=1)
+    max_segments: int = Field(default=MAX_SEGMENTS, ge=1)
+    max_metrics: int = Field(default=MAX_METRICS, ge=1)
+    allowed_hosts: Annotated[list[str] | None, NoDecode] = None
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> Any:
+        """Accept ``"a.example, b.example"`` (the environment) as well as a list; bracket
+        IPv6 addresses as the Host header does (``::1`` -> ``[::1]``)."""
+        if isinstance(value, str):
+            value = [part for part in value.replace(" ", ",").split(",") if part]
+        if isinstance(value, list | tuple):
+            value = [f"[{h}]" if ":" in h and not h.startswith("[") else h for h in value]
+        return value
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host header values answered (see ``allowed_hosts``)."""
+        return list(self.allowed_hosts or LOOPBACK_HOSTS)
+
     retain_days: int | None = Field(default=None, ge=1)
 
     @property
     def models_root(self) -> Path:
         """Folder holding one saved theme model per run (and any copied-in model)."""
         return (self.data_dir or self.db.parent) / "models"
+
+    @property
+    def uploads_root(self) -> Path:
+        """Folder holding uploaded exports until their run ends (kept across restarts)."""
+        return (self.data_dir or self.db.parent) / "uploads"
 
     def analysis_config(self) -> AnalysisConfig:
         """The analysis options every run of this service uses."""
@@ -82,6 +123,9 @@ class Settings(BaseSettings):
             spacy_model=self.spacy_model,
             sentiment=self.sentiment,
             use_cache=self.use_cache,
+            max_columns=self.max_columns,
+            max_segments=self.max_segments,
+            max_metrics=self.max_metrics,
         )
 
     def resolved_api_key(self) -> str | None:
@@ -117,4 +161,4 @@ def get_settings() -> Settings:
     return Settings()
 
 
-__all__ = ["MB", "Settings", "get_settings"]
+__all__ = ["LOOPBACK_HOSTS", "MB", "Settings", "get_settings"]

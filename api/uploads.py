@@ -17,11 +17,15 @@ from pydantic import ValidationError
 
 from analyzer.errors import ConfigError, InputError, UnreadableFileError
 from analyzer.ingest import ColumnMapping, iter_export
+from analyzer.ingest.limits import Limits
 from api.schemas import ColumnMappingIn
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 _TEMP_PREFIX = "cxa-upload-"
-_TEMP_PATH = re.compile(r"\S*" + _TEMP_PREFIX + r"[^/\\\s]+[/\\]")
+_TEMP_FOLDER = re.compile(re.escape(_TEMP_PREFIX) + r"[A-Za-z0-9_]{1,64}[/\\]")
+"""A temp folder's name and the separator after it: a literal, then a bounded run, so
+matching costs at most ~80 steps per position (``mkdtemp`` names are 8 such characters)."""
+_PATH_START = frozenset(" \t\r\n\"'(<[{=,;")
 _CHECK_ROWS = 500
 
 
@@ -58,18 +62,27 @@ def safe_name(filename: str | None) -> str:
     return name[-120:]
 
 
-def save_upload(stream: BinaryIO, filename: str | None) -> Path:
-    """Copy an uploaded file into a new private temp folder and return its path."""
+def save_upload(stream: BinaryIO, filename: str | None, root: Path | None = None) -> Path:
+    """Copy an uploaded file into a new private folder and return its path.
+
+    With ``root`` (the service's uploads folder, which survives a restart) the file is
+    written durably: fsync, then an atomic rename, so a queued run finds it whole after a
+    crash. Without it, a temp folder is used.
+    """
+    from analyzer.atomic import write_stream
+
     name = safe_name(filename)
-    folder = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX))
-    path = folder / name
-    with path.open("wb") as out:
-        shutil.copyfileobj(stream, out, length=1024 * 1024)
-    return path
+    if root is None:
+        folder = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX))
+    else:
+        root.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=root))
+    return write_stream(folder / name, stream)
 
 
-def check_export(path: Path, mapping: ColumnMapping) -> None:
-    """Read the first rows so a wrong format, encoding or mapping is refused at once.
+def check_export(path: Path, mapping: ColumnMapping, limits: Limits | None = None) -> None:
+    """Read the first rows so a wrong format, encoding or mapping, or too many columns,
+    segments or metrics (``limits``), is refused at once.
 
     Raises
     ------
@@ -77,7 +90,7 @@ def check_export(path: Path, mapping: ColumnMapping) -> None:
         With the temp folder removed from the message; the folder itself is deleted.
     """
     try:
-        next(iter(iter_export(path, mapping, chunk_rows=_CHECK_ROWS)))
+        next(iter(iter_export(path, mapping, chunk_rows=_CHECK_ROWS, limits=limits)))
     except InputError as exc:
         shutil.rmtree(path.parent, ignore_errors=True)
         raise type(exc)(scrub(str(exc))) from None
@@ -90,8 +103,23 @@ def check_export(path: Path, mapping: ColumnMapping) -> None:
 
 
 def scrub(text: str) -> str:
-    """``text`` without the temp folders of uploads (error messages name just the file)."""
-    return _TEMP_PATH.sub("", text)
+    """``text`` without the temp folders of uploads (error messages name just the file).
+
+    Each ``.../cxa-upload-XXXX/`` is removed with the path before it, back to the start of
+    the path (a space, a quote, a bracket...). Linear in ``len(text)``: the pattern has no
+    unbounded repetition, and the backward scans never pass the end of the previous cut, so
+    each character is looked at a bounded number of times. (The old ``\\S*cxa-upload-...``
+    pattern was quadratic: a 100,000-character run id took 7 s on the event loop.)
+    """
+    pieces, kept = [], 0
+    for match in _TEMP_FOLDER.finditer(text):
+        start = match.start()
+        while start > kept and text[start - 1] not in _PATH_START:
+            start -= 1
+        pieces.append(text[kept:start])
+        kept = match.end()
+    pieces.append(text[kept:])
+    return "".join(pieces)
 
 
 __all__ = ["check_export", "parse_mapping", "safe_name", "save_upload", "scrub"]

@@ -74,11 +74,10 @@ def theme_rows(data: RunData, filters: RunFilters, score: str) -> list[dict[str,
 
 
 def _theme(data: RunData, theme_id: int) -> None:
-    if theme_id not in set(data.themes["theme_id"].astype(int)) or theme_id == -1:
-        ids = sorted(int(t) for t in data.themes["theme_id"] if t != -1)
+    if theme_id not in set(data.themes["theme_id"].astype(int)) or theme_id < 0:
         raise NotFoundError(
-            f"Run {data.run_id!r} has no theme {theme_id}; its themes are {ids} "
-            f"(GET /v1/runs/{data.run_id}/themes)."
+            f"Run {data.run_id!r} has no theme {theme_id}; GET /v1/runs/{data.run_id}/themes "
+            "lists its themes."
         )
 
 
@@ -94,11 +93,18 @@ def _examples(mentions: pd.DataFrame, theme_id: int, n: int) -> list[dict[str, A
 
 
 def theme_detail(
-    data: RunData, theme_id: int, filters: RunFilters, score: str, n_examples: int
+    data: RunData,
+    theme_id: int,
+    filters: RunFilters,
+    score: str,
+    n_examples: int,
+    rows: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """One theme's figures, example verbatims and monthly trend."""
+    """One theme's figures, example verbatims and monthly trend (``rows``: the run's
+    :func:`theme_rows` for the same filters and score, when already computed)."""
     _theme(data, theme_id)
-    row = next(r for r in theme_rows(data, filters, score) if r["theme_id"] == theme_id)
+    rows = theme_rows(data, filters, score) if rows is None else rows
+    row = next(r for r in rows if r["theme_id"] == theme_id)
     responses, mentions = filters.apply(data)
     one = data.themes[data.themes["theme_id"] == theme_id]
     if responses["date"].notna().any():

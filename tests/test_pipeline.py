@@ -51,7 +51,9 @@ def test_tables_follow_the_contract(fast_result) -> None:
     assert m["sentiment"].isin(["negative", "neutral", "positive"]).all()
     assert m["sentiment_score"].between(-1, 1).all()
     assert m["theme_confidence"].between(0, 1).all()
-    assert set(m["theme_id"]) - {-1} <= set(t["theme_id"])
+    # -1: unassigned, -2: no specific topic ("thanks", an emoji); neither is a theme row
+    assert set(m["theme_id"]) - {-1, -2} <= set(t["theme_id"])
+    assert (t["theme_id"] >= 0).all()
     for col in ("theme_id", "label", "keywords", "parent_id", "size", "examples"):
         assert col in t.columns
     assert (
@@ -117,7 +119,7 @@ def test_shared_pass_equals_separate_embedding_and_sentiment(tmp_path, monkeypat
 def test_default_sentiment_shares_the_pass_only_with_minilm() -> None:
     from analyzer.pipeline import resolve_sentiment
 
-    assert resolve_sentiment("default", "minilm") == "minilm-sentiment"
+    assert resolve_sentiment("default", "minilm") == "minilm-aspect"
     for embedding in ("static", "onnx", "fake", "st:/models/mine"):
         assert resolve_sentiment("default", embedding) == "vader"
     assert resolve_sentiment("minilm-sentiment", "static") == "minilm-sentiment"

@@ -27,10 +27,19 @@ HOSTILE_LABEL = "</script><img src=x onerror=alert(2)>"
 FORMULA_LABEL = "=HYPERLINK(1)"
 GROWING_LABEL = demo.GROWING_THEME.replace("_", " ")
 SECTIONS = (
-    "what-changed", "scores", "themes", "impact", "pain-points", "trends", "segments",
+    "what-changed", "scores", "top-level", "themes", "impact", "pain-points", "trends", "segments",
     "hierarchy", "catalogue",
 )  # fmt: skip
-FIGURES = ("score_trend", "volume", "impact", "trends", "segment_scores", "segments", "hierarchy")
+FIGURES = (
+    "score_trend",
+    "top_level",
+    "volume",
+    "impact",
+    "trends",
+    "segment_scores",
+    "segments",
+    "hierarchy",
+)
 PARENTS = {
     "delivery": ["delivery_speed", "damaged_parcel", "order_tracking", "packaging_waste"],
     "app and web": ["app_crashes", "website_checkout", "login_problems"],
@@ -177,7 +186,8 @@ def _downloads(page: str) -> dict[str, pd.DataFrame]:
 def test_every_chart_table_downloads_as_csv(run: RunData, page: str) -> None:
     tables = _downloads(page)
     names = {name.removeprefix("run-test-").removesuffix(".csv") for name in tables}
-    expected = {"scores", "score_trend", "volume", "impact", "emerging", "theme_trends"}
+    expected = {"scores", "score_trend", "top_level", "volume", "impact", "emerging"}
+    expected |= {"theme_trends"}
     expected |= {"segment_scores", "segments", "hierarchy", "pain_points", "themes", "verbatims"}
     assert names == expected
     themes = tables["run-test-themes.csv"]
@@ -188,6 +198,11 @@ def test_every_chart_table_downloads_as_csv(run: RunData, page: str) -> None:
     assert set(tables["run-test-scores.csv"]["score"]) == {"nps", "csat", "ces"}
     assert set(tables["run-test-segments.csv"]["segment"]) == {"channel"}
     assert f"'{FORMULA_LABEL}" in set(themes["label"])  # defused for spreadsheets
+    # the top level groups the themes: every themed mention counts once, under its parent
+    top = tables["run-test-top_level.csv"]
+    assert top["mentions"].sum() == tables["run-test-volume.csv"]["mentions"].sum()
+    named = run.themes["parent_label"].where(run.themes["parent_id"] >= 0, run.themes["label"])
+    assert set(top["label"]) == {str(p) for p in named}
 
 
 def test_csv_defuses_formulas_and_joins_lists() -> None:
@@ -224,7 +239,7 @@ def test_report_without_dates_or_segments_still_builds(run: RunData) -> None:
     assert "No theme grew significantly" in page
     assert "has no segment column" in page
     charts = [attrs["data-figure"] for _, attrs in _tags(page) if "data-figure" in attrs]
-    assert charts == ["volume", "impact", "hierarchy"]
+    assert charts == ["top_level", "volume", "impact", "hierarchy"]
 
 
 def test_scores_print_without_negative_zero() -> None:
@@ -234,3 +249,20 @@ def test_scores_print_without_negative_zero() -> None:
     assert fmt_score(78.2, "csat") == "78%"
     assert fmt_score(4.214, "ces") == "4.21"
     assert fmt_score(float("nan"), "nps") == "–"
+
+
+def test_report_shows_sentiment_agreement_per_theme(run: RunData, page: str) -> None:
+    content = report_content(run)
+    table = content.sentiment_agreement
+    assert content.overall_agreement["metric"] == "nps"
+    assert content.overall_agreement["n"] > 0
+    shown = table[~table["low_n"]]
+    assert len(shown) >= 3
+    # the demo's truth mentions are scored +-0.6 by their planted label; its detractors'
+    # negative mentions agree, so no theme agrees less often than it disagrees overall
+    assert (shown["agreement"].astype(float) + shown["disagreement"].astype(float) <= 1).all()
+    section = page[page.index('id="sentiment-agreement"') :]
+    section = section[: section.index("</section>")]
+    first = shown.iloc[0]
+    assert f'data-theme="{first.theme_id}"' in section
+    assert f"{100 * float(first.agreement):.0f}%" in section

@@ -84,3 +84,32 @@ def test_agreement_missing_columns_raise_column_error() -> None:
         agreement_with_scores(MENTIONS.drop(columns="sentiment_score"), RESPONSES)
     with pytest.raises(ColumnError, match="response_id"):
         agreement_with_scores(MENTIONS, RESPONSES.drop(columns="response_id"))
+
+
+def test_agreement_per_theme_counts_outer_bands_and_hides_small_themes() -> None:
+    from analyzer.sentiment.agreement import agreement_by_theme
+
+    rows = []
+    # theme 0: 20 detractor mentions, 15 negative (agree), 3 positive (opposite), 2 neutral
+    for i, label in enumerate(["negative"] * 15 + ["positive"] * 3 + ["neutral"] * 2):
+        rows.append((f"d{i}", 0, label, 3))
+    # theme 1: 25 promoter mentions, all negative: the model and the score disagree
+    rows += [(f"p{i}", 1, "negative", 10) for i in range(25)]
+    # theme 2: too few (5 promoters); passives (7-8) and unthemed mentions never count
+    rows += [(f"s{i}", 2, "positive", 9) for i in range(5)]
+    rows += [(f"q{i}", 0, "negative", 8) for i in range(9)]
+    rows += [("d0", -1, "positive", 3)]
+    frame = pd.DataFrame(rows, columns=["response_id", "theme_id", "sentiment", "nps"])
+    mentions = frame[["response_id", "theme_id", "sentiment"]]
+    responses = frame[["response_id", "nps"]].drop_duplicates("response_id")
+    table = agreement_by_theme(mentions, responses, "nps").set_index("theme_id")
+    assert table.loc[0, ["n", "agree", "disagree"]].tolist() == [20, 15, 3]
+    assert table.loc[0, "agreement"] == pytest.approx(0.75, abs=1e-12)
+    assert table.loc[0, "disagreement"] == pytest.approx(0.15, abs=1e-12)
+    assert table.loc[1, "disagreement"] == pytest.approx(1.0, abs=1e-12)
+    assert bool(table.loc[2, "low_n"]) and table.loc[2, "agreement"] is None
+    assert list(table.index) == [1, 0, 2]  # largest n first
+    no_csat = agreement_by_theme(mentions, responses, "csat")
+    assert no_csat.empty and "agreement" in no_csat.columns
+    with pytest.raises(ValueError, match="metric"):
+        agreement_by_theme(mentions, responses, "ces")

@@ -61,6 +61,7 @@ def _train(data: Path, out: Path, cache: Path) -> None:
         "--batch-size=8",
         "--sst2-rows=30",
         "--seed=3",
+        "--sources=sst2,semeval,uci",
     ]
     assert main(argv) == 0
 
@@ -85,7 +86,11 @@ def test_branch_depth_is_a_training_option_and_impossible_depths_are_refused(
     tmp_path: Path,
 ) -> None:
     _write_corpus(tmp_path / "data")
-    base = [f"--data-dir={tmp_path / 'data'}", f"--cache-dir={tmp_path / 'cache'}"]
+    base = [
+        f"--data-dir={tmp_path / 'data'}",
+        f"--cache-dir={tmp_path / 'cache'}",
+        "--sources=sst2,semeval,uci",
+    ]
     # one step: the warm-up is the whole schedule (this once divided by zero)
     small = ["--max-steps=1", "--eval-every=1", "--batch-size=8", "--sst2-rows=30"]
     out = tmp_path / "deep"
@@ -99,3 +104,49 @@ def test_branch_depth_is_a_training_option_and_impossible_depths_are_refused(
             main([*base, *small, f"--out={tmp_path / 'bad'}", *bad])
         assert exc.value.code == 2
     assert not (tmp_path / "bad").exists()
+
+
+def _write_mams(root: Path) -> None:
+    folder = root / "mams_acsa"
+    folder.mkdir(parents=True)
+    sentences = [
+        ("the food was {} but the waiter was {}", "food", "staff"),
+        ("prices are {} and the room is {}", "price", "ambience"),
+    ]
+    words = {"positive": "lovely", "negative": "awful", "neutral": "there"}
+    for split, n in (("train", 12), ("validation", 4), ("test", 2)):
+        rows = ["sentence_id,text,aspects"]
+        for i in range(n):
+            template, a, b = sentences[i % 2]
+            pa, pb = list(words)[i % 3], list(words)[(i + 1) % 3]
+            aspects = json.dumps(
+                [{"category": a, "polarity": pa}, {"category": b, "polarity": pb}]
+            ).replace('"', '""')
+            rows.append(f'{split}-{i},"{template.format(words[pa], words[pb])} {i}","{aspects}"')
+        (folder / f"{split}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_training_with_mams_writes_an_aspect_model(tmp_path: Path) -> None:
+    from analyzer.sentiment import AspectSentimentBackend
+
+    _write_corpus(tmp_path / "data")
+    _write_mams(tmp_path / "data")
+    out = tmp_path / "aspect"
+    argv = [
+        f"--data-dir={tmp_path / 'data'}",
+        f"--cache-dir={tmp_path / 'cache'}",
+        f"--out={out}",
+        "--sources=semeval,mams",
+        "--max-steps=2",
+        "--eval-every=1",
+        "--batch-size=8",
+    ]
+    assert main(argv) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["aspect"] is True
+    assert config["extra"]["training_rows"]["mams"] == 2 * 24  # 12 sentences x 2 aspects x 2
+    assert "mams_accuracy" in config["extra"]["heldout"][-1]
+    assert set(config["int8_clip"]) == {f"layers.{i}.{n}" for i in range(3) for n in ("qkv", "ff1")}
+    backend = AspectSentimentBackend(model_dir=out)
+    labels, scores = backend.predict_aspects(["the food was awful"] * 2, ["food", None])
+    assert labels.shape == (2,) and np.all(np.abs(scores) <= 1)

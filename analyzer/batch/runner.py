@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analyzer import faults
 from analyzer.batch import parts
 from analyzer.batch.fingerprint import FileDigest, digest_file, export_fingerprint, model_id
 from analyzer.batch.local import Chunk, Scored, score_local, score_pool
@@ -107,6 +108,7 @@ class _Sink:
         parts.write_part(self.out, "responses", index, responses)
         parts.write_part(self.out, "mentions", index, mentions)
         parts.write_part(self.out, "rejects", index, _rejects(ingest.rejects))
+        faults.point(f"score.parts:{index}")
         if self.store is not None:
             self.store.write_scored_chunk(
                 self.manifest.fingerprint,

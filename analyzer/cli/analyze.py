@@ -155,13 +155,17 @@ def _print_themes(result: AnalysisResult, top: int) -> None:
             _score_cell(float(row["score"]), bool(row["low_n"])),
         )
     console.print(table)
-    unassigned = int((result.mentions["theme_id"] < 0).sum())
+    from analyzer.themes.model import NO_TOPIC
+
+    unassigned = int((result.mentions["theme_id"] == -1).sum())
+    no_topic = int((result.mentions["theme_id"] == NO_TOPIC).sum())
     line = _agreement_line(result.info.get("sentiment_agreement", {}))
     if line:
         console.print(line)
     console.print(
         f"{len(result.responses)} responses, {len(result.mentions)} mentions, "
-        f"{unassigned} unassigned, {len(result.rejects)} rejected values"
+        f"{no_topic} with no specific topic, {unassigned} unassigned, "
+        f"{len(result.rejects)} rejected values"
     )
 
 

@@ -20,7 +20,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from analyzer.embed._base import Embedder, Progress, embedding_space, normalise
+from analyzer.embed._base import (
+    Embedder,
+    Progress,
+    SharedPassEmbedder,
+    embedding_space,
+    normalise,
+)
 from analyzer.embed._cache import CachedEmbedder
 from analyzer.embed._card import (
     CARD_FILE,
@@ -132,6 +138,7 @@ __all__ = [
     "OnnxEmbedder",
     "Progress",
     "SentenceTransformerEmbedder",
+    "SharedPassEmbedder",
     "StaticEmbedder",
     "build_onnx_model",
     "build_static_model",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -28,6 +28,26 @@ class Embedder(Protocol):
 
     def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
         """Return an array of shape (len(texts), dim), float32, rows of unit length."""
+        ...
+
+
+@runtime_checkable
+class SharedPassEmbedder(Protocol):
+    """An embedder that can hand its ``SentenceTransformer`` to a shared embedding pass.
+
+    The pipeline runs MiniLM once for both the embeddings and the sentiment branch (which
+    reads MiniLM's lower-layer states). An embedder or a wrapper (such as the disk cache)
+    takes part by implementing this protocol; a wrapper forwards to what it wraps.
+    """
+
+    name: str
+
+    def shared_encoder(self) -> Any | None:
+        """The loaded ``SentenceTransformer`` behind the vectors, or None if there is none."""
+        ...
+
+    def store(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep vectors that the shared pass computed (a cache writes them; others need not)."""
         ...
 
 

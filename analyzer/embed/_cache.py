@@ -7,10 +7,11 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from analyzer.embed._base import Embedder, Progress
+from analyzer.embed._base import Embedder, Progress, SharedPassEmbedder
 
 
 class CachedEmbedder:
@@ -42,6 +43,12 @@ class CachedEmbedder:
     @property
     def dim(self) -> int:
         return self.inner.dim
+
+    def shared_encoder(self) -> Any | None:
+        """The wrapped embedder's ``SentenceTransformer`` for a shared pass, if it has one."""
+        if isinstance(self.inner, SharedPassEmbedder):
+            return self.inner.shared_encoder()
+        return None
 
     def _connect(self) -> sqlite3.Connection:
         self.cache_dir.mkdir(parents=True, exist_ok=True)

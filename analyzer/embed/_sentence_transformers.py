@@ -67,6 +67,13 @@ class SentenceTransformerEmbedder:
         """The loaded ``SentenceTransformer`` (loads it on first use)."""
         return self._load()
 
+    def shared_encoder(self) -> Any:
+        """The ``SentenceTransformer`` (see :class:`analyzer.embed.SharedPassEmbedder`)."""
+        return self._load()
+
+    def store(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Nothing to keep: this embedder has no cache."""
+
     @property
     def dim(self) -> int:
         model = self._load()

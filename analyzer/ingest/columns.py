@@ -13,10 +13,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
 from analyzer.errors import ColumnError
+from analyzer.ingest.limits import Limits
 from analyzer.ingest.parse import NULLS, choose_dayfirst, stripped
 
 ROLES = ("id", "date", "nps", "csat", "ces", "text")
@@ -85,6 +87,7 @@ class Plan:
     ids: dict[str, int] = field(default_factory=dict)  # response id -> row it was given in
 
 
+@lru_cache(maxsize=4096)
 def _words(name: str) -> tuple[str, ...]:
     """Lower-case words of a header, accents removed and camelCase split."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
@@ -170,7 +173,9 @@ def _output_names(columns: list[str]) -> dict[str, str]:
     return out
 
 
-def resolve(raw: pd.DataFrame, mapping: ColumnMapping | None, source: str) -> Plan:
+def resolve(
+    raw: pd.DataFrame, mapping: ColumnMapping | None, source: str, limits: Limits | None = None
+) -> Plan:
     """Decide which export column plays which role.
 
     Parameters
@@ -181,14 +186,19 @@ def resolve(raw: pd.DataFrame, mapping: ColumnMapping | None, source: str) -> Pl
         Explicit column choices; ``None`` detects every role automatically.
     source
         Name of the export, used in error messages.
+    limits
+        Most columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
 
     Raises
     ------
     ColumnError
-        Headers repeat, a mapped column does not exist, or no comment column was found.
+        Headers repeat, a mapped column does not exist, no comment column was found, or
+        there are more columns, segments or metrics than ``limits`` allow.
     """
     mapping = mapping or ColumnMapping()
+    limits = limits or Limits.from_env()
     columns = [str(c) for c in raw.columns]
+    limits.check_columns(len(columns), source)
     if len(set(columns)) < len(columns):
         dups = sorted({c for c in columns if columns.count(c) > 1})
         raise ColumnError(f"{source}: duplicate column names {dups}; rename them to be unique.")
@@ -214,6 +224,7 @@ def resolve(raw: pd.DataFrame, mapping: ColumnMapping | None, source: str) -> Pl
     metrics = chosen["metrics"]
     if mapping.metrics is None:
         metrics = [c for c in free if c not in segments and _is_metric(c, raw[c])]
+    limits.check_roles(segments, [c for c in metrics if c not in segments], source)
     names = _output_names(list(dict.fromkeys(segments + metrics)))
     dayfirst = choose_dayfirst(raw[roles["date"]]) if "date" in roles else False
     return Plan(

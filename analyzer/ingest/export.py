@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
+
+import pandas as pd
 
 from analyzer.errors import ConfigError, UnreadableFileError
 from analyzer.ingest.columns import ColumnMapping, resolve
-from analyzer.ingest.readers import open_export, read_all, stringify
+from analyzer.ingest.limits import Limits
+from analyzer.ingest.readers import BLOCK_ROWS, open_export, stringify
 from analyzer.ingest.validation import IngestResult, validate_chunk
 
 logger = logging.getLogger(__name__)
@@ -27,7 +31,11 @@ def _log(result: IngestResult) -> None:
     logger.info("%s: %d responses, %d rejects; columns %s", result.source, *counts, result.mapping)
 
 
-def read_export(path: str | os.PathLike[str], mapping: ColumnMapping | None = None) -> IngestResult:
+def read_export(
+    path: str | os.PathLike[str],
+    mapping: ColumnMapping | None = None,
+    limits: Limits | None = None,
+) -> IngestResult:
     """Read, map and validate a whole export.
 
     Parameters
@@ -37,6 +45,8 @@ def read_export(path: str | os.PathLike[str], mapping: ColumnMapping | None = No
         Text files may be UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252.
     mapping
         Explicit column choices; ``None`` detects every role automatically.
+    limits
+        Most columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
 
     Returns
     -------
@@ -48,13 +58,20 @@ def read_export(path: str | os.PathLike[str], mapping: ColumnMapping | None = No
     UnreadableFileError
         The file is missing, empty, of an unknown type or cannot be parsed.
     ColumnError
-        A mapped column does not exist, or no comment column was found.
+        A mapped column does not exist, no comment column was found, or the export has
+        more columns, segments or metrics than ``limits`` allow.
     """
-    raw, encoding = read_all(path)
-    if raw.empty:
+    source, limits = os.fspath(path), limits or Limits.from_env()
+    check = partial(limits.check_columns, source=source)
+    encoding, chunks = open_export(Path(path), BLOCK_ROWS, check)
+    frames = []
+    for chunk in chunks:
+        limits.check_columns(len(chunk.columns), source)  # before any cell is parsed
+        frames.append(stringify(chunk))
+    raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else next(iter(frames), None)
+    if raw is None or raw.empty:
         raise _no_rows(path)
-    source = os.fspath(path)
-    result = validate_chunk(raw, resolve(raw, mapping, source), source, 2)
+    result = validate_chunk(raw, resolve(raw, mapping, source, limits), source, 2)
     if result.responses.empty:
         raise _no_rows(path)
     result.encoding = encoding
@@ -63,7 +80,10 @@ def read_export(path: str | os.PathLike[str], mapping: ColumnMapping | None = No
 
 
 def iter_export(
-    path: str | os.PathLike[str], mapping: ColumnMapping | None = None, chunk_rows: int = 50_000
+    path: str | os.PathLike[str],
+    mapping: ColumnMapping | None = None,
+    chunk_rows: int = 50_000,
+    limits: Limits | None = None,
 ) -> Iterator[IngestResult]:
     """Read, map and validate an export in chunks of at most ``chunk_rows`` rows.
 
@@ -79,6 +99,8 @@ def iter_export(
         Explicit column choices; ``None`` detects every role automatically.
     chunk_rows
         Maximum number of rows per chunk.
+    limits
+        Most columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
 
     Yields
     ------
@@ -94,13 +116,16 @@ def iter_export(
     """
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ConfigError(f"chunk_rows must be a positive integer, got {chunk_rows!r}.")
-    encoding, chunks = open_export(Path(path), chunk_rows)
     source, plan, first_row, total = os.fspath(path), None, 2, 0
+    limits = limits or Limits.from_env()
+    check = partial(limits.check_columns, source=source)
+    encoding, chunks = open_export(Path(path), chunk_rows, check)
     for chunk in chunks:
+        limits.check_columns(len(chunk.columns), source)  # before any cell is parsed
         raw = stringify(chunk)
         if raw.empty:
             continue
-        plan = plan or resolve(raw, mapping, source)
+        plan = plan or resolve(raw, mapping, source, limits)
         result = validate_chunk(raw, plan, source, first_row)
         result.encoding = encoding
         first_row, total = first_row + len(raw), total + len(result.responses)

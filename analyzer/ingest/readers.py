@@ -8,9 +8,10 @@ into ``str`` or ``None``. Nothing is validated here.
 from __future__ import annotations
 
 import codecs
+import csv
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from analyzer.errors import UnreadableFileError
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".parquet": "parquet"}
 _FORMATS |= {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 _SUPPORTED = ".csv, .tsv/.tab, .xlsx, .parquet, .jsonl/.ndjson (or .json holding JSON Lines)"
-_BLOCK = 200_000
+BLOCK_ROWS = 200_000
+"""Rows per chunk when a whole export is read."""
 
 
 def _check_path(path: Path) -> str:
@@ -80,12 +82,34 @@ def _detect_encoding(path: Path) -> str:
     )
 
 
-def _csv_chunks(path: Path, sep: str | None, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
-    if sep is None:  # ',' unless the header clearly uses ';', tab or '|' (European Excel)
+def _csv_separator(path: Path, encoding: str) -> str:
+    """',' unless the header clearly uses ';', tab or '|' (European Excel)."""
+    with path.open(encoding=encoding, newline="") as fh:
+        header = fh.readline()
+    counts = {s: header.count(s) for s in (",", ";", "\t", "|")}
+    return max(counts, key=lambda s: counts[s]) if max(counts.values()) > counts[","] else ","
+
+
+def _csv_width(path: Path, sep: str, encoding: str) -> int | None:
+    """Fields in the header row, read without pandas (``None`` if it cannot be parsed)."""
+    try:
         with path.open(encoding=encoding, newline="") as fh:
-            header = fh.readline()
-        counts = {s: header.count(s) for s in (",", ";", "\t", "|")}
-        sep = max(counts, key=lambda s: counts[s]) if max(counts.values()) > counts[","] else ","
+            return len(next(csv.reader(fh, delimiter=sep), []))
+    except csv.Error:  # e.g. a field past csv's size limit: pandas reports it
+        return None
+
+
+def _parquet_width(path: Path) -> int | None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return len(pq.ParquetFile(path).schema_arrow)
+    except (pa.ArrowException, OSError):  # _parquet_chunks reports it
+        return None
+
+
+def _csv_chunks(path: Path, sep: str, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
     kind = "TSV" if sep == "\t" else "CSV"
     try:
         options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "chunksize": rows}
@@ -155,20 +179,31 @@ def _frames(records: Iterator[dict[str, Any]], rows: int) -> Iterator[pd.DataFra
         yield pd.DataFrame(batch, dtype=object)
 
 
-def open_export(path: Path, rows: int) -> tuple[str | None, Iterator[pd.DataFrame]]:
+def open_export(
+    path: Path, rows: int, check_width: Callable[[int], None] | None = None
+) -> tuple[str | None, Iterator[pd.DataFrame]]:
     """Check the file and return its text encoding and an iterator of raw chunks.
 
     The encoding is ``None`` for XLSX and Parquet; each chunk holds at most ``rows`` rows.
+    ``check_width`` is called with the number of columns of a CSV, TSV or Parquet file,
+    read from its header alone, before any row is parsed (it raises to refuse the file).
     """
     fmt = _check_path(path)
     if fmt == "xlsx":
         return None, _xlsx_chunks(path, rows)
     if fmt == "parquet":
+        width = _parquet_width(path) if check_width else None
+        if check_width and width is not None:
+            check_width(width)
         return None, _parquet_chunks(path, rows)
     encoding = _detect_encoding(path)
     if fmt == "jsonl":
         return encoding, _frames(_json_records(path, encoding), rows)
-    return encoding, _csv_chunks(path, "\t" if fmt == "tsv" else None, encoding, rows)
+    sep = "\t" if fmt == "tsv" else _csv_separator(path, encoding)
+    width = _csv_width(path, sep, encoding) if check_width else None
+    if check_width and width is not None:
+        check_width(width)
+    return encoding, _csv_chunks(path, sep, encoding, rows)
 
 
 def _to_text(value: Any) -> str | None:
@@ -206,7 +241,7 @@ def stringify(frame: pd.DataFrame) -> pd.DataFrame:
 
 def read_all(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str | None]:
     """The whole export as text cells (see :func:`stringify`) and its text encoding."""
-    encoding, chunks = open_export(Path(path), _BLOCK)
+    encoding, chunks = open_export(Path(path), BLOCK_ROWS)
     frames = [stringify(chunk) for chunk in chunks]
     if not frames:
         return pd.DataFrame(), encoding

@@ -8,6 +8,7 @@ nothing is dropped silently. Comment text is never logged.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,9 @@ import pandas as pd
 
 from analyzer.ingest import parse
 from analyzer.ingest.columns import ColumnMapping, Plan, resolve
+from analyzer.ingest.limits import Limits
 from analyzer.ingest.readers import stringify
+from analyzer.text.redact import redact_patterns
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,20 @@ def _shorten(value: str, limit: int = 200) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
+def private_id(value: str) -> str:
+    """A response id with personal data (an e-mail, a phone number...) redacted.
+
+    An id holding personal data becomes the redacted text plus the first 8 hex digits of
+    the id's SHA-256, e.g. ``[EMAIL]-1f0c9a2b``: the same id gives the same result in
+    every run, and different ids stay apart (a clash of hashes is caught as a duplicate).
+    Other ids are kept as they are.
+    """
+    redacted = redact_patterns(value)
+    if redacted == value:
+        return value
+    return f"{redacted}-{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+
+
 @dataclass
 class Checker:
     """Collects reject rows for one chunk; ``rows`` are the row numbers of its responses."""
@@ -63,7 +80,10 @@ class Checker:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
-        shown = ["" if v is None else _shorten(str(v)) for v in np.asarray(values, object)[mask]]
+        shown = [
+            "" if v is None else _shorten(redact_patterns(str(v)))
+            for v in np.asarray(values, object)[mask]
+        ]
         reasons = np.asarray(reason, object)[mask] if isinstance(reason, list) else reason
         frame = {"file": self.source, "row": self.rows.to_numpy()[mask], "column": column}
         self.found.append(pd.DataFrame(frame | {"value": shown, "reason": reasons}))
@@ -85,13 +105,14 @@ class Checker:
 
 
 def _response_ids(values: pd.Series | None, plan: Plan, check: Checker, column: str) -> list[str]:
-    """Ids as given, ``row-<row>`` when empty, ``<id>#2``... for duplicates (with rejects)."""
+    """Ids as given (personal data redacted, see :func:`private_id`), ``row-<row>`` when
+    empty, ``<id>#2``... for duplicates (with rejects)."""
     rows = check.rows.tolist()
     if values is None:
         return [f"row-{row}" for row in rows]
     ids, reasons = [], []
     for value, row in zip(values.tolist(), rows, strict=True):
-        given = "" if value is None else value.strip()
+        given = "" if value is None else private_id(value.strip())
         new, reason = given or f"row-{row}", ""
         if not given:
             reason = f"response id is empty; this response was given the id {new!r}"
@@ -183,7 +204,12 @@ def validate_chunk(raw: pd.DataFrame, plan: Plan, source: str, first_row: int) -
 
 
 def validate(
-    raw: pd.DataFrame, *, source: str, mapping: ColumnMapping | None, first_row: int = 2
+    raw: pd.DataFrame,
+    *,
+    source: str,
+    mapping: ColumnMapping | None,
+    first_row: int = 2,
+    limits: Limits | None = None,
 ) -> IngestResult:
     """Map the columns of a raw table and validate every value.
 
@@ -197,6 +223,8 @@ def validate(
         Explicit column choices; ``None`` detects every role automatically.
     first_row
         Spreadsheet row number of the first data row (the header is row 1).
+    limits
+        Most columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
 
     Returns
     -------
@@ -206,8 +234,11 @@ def validate(
     Raises
     ------
     ColumnError
-        A mapped column does not exist, no comment column was found, or headers repeat.
+        A mapped column does not exist, no comment column was found, headers repeat, or
+        there are more columns, segments or metrics than ``limits`` allow.
     """
+    limits = limits or Limits.from_env()
+    limits.check_columns(len(raw.columns), source)
     raw = stringify(raw)
-    plan = resolve(raw, mapping, source)
+    plan = resolve(raw, mapping, source, limits)
     return validate_chunk(raw, plan, source, first_row)

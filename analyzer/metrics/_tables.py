@@ -81,8 +81,8 @@ def membership(
 
 
 def theme_rows(themes: pd.DataFrame) -> pd.DataFrame:
-    """``theme_id`` and ``label`` of the real themes (``theme_id != -1``), one row each."""
-    rows = themes.loc[themes["theme_id"] != -1, ["theme_id", "label"]]
+    """``theme_id`` and ``label`` of the real themes (``theme_id >= 0``), one row each."""
+    rows = themes.loc[themes["theme_id"] >= 0, ["theme_id", "label"]]
     rows = rows.drop_duplicates("theme_id").astype({"theme_id": "int64"})
     return rows.reset_index(drop=True)
 

@@ -24,6 +24,7 @@ from analyzer.metrics.scores import check_kind, headline_estimate, score_values
 from analyzer.metrics.trends import EMERGING_COLUMNS
 from analyzer.report._windows import Windows, find_windows
 from analyzer.store import RunData
+from analyzer.themes.model import NO_TOPIC
 
 N_VERBATIMS = 8
 """Verbatims listed per theme in the drill-down (besides the theme's stored examples)."""
@@ -113,10 +114,14 @@ class ReportContent:
     n_responses: int
     n_commented: int
     n_mentions: int
+    n_all_mentions: int
+    n_no_topic: int
+    n_unassigned: int
     windows: Windows
     scores: dict[str, ScoreSummary]
     score_trend: pd.DataFrame
     themes: pd.DataFrame
+    top_level: pd.DataFrame
     emerging: pd.DataFrame
     theme_trends: pd.DataFrame
     segment: str | None
@@ -125,6 +130,8 @@ class ReportContent:
     pain_points: pd.DataFrame
     details: list[ThemeDetail]
     changed: WhatChanged
+    sentiment_agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overall_agreement: dict[str, Any] = field(default_factory=dict)
 
 
 def _scores(responses: pd.DataFrame) -> dict[str, ScoreSummary]:
@@ -155,7 +162,7 @@ def _catalogue(
     run: RunData, kind: str, emerging: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The theme table joined with owner, keywords, parent and trend status; and the themes."""
-    themes = run.themes[run.themes["theme_id"] != -1].drop_duplicates("theme_id")
+    themes = run.themes[run.themes["theme_id"] >= 0].drop_duplicates("theme_id")
     table = metrics.theme_table(run.responses, run.mentions, themes, kind)
     extra = {int(r["theme_id"]): r for r in themes.to_dict("records")}
     ids = [int(t) for t in table["theme_id"]]
@@ -343,6 +350,49 @@ def _what_changed(
     )
 
 
+def _top_level(run: RunData, kind: str) -> pd.DataFrame:
+    """The theme table of the top-level themes: what the report leads with.
+
+    Each mention counts for its theme's parent (``theme_id`` is the parent id, ``label``
+    the parent label, ``children`` its number of themes); a theme without a parent is its
+    own top-level entry (numbered after the parents).
+    """
+    themes = run.themes[run.themes["theme_id"] >= 0].drop_duplicates("theme_id")
+    if themes.empty:
+        return metrics.theme_table(run.responses, run.mentions, themes, kind)
+    parent = themes["parent_id"].astype(int).to_numpy()
+    top = parent.copy()
+    orphans = np.flatnonzero(parent < 0)
+    top[orphans] = max(int(parent.max()), -1) + 1 + np.arange(len(orphans))
+    label = np.where(parent >= 0, themes["parent_label"].astype(str), themes["label"].astype(str))
+    groups = pd.DataFrame({"top": top, "label": label, "size": themes["size"].to_numpy()})
+    rows = groups.groupby("top", sort=True).agg(
+        label=("label", "first"), size=("size", "sum"), children=("label", "size")
+    )
+    of_theme = dict(zip(themes["theme_id"].astype(int), top.tolist(), strict=True))
+    mentions = run.mentions.copy()
+    mentions["theme_id"] = [of_theme.get(int(t), -1) for t in mentions["theme_id"]]
+    table = metrics.theme_table(
+        run.responses,
+        mentions,
+        pd.DataFrame(
+            {
+                "theme_id": rows.index.astype("int64"),
+                "label": rows["label"].to_numpy(),
+                "keywords": [[] for _ in range(len(rows))],
+                "parent_id": -1,
+                "parent_label": "",
+                "size": rows["size"].astype("int64").to_numpy(),
+                "examples": [[] for _ in range(len(rows))],
+                "owner": None,
+            }
+        ),
+        kind,
+    )
+    table["children"] = table["theme_id"].map(rows["children"]).astype("int64")
+    return table
+
+
 def _empty_emerging(themes: pd.DataFrame) -> pd.DataFrame:
     rows = themes.loc[:, ["theme_id", "label"]].assign(status="insufficient_data")
     return rows.reindex(columns=list(EMERGING_COLUMNS))
@@ -352,7 +402,7 @@ def _time_tables(run: RunData, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Emerging / fading themes and the monthly share of each theme (empty without dates)."""
     if "date" not in run.responses.columns or run.responses["date"].isna().all():
         return _empty_emerging(run.themes), pd.DataFrame(columns=["period", "theme_id", "share"])
-    themes = run.themes[run.themes["theme_id"] != -1]
+    themes = run.themes[run.themes["theme_id"] >= 0]
     emerging = metrics.emerging_themes(run.responses, run.mentions, themes, "M")
     trends = metrics.theme_trends(run.responses, run.mentions, themes, "M", kind)
     return emerging, trends
@@ -387,6 +437,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
     windows = find_windows(emerging)
     scores = _scores(run.responses)
     meta = run.meta or {}
+    agreement, overall = _sentiment_agreement(run, score, table)
     return ReportContent(
         run_id=run.run_id,
         source=Path(str(meta.get("source") or "")).name,
@@ -394,11 +445,15 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         score=score,
         n_responses=len(run.responses),
         n_commented=int(np.sum(commented(run.responses, run.mentions))),
-        n_mentions=int((run.mentions["theme_id"] != -1).sum()),
+        n_mentions=int((run.mentions["theme_id"] >= 0).sum()),
+        n_all_mentions=len(run.mentions),
+        n_no_topic=int((run.mentions["theme_id"] == NO_TOPIC).sum()),
+        n_unassigned=int((run.mentions["theme_id"] == -1).sum()),
         windows=windows.with_range(run.responses),
         scores=scores,
         score_trend=_score_trend(run.responses, list(scores)),
         themes=table,
+        top_level=_top_level(run, score),
         emerging=emerging,
         theme_trends=trends,
         segment=segment,
@@ -407,7 +462,35 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         pain_points=frames["pain_points"],
         details=_details(run, score, table),
         changed=_what_changed(run, score, frames, windows),
+        sentiment_agreement=agreement,
+        overall_agreement=overall,
     )
+
+
+def _sentiment_agreement(
+    run: RunData, score: str, themes: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per-theme agreement of mention sentiment with ``score`` (NPS or CSAT; else NPS).
+
+    Returns the per-theme table (with ``label``) and the run-level figures for the same
+    metric (the outer bands of :func:`analyzer.sentiment.agreement_with_scores`).
+    """
+    from analyzer.sentiment.agreement import BANDS, agreement_by_theme, agreement_with_scores
+
+    metric = score if score in BANDS else "nps"
+    if metric not in run.responses.columns or run.mentions.empty:
+        return pd.DataFrame(), {}
+    table = agreement_by_theme(run.mentions, run.responses, metric)
+    labels = dict(zip(themes["theme_id"].astype("int64"), themes["label"], strict=True))
+    table.insert(1, "label", table["theme_id"].map(labels).fillna("").astype(str))
+    bands = agreement_with_scores(run.mentions, run.responses).get(metric, {})
+    outer = [b for b in bands.values() if "agree" in b]
+    n = sum(b["n"] for b in outer)
+    overall = {"metric": metric, "n": n}
+    if n:
+        overall["agreement"] = sum(b["agree"] for b in outer) / n
+        overall["disagreement"] = sum(b["disagree"] for b in outer) / n
+    return table, overall
 
 
 def _date_text(value: Any) -> str:

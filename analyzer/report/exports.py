@@ -83,7 +83,7 @@ def _verbatims(content: ReportContent) -> pd.DataFrame:
 def report_tables(content: ReportContent) -> dict[str, tuple[str, pd.DataFrame]]:
     """Every exported table by key: a human title and the table.
 
-    Keys: ``scores``, ``score_trend``, ``volume``, ``impact``, ``emerging``,
+    Keys: ``scores``, ``score_trend``, ``top_level``, ``volume``, ``impact``, ``emerging``,
     ``theme_trends``, ``segment_scores``, ``segments``, ``hierarchy``, ``pain_points``,
     ``themes`` and ``verbatims``.
     """
@@ -95,6 +95,12 @@ def report_tables(content: ReportContent) -> dict[str, tuple[str, pd.DataFrame]]
     return {
         "scores": ("Headline scores", _scores(content)),
         "score_trend": ("Monthly scores", content.score_trend),
+        "top_level": (
+            "Top-level themes",
+            content.top_level[
+                [c for c in [*volume, "share_positive", "children"] if c in content.top_level]
+            ],
+        ),
         "volume": ("Theme volume and sentiment", themes[[*volume, "share_positive"]]),
         "impact": ("Theme impact", themes[[*base, *impact]]),
         "emerging": ("Emerging and fading themes", content.emerging),

@@ -120,6 +120,8 @@ def report_figures(content: ReportContent) -> dict[str, go.Figure]:
     themes = content.themes
     if themes.empty:
         return out
+    if not content.top_level.empty:
+        out["top_level"] = F.volume_figure(content.top_level, top=40)
     out["volume"] = F.volume_figure(themes)
     out["impact"] = F.impact_figure(themes, content.score)
     if not content.theme_trends.empty:

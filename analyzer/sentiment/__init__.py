@@ -2,10 +2,14 @@
 
 Backends
 --------
+``minilm-aspect`` (default)
+    Sentiment of a mention *toward its theme*: a fine-tuned copy of all-MiniLM-L6-v2's top
+    layers that attends across the mention's and the theme label's lower-layer states, plus
+    a linear head (``models/sentiment/aspect``, trained by ``cxa train-sentiment`` on
+    MAMS-ACSA and the older sources). Without a theme it scores the mention on its own.
 ``minilm-sentiment``
-    A fine-tuned copy of all-MiniLM-L6-v2's top layers + a linear head (``models/sentiment``,
-    trained by ``benchmarks/train_sentiment.py``). Shares MiniLM's lower layers with the
-    embedding pass through :func:`encode_with_sentiment`.
+    The clause-level model (``models/sentiment``): the same shape without an aspect.
+    Both share MiniLM's lower layers with the embedding pass (:func:`encode_with_states`).
 ``vader``
     Lexicon rules (vaderSentiment); no model files; the fallback.
 
@@ -16,7 +20,8 @@ Usage::
     label, score = overall_sentiment(labels, scores)
 
     # embedding + sentiment in one MiniLM pass (the pipeline's path):
-    embeddings, labels, scores = encode_with_sentiment(texts, model=sentence_transformer)
+    embeddings, states = encode_with_states(texts, model=st, input_layer=3)
+    labels, scores = get_backend("minilm-aspect").predict_states(states, theme_labels)
 """
 
 from __future__ import annotations
@@ -28,21 +33,33 @@ from analyzer.errors import ConfigError
 from analyzer.sentiment._base import (
     LABELS,
     MIXED,
+    AspectSentiment,
     SentimentBackend,
+    SharedPassSentiment,
     labels_from_scores,
     overall_sentiment,
 )
-from analyzer.sentiment._minilm import MiniLMSentimentBackend, encode_with_sentiment
+from analyzer.sentiment._minilm import (
+    AspectSentimentBackend,
+    MentionStates,
+    MiniLMSentimentBackend,
+    encode_with_sentiment,
+    encode_with_states,
+)
 from analyzer.sentiment._vader import VaderBackend
 from analyzer.sentiment.agreement import agreement_with_scores, response_sentiment
 
 _BACKENDS: dict[str, Callable[..., SentimentBackend]] = {
+    "minilm-aspect": AspectSentimentBackend,
     "minilm-sentiment": MiniLMSentimentBackend,
     "vader": VaderBackend,
 }
 
-#: Beats VADER on every set of benchmarks/sentiment.py (see models/sentiment/MODEL_CARD.md).
-DEFAULT_BACKEND = "minilm-sentiment"
+#: Scores each mention toward its theme; see models/sentiment/MODEL_CARD.md.
+DEFAULT_BACKEND = "minilm-aspect"
+
+#: The clause-level model (no aspect), still available by name.
+CLAUSE_BACKEND = "minilm-sentiment"
 
 
 def backend_names() -> list[str]:
@@ -76,15 +93,21 @@ def get_backend(name: str = DEFAULT_BACKEND, **kwargs: Any) -> SentimentBackend:
 
 
 __all__ = [
+    "CLAUSE_BACKEND",
     "DEFAULT_BACKEND",
     "LABELS",
     "MIXED",
+    "AspectSentiment",
+    "AspectSentimentBackend",
+    "MentionStates",
     "MiniLMSentimentBackend",
     "SentimentBackend",
+    "SharedPassSentiment",
     "VaderBackend",
     "agreement_with_scores",
     "backend_names",
     "encode_with_sentiment",
+    "encode_with_states",
     "get_backend",
     "labels_from_scores",
     "overall_sentiment",

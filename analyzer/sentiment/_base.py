@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -47,6 +47,50 @@ class SentimentBackend(Protocol):
         scores : ndarray of shape (n,), dtype float64
             Polarity in [-1, 1]; negative below zero.
         """
+        ...
+
+
+@runtime_checkable
+class SharedPassSentiment(Protocol):
+    """A backend that reads MiniLM's lower-layer token states from the embedding pass.
+
+    The pipeline gives such a backend the embedder's ``SentenceTransformer`` (see
+    :class:`analyzer.embed.SharedPassEmbedder`) and the states it kept, instead of letting
+    the backend run MiniLM's lower layers a second time. Methods only (no properties), so
+    ``isinstance`` checks load nothing.
+    """
+
+    name: str
+
+    def attach_base(self, model: Any) -> None:
+        """Use the embedder's ``SentenceTransformer`` as the base (before the first load)."""
+        ...
+
+    def check_base(self, model: Any) -> None:
+        """Raise ``ModelError`` unless ``model`` has the lower layers the branch was trained on."""
+        ...
+
+    def states_layer(self) -> int:
+        """Which ``output_hidden_states`` entry the backend reads."""
+        ...
+
+    def predict_states(
+        self, states: Any, aspects: Sequence[str | None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and scores from kept states (``MentionStates``), each toward its aspect."""
+        ...
+
+
+@runtime_checkable
+class AspectSentiment(Protocol):
+    """A backend that scores a text *toward an aspect* (the mention's theme)."""
+
+    name: str
+
+    def predict_aspects(
+        self, texts: Sequence[str], aspects: Sequence[str | None] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and scores of ``texts``, each toward its aspect (None: on its own)."""
         ...
 
 

@@ -147,3 +147,48 @@ def read_alexa(data_dir: Path) -> pd.DataFrame:
         if r["verified_reviews"].strip()
     ]
     return pd.DataFrame(rows, columns=["text", "label"])
+
+
+#: MAMS-ACSA's eight aspect categories, in the dataset's spelling.
+MAMS_CATEGORIES = (
+    "food",
+    "staff",
+    "miscellaneous",
+    "place",
+    "service",
+    "menu",
+    "ambience",
+    "price",
+)
+
+
+def _read_mams(data_dir: Path, split: str) -> pd.DataFrame:
+    import json
+
+    path = _require(data_dir / "mams_acsa" / f"{split}.csv")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows = [
+        (sid, text.strip(), a["category"], a["polarity"])
+        for sid, text, aspects in zip(df["sentence_id"], df["text"], df["aspects"], strict=True)
+        for a in json.loads(aspects)
+    ]
+    return pd.DataFrame(rows, columns=["sentence_id", "text", "aspect", "label"])
+
+
+def read_mams_train(data_dir: Path) -> pd.DataFrame:
+    """MAMS-ACSA train: one row per (sentence, aspect category), three classes.
+
+    Returns columns ``sentence_id``, ``text``, ``aspect`` (category name), ``label``
+    (7,090 rows from 3,095 sentences).
+    """
+    return _read_mams(data_dir, "train")
+
+
+def read_mams_validation(data_dir: Path) -> pd.DataFrame:
+    """MAMS-ACSA validation (model selection only), same columns as :func:`read_mams_train`."""
+    return _read_mams(data_dir, "validation")
+
+
+def read_mams_test(data_dir: Path) -> pd.DataFrame:
+    """MAMS-ACSA test, 881 (sentence, category) rows. Evaluation only."""
+    return _read_mams(data_dir, "test")

@@ -47,7 +47,12 @@ class BranchConfig:
     base_fingerprint: str = ""
     # Linear layers of each block run with dynamic int8 at inference (see for_inference)
     int8_inference: list[str] = field(default_factory=lambda: ["qkv", "ff1"])
+    # Fixed input range per int8 layer ("layers.0.qkv": 9.5, ...), see for_inference
+    int8_clip: dict[str, float] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    # Aspect-conditioned: the aspect's lower-layer states are appended to the mention's
+    # (plus a learnt segment vector) and the top layers attend across both.
+    aspect: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -88,7 +93,14 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 
 class SentimentBranch(nn.Module):
-    """Top-layer copy + mean pooling + linear head; input is the ``input_layer`` hidden states."""
+    """Top-layer copy + mean pooling + linear head; input is the ``input_layer`` hidden states.
+
+    With ``config.aspect`` the branch also takes an aspect (the theme's label, or a MAMS
+    category name in training): its lower-layer states, plus a learnt segment vector, are
+    appended to the mention's tokens, the top layers attend across both, and only the
+    mention's tokens are pooled. Rows whose aspect mask is all zero are scored without an
+    aspect, so one batch can mix both kinds.
+    """
 
     def __init__(self, config: BranchConfig) -> None:
         super().__init__()
@@ -100,13 +112,32 @@ class SentimentBranch(nn.Module):
         )
         self.dropout = nn.Dropout(0.1)
         self.head = nn.Linear(c.hidden_size, len(c.labels))
+        self.aspect_type = nn.Parameter(torch.zeros(c.hidden_size)) if c.aspect else None
 
-    def forward(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """(batch, seq, hidden) states and (batch, seq) mask -> (batch, n_labels) logits."""
-        bias = mask_bias(attention_mask, hidden.dtype)
+    def forward(
+        self,
+        hidden: torch.Tensor,
+        attention_mask: torch.Tensor,
+        aspect: torch.Tensor | None = None,
+        aspect_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """(batch, seq, hidden) states and (batch, seq) mask -> (batch, n_labels) logits.
+
+        ``aspect`` (batch, k, hidden) and ``aspect_mask`` (batch, k) are the aspect's
+        lower-layer states; only an aspect-conditioned branch accepts them.
+        """
+        n = hidden.shape[1]
+        mask = attention_mask
+        if aspect is not None and aspect_mask is not None:
+            if self.aspect_type is None:
+                raise ModelError("This sentiment branch was not trained with aspects.")
+            hidden = torch.cat([hidden, aspect.to(hidden.dtype) + self.aspect_type], dim=1)
+            mask = torch.cat([attention_mask, aspect_mask.to(attention_mask.dtype)], dim=1)
+        bias = mask_bias(mask, hidden.dtype)
         for layer in self.layers:
             hidden = layer(hidden, bias)
-        return self.head(self.dropout(mean_pool(hidden, attention_mask)))
+        pooled = mean_pool(hidden[:, :n], attention_mask)
+        return self.head(self.dropout(pooled))
 
 
 def block_state_from_bert(bert_layer_state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -200,16 +231,70 @@ def save_branch(branch: SentimentBranch, directory: Path) -> None:
 _INT8_LAYERS = ("qkv", "out", "ff1", "ff2")
 
 
+class FixedRangeInt8(nn.Module):
+    """A dynamic int8 linear layer whose activation range is fixed to ``[-clip, clip]``.
+
+    Dynamic quantization picks the activation scale from the whole batch, so a mention's
+    score would depend on the other mentions in its batch (and so on the chunk size).
+    Clamping the input to the calibrated range and appending one row of ``+clip`` and one of
+    ``-clip`` pins the range, so every row is quantized the same way in any batch; the int8
+    products are exact integers, which makes each row's output independent of its batch.
+    """
+
+    def __init__(self, inner: nn.Module, clip: float) -> None:
+        super().__init__()
+        self.inner = inner
+        self.clip = float(clip)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Same shapes as ``nn.Linear``."""
+        shape = x.shape
+        flat = x.reshape(-1, shape[-1]).clamp(-self.clip, self.clip)
+        ends = torch.tensor([[self.clip], [-self.clip]], dtype=x.dtype).expand(2, shape[-1])
+        out = self.inner(torch.cat([flat, ends]))[:-2]
+        return out.reshape(*shape[:-1], out.shape[-1])
+
+
+def calibrate_int8(branch: SentimentBranch, batches: Any) -> dict[str, float]:
+    """Largest absolute input seen by each ``int8_inference`` layer over ``batches``.
+
+    ``batches`` yields the positional arguments of ``branch.forward``. The result is what
+    :class:`BranchConfig` stores as ``int8_clip``.
+    """
+    names = [
+        f"layers.{i}.{n}" for i in range(len(branch.layers)) for n in branch.config.int8_inference
+    ]
+    seen = dict.fromkeys(names, 0.0)
+    modules = dict(branch.named_modules())
+    hooks = []
+    for name in names:
+
+        def hook(_m: nn.Module, args: tuple[torch.Tensor, ...], name: str = name) -> None:
+            seen[name] = max(seen[name], float(args[0].abs().max()))
+
+        hooks.append(modules[name].register_forward_pre_hook(hook))
+    try:
+        with torch.inference_mode():
+            for args in batches:
+                branch.eval()(*args)
+    finally:
+        for h in hooks:
+            h.remove()
+    return {k: round(v, 4) for k, v in seen.items()}
+
+
 def for_inference(branch: SentimentBranch) -> nn.Module:
     """The branch with its ``config.int8_inference`` layers on dynamic int8 matmuls.
 
-    Weights are int8 per output channel (as stored, so they are exact), activations are
-    quantized per batch. On the shipped 3-layer branch, ``qkv`` + ``ff1`` cut the added cost
-    of sentiment from about +50% to about +33% of the embedding pass with SST-2 dev accuracy
-    unchanged (0.890) and 98% of tweet labels unchanged; quantizing ``ff2`` and ``out`` too
-    saves a little more but moves 4% of labels (``ff2``'s input is GELU output with
-    outliers). Uses ``torch.ao.quantization.quantize_dynamic``, deprecated but present in the
-    pinned torch; if it is missing the float branch is returned, with a warning.
+    Weights are int8 per output channel (as stored, so they are exact); activations are
+    quantized on the fixed range ``config.int8_clip`` (:class:`FixedRangeInt8`), so results
+    do not depend on the batch (a layer without a calibrated range falls back to a range per
+    batch). On the 3-layer branch, ``qkv`` + ``ff1`` cut the added cost of sentiment from
+    about +50% to about +33% of the embedding pass with SST-2 dev accuracy unchanged;
+    quantizing ``ff2`` and ``out`` too saves a little more but moves 4% of labels (``ff2``'s
+    input is GELU output with outliers). Uses ``torch.ao.quantization.quantize_dynamic``,
+    deprecated but present in the pinned torch; if it is missing the float branch is
+    returned, with a warning.
 
     Raises
     ------
@@ -235,10 +320,17 @@ def for_inference(branch: SentimentBranch) -> nn.Module:
             from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
             qspec = dict.fromkeys(modules, per_channel_dynamic_qconfig)
-            return quantize_dynamic(branch, qspec, dtype=torch.qint8)
+            quantized = quantize_dynamic(branch, qspec, dtype=torch.qint8)
     except (ImportError, AttributeError, RuntimeError) as exc:
         log.warning("int8 inference unavailable (%s); the sentiment branch runs in float", exc)
         return branch
+    clips = branch.config.int8_clip
+    for i, layer in enumerate(quantized.layers):
+        for n in names:
+            clip = clips.get(f"layers.{i}.{n}")
+            if clip:
+                setattr(layer, n, FixedRangeInt8(getattr(layer, n), clip))
+    return quantized
 
 
 def load_branch(directory: Path) -> SentimentBranch:

@@ -109,3 +109,65 @@ def agreement_with_scores(mentions: pd.DataFrame, responses: pd.DataFrame) -> di
             for band, (lo, hi, agree, disagree) in bands.items()
         }
     return result
+
+
+#: Themes with fewer mentions than this in the outer score bands get no agreement figure.
+MIN_THEME_N = 20
+
+
+def agreement_by_theme(
+    mentions: pd.DataFrame, responses: pd.DataFrame, metric: str, min_n: int = MIN_THEME_N
+) -> pd.DataFrame:
+    """Per theme: how often a mention's sentiment *toward the theme* agrees with the score.
+
+    Only responses in the outer bands of ``metric`` count (NPS detractors 0-6 and promoters
+    9-10; CSAT 1-2 and 4-5): a negative mention agrees with a detractor, a positive one with
+    a promoter, and the opposite polarity disagrees; neutral mentions do neither.
+
+    Parameters
+    ----------
+    mentions : DataFrame with ``response_id``, ``theme_id``, ``sentiment``
+    responses : DataFrame with ``response_id`` and ``metric``
+    metric : {"nps", "csat"}
+    min_n : int, default 20
+        Themes with fewer counted mentions get None as their shares (``low_n`` True).
+
+    Returns
+    -------
+    DataFrame
+        ``theme_id, n, agree, disagree, agreement, disagreement, low_n``, one row per
+        theme with at least one counted mention (theme_id >= 0), largest ``n`` first.
+        Empty (same columns) when ``metric`` is not in ``responses``.
+    """
+    columns = ["theme_id", "n", "agree", "disagree", "agreement", "disagreement", "low_n"]
+    _require(mentions, ("response_id", "theme_id", "sentiment"), "mentions")
+    _require(responses, ("response_id",), "responses")
+    if metric not in BANDS:
+        raise ValueError(f"metric={metric!r}; expected one of {sorted(BANDS)}.")
+    if metric not in responses.columns:
+        return pd.DataFrame(columns=columns)
+    scores = pd.to_numeric(responses[metric], errors="coerce")
+    want = pd.Series(None, index=responses.index, dtype=object)
+    for lo, hi, agree, _ in BANDS[metric].values():
+        if agree is not None:
+            want[scores.between(lo, hi)] = agree
+    expected = dict(zip(responses["response_id"].astype(str), want, strict=True))
+    m = mentions[mentions["theme_id"].astype("int64") >= 0]
+    wanted = m["response_id"].astype(str).map(expected)
+    m = m.assign(_want=wanted)[wanted.notna()]
+    opposite = {"negative": "positive", "positive": "negative"}
+    m = m.assign(
+        _agree=m["sentiment"] == m["_want"],
+        _disagree=m["sentiment"] == m["_want"].map(opposite),
+    )
+    g = m.groupby("theme_id", sort=False)
+    table = pd.DataFrame(
+        {"n": g.size(), "agree": g["_agree"].sum(), "disagree": g["_disagree"].sum()}
+    ).reset_index()
+    table[["n", "agree", "disagree"]] = table[["n", "agree", "disagree"]].astype("int64")
+    table["low_n"] = table["n"] < min_n
+    n = table["n"].where(~table["low_n"])
+    table["agreement"] = (table["agree"] / n).astype(object).where(~table["low_n"], None)
+    table["disagreement"] = (table["disagree"] / n).astype(object).where(~table["low_n"], None)
+    table = table.sort_values(["n", "theme_id"], ascending=[False, True])
+    return table[columns].reset_index(drop=True)

@@ -57,10 +57,12 @@ class TrainConfig:
     n_layers: int = 3
     holdout_tweets: int = 1000
     holdout_binary: int = 500
-    sst2_rows: int = 0
-    eval_every: int = 1000
+    sst2_rows: int = 8000
+    semeval_rows: int = 12000
+    mams_repeat: int = 2
+    eval_every: int = 250
     max_steps: int = 0
-    sources: tuple[str, ...] = ("sst2", "semeval", "uci")
+    sources: tuple[str, ...] = ("sst2", "semeval", "uci", "mams")
     threads: int = 2
 
 
@@ -385,10 +387,16 @@ def _parse(argv: Sequence[str] | None) -> tuple[TrainConfig, argparse.Namespace]
     p.add_argument(
         "--sources",
         default=",".join(defaults.sources),
-        help="comma-separated subset of sst2,semeval,uci",
+        help="comma-separated subset of sst2,semeval,uci,mams (with mams: the aspect branch)",
+    )
+    p.add_argument(
+        "--warm-start",
+        default=None,
+        help="aspect branch only: start from this clause-level model folder "
+        "(default models/sentiment; 'none' starts from MiniLM's layers)",
     )
     ints = ("seed", "epochs", "batch_size", "max_length", "input_layer", "n_layers", "threads")
-    for name in (*ints, "sst2_rows", "eval_every", "max_steps"):
+    for name in (*ints, "sst2_rows", "semeval_rows", "mams_repeat", "eval_every", "max_steps"):
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     for name in ("lr", "head_lr"):
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
@@ -408,6 +416,8 @@ def _parse(argv: Sequence[str] | None) -> tuple[TrainConfig, argparse.Namespace]
         sources=tuple(args.sources.split(",")),
         threads=args.threads,
         sst2_rows=args.sst2_rows,
+        semeval_rows=args.semeval_rows,
+        mams_repeat=args.mams_repeat,
         eval_every=args.eval_every,
         max_steps=args.max_steps,
     )
@@ -424,6 +434,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     config, args = _parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(config.threads)
+    unknown = sorted(set(config.sources) - {"sst2", "semeval", "uci", "mams"})
+    if unknown:
+        raise SystemExit(f"Unknown --sources {unknown}; choose from sst2, semeval, uci, mams.")
+    if "mams" in config.sources:
+        from analyzer.sentiment import aspect_training
+
+        if args.warm_start is None:
+            args.warm_start = str(_default_model_dir())
+        return aspect_training.run(config, args)
     out = args.out or _default_model_dir()
     corpus = subsample(load_corpus(args.data_dir, config.sources), config)
     train, holdout = holdout_split(corpus, config)

@@ -64,8 +64,12 @@ def _find_model(model: str) -> str | None:
 def _keep_only_needed(nlp: Language) -> None:
     """Enable NER plus one sentence component (and the tok2vec they listen to)."""
     names = nlp.component_names
-    sentences = next((n for n in ("senter", "parser") if n in names), "sentencizer")
+    # the parser gives sentences and the clause structure that splits "the food was good
+    # and the service slow" into two mentions; senter (sentences only) when it is missing
+    sentences = next((n for n in ("parser", "senter") if n in names), "sentencizer")
     wanted = {"ner", sentences}
+    if sentences == "parser":  # clause cuts read coarse part-of-speech tags too
+        wanted |= {"tagger", "attribute_ruler"} & set(names)
     for name in names:
         if wanted & set(getattr(nlp.get_pipe(name), "listening_components", [])):
             wanted.add(name)  # a shared tok2vec or transformer

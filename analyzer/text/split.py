@@ -112,8 +112,98 @@ def split_clauses(tokens: Sequence[Token]) -> list[tuple[int, int]]:
     clauses.append((start, len(tokens)))
     result: list[tuple[int, int]] = []
     for s, e in clauses:
-        result.extend(_split_leading(tokens, s, e))
+        for s2, e2 in _split_leading(tokens, s, e):
+            result.extend(_split_parsed(tokens, s2, e2))
     return result
+
+
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
+_JOINERS = frozenset({"and", "or", "so", "then", "plus", "&"})
+
+
+def _clause_starts(tokens: Sequence[Token], s: int, e: int) -> list[int]:
+    """Positions in ``tokens[s:e]`` where an independent clause or an enumerated item
+    begins, from the dependency parse (empty without one).
+
+    - a conjoined or paratactic verb with its own subject: "the food was good and the
+      service was slow", "I liked the food, the staff were friendly";
+    - a conjoined noun with its own adjective after a noun with one: "great food,
+      friendly staff, reasonable prices".
+    """
+    if not tokens or not tokens[0].doc.has_annotation("DEP"):
+        return []
+    where = {t.i: k for k, t in enumerate(tokens)}
+    starts = []
+    for k in range(s, e):
+        tok = tokens[k]
+        own_subject = tok.pos_ in ("VERB", "AUX") and any(
+            c.dep_ in _SUBJECT_DEPS for c in tok.children
+        )
+        first = None
+        if tok.dep_ in ("conj", "parataxis") and own_subject:
+            first = where.get(tok.left_edge.i)
+        elif tok.dep_ == "conj" and tok.pos_ == "VERB" and tok.head.pos_ in ("VERB", "AUX"):
+            # a second thing the subject did: "... was inattentive, took 3 hours for dinner"
+            # (only between two substantial pieces: not "I called and waited")
+            left = [t for t in tokens[s:k] if t.i < tok.left_edge.i and t.dep_ != "cc"]
+            right = [t for t in tokens[k:e] if t.i <= tok.right_edge.i]
+            if _words(left) >= 3 and _words(right) + 1 >= 3:
+                first = where.get(tok.left_edge.i)
+        elif tok.dep_ == "advcl" and own_subject and tok.head.i < tok.i and _because(tok):
+            # a reason with its own subject: "we chose it because the price was right"
+            first = where.get(tok.left_edge.i)
+        elif tok.dep_ == "ccomp" and own_subject and tok.head.i > tok.i:
+            # a comma splice: "I liked the food, the staff were friendly" parses the first
+            # clause as a complement of the second; the second starts after the comma
+            after = tok.right_edge.i + 1
+            if after < len(tok.doc) and tok.doc[after].text in (",", ";", "-", "–", "—"):
+                first = where.get(after + 1)
+        elif tok.dep_ in ("conj", "appos") and _own_item(tok):
+            first = where.get(tok.left_edge.i)
+        if first is not None and s < first < e:
+            starts.append(first)
+    return sorted(set(starts))
+
+
+def _because(tok: Token) -> bool:
+    """Whether a clause is a reason ("because", "since", "as", "so"), not a time."""
+    return any(
+        c.dep_ == "mark" and c.lower_ in ("because", "since", "as", "so") for c in tok.children
+    )
+
+
+def _own_item(tok: Token) -> bool:
+    """A listed noun with its own adjective after a noun with one ("friendly staff")."""
+    return (
+        tok.pos_ in ("NOUN", "PROPN")
+        and tok.head.pos_ in ("NOUN", "PROPN")
+        and any(c.dep_ == "amod" for c in tok.children)
+        and any(c.dep_ == "amod" for c in tok.head.children)
+    )
+
+
+def _split_parsed(tokens: Sequence[Token], s: int, e: int) -> list[tuple[int, int]]:
+    """Split ``tokens[s:e]`` at the clause starts of the parse; a piece that would name
+    nothing (no topic word) or hold fewer than two words stays with its neighbour."""
+    from analyzer.text.normalise import has_topic
+
+    pieces: list[tuple[int, int]] = []
+    start = s
+    for cut in _clause_starts(tokens, s, e):
+        end = cut
+        while end > start and (tokens[end - 1].is_punct or tokens[end - 1].lower_ in _JOINERS):
+            end -= 1
+        left, right = tokens[start:end], tokens[cut:e]
+        if (
+            _words(left) >= 2
+            and _words(right) >= 2
+            and has_topic(" ".join(t.text for t in left))
+            and has_topic(" ".join(t.text for t in right))
+        ):
+            pieces.append((start, end))
+            start = cut
+    pieces.append((start, e))
+    return pieces
 
 
 def _split_leading(tokens: Sequence[Token], s: int, e: int) -> list[tuple[int, int]]:

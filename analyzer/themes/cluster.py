@@ -4,9 +4,10 @@ A clusterer only proposes groups; the theme model then drops the small ones, com
 centroids and assigns every mention by cosine to them. Backends:
 
 - ``ward``: each embedding is averaged with its nearest neighbours (a cheap
-  denoising step), a Ward tree is built on the result, and the tree is cut at the fewest
-  groups for which mentions are, on average, ``cohesion`` cosine-similar to the centre
-  of their group, but at no more than ``max_groups`` groups (default ``sqrt(2 n)``:
+  denoising step), a Ward tree is built on the result, and the tree is cut, splitting the
+  loosest group first (:func:`worst_first_cut`), until mentions are, on average,
+  ``cohesion`` cosine-similar to the centre of their group, but at no more than
+  ``max_groups`` groups (default ``sqrt(2 n)``:
   MiniLM's fine structure, e.g. one group per phrasing template, would otherwise turn
   into dozens of near-synonymous themes). No UMAP, no numba.
 - ``spectral-ward`` (default of the theme model): the same tree and cut, but the tree is
@@ -164,6 +165,64 @@ def mean_cohesion_cut(
     return labels
 
 
+def worst_first_cut(
+    z: np.ndarray,
+    x: np.ndarray,
+    *,
+    cohesion: float,
+    min_size: int = 2,
+    slack: float = 0.1,
+    max_groups: int | None = None,
+) -> np.ndarray:
+    """Cut a Ward tree by splitting, each time, the group that is worst in ``x``'s space.
+
+    :func:`mean_cohesion_cut` undoes merges in the order of the tree's heights. When the
+    tree is built on other coordinates than ``x`` (the spectral graph embedding), a noisy
+    corpus can sit in one node that is compact in those coordinates but loose in ``x``,
+    and it is never split: one theme swallows half the mentions. Here the next group to
+    split is the one that loses the most cohesion in ``x``: ``size * (1 - cohesion)``,
+    the sum over its points of one minus their cosine to its centre. Stops at the same
+    targets as :func:`mean_cohesion_cut`.
+
+    Returns
+    -------
+    labels : ndarray of shape (n,), int64, groups numbered in tree order.
+    """
+    import heapq
+
+    n = len(x)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    sums, counts = _node_stats(z, x)
+    norms = np.linalg.norm(sums, axis=1)
+    coh = norms / counts
+    root = 2 * n - 2
+    open_nodes = {root}
+    total = norms[root]
+    heap: list[tuple[float, int]] = [(-(counts[root] - norms[root]), root)]
+
+    def loose() -> bool:
+        big = [coh[v] for v in open_nodes if counts[v] >= 2 * min_size]
+        return bool(big) and min(big) < cohesion - slack
+
+    cap = n if max_groups is None else max(1, max_groups)
+    while heap and len(open_nodes) < cap and (total / n < cohesion or loose()):
+        _, node = heapq.heappop(heap)
+        if node < n:
+            continue
+        a, b = (int(v) for v in z[node - n, :2])
+        open_nodes.remove(node)
+        open_nodes.update((a, b))
+        total += norms[a] + norms[b] - norms[node]
+        for child in (a, b):
+            if child >= n:
+                heapq.heappush(heap, (-(counts[child] - norms[child]), child))
+    labels = np.empty(n, dtype=np.int64)
+    for label, top in enumerate(sorted(open_nodes)):
+        labels[_leaves(z, top, n)] = label
+    return labels
+
+
 class WardClusterer:
     """kNN smoothing, a Ward tree and a cohesion cut (see the module docstring).
 
@@ -179,6 +238,9 @@ class WardClusterer:
     max_points : int
         Above this many points the tree is built on a seeded sample of this size and the
         rest join the nearest group centre (Ward needs n² memory).
+    cut : {"worst-first", "height"}
+        How the tree is cut: split the loosest group first (default; a noisy blob cannot
+        stay one theme) or undo merges in height order (:func:`mean_cohesion_cut`).
     """
 
     name = "ward"
@@ -190,11 +252,15 @@ class WardClusterer:
         n_neighbors: int = 10,
         max_groups: int | None = None,
         max_points: int = 6000,
+        cut: str = "worst-first",
     ) -> None:
         self.cohesion = cohesion
         self.n_neighbors = n_neighbors
         self.max_groups = max_groups
         self.max_points = max_points
+        if cut not in ("worst-first", "height"):
+            raise ConfigError(f"cut={cut!r}; expected 'worst-first' or 'height'.")
+        self.cut = cut
 
     def fit_predict(self, embeddings: np.ndarray, *, min_size: int, seed: int) -> np.ndarray:
         """Return labels of shape (n,), int64, -1 for points left out."""
@@ -211,7 +277,8 @@ class WardClusterer:
         xs = x[sample]
         z = linkage(self._coordinates(xs), method="ward")
         cap = self.max_groups if self.max_groups is not None else default_max_groups(n)
-        part = mean_cohesion_cut(z, xs, cohesion=self.cohesion, min_size=min_size, max_groups=cap)
+        cut = worst_first_cut if self.cut == "worst-first" else mean_cohesion_cut
+        part = cut(z, xs, cohesion=self.cohesion, min_size=min_size, max_groups=cap)
         if len(sample) == n:
             return part
         return _extend(x, sample, part)
@@ -246,12 +313,14 @@ class SpectralWardClusterer(WardClusterer):
         n_components: int = 32,
         max_groups: int | None = None,
         max_points: int = 6000,
+        cut: str = "worst-first",
     ) -> None:
         super().__init__(
             cohesion=cohesion,
             n_neighbors=n_neighbors,
             max_groups=max_groups,
             max_points=max_points,
+            cut=cut,
         )
         self.n_components = n_components
 

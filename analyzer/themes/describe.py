@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.themes.hierarchy import parent_groups
+from analyzer.themes.hygiene import CorpusWords, corpus_words, label_problems
 from analyzer.themes.labels import (
     class_tfidf,
     examples_mmr,
@@ -18,6 +19,13 @@ from analyzer.themes.labels import (
     parent_terms,
 )
 from analyzer.themes.persist import themes_frame
+from analyzer.themes.phrases import (
+    Candidate,
+    choose_category_nouns,
+    choose_labels,
+    mention_candidates,
+    sample_members,
+)
 
 __all__ = ["describe_themes"]
 
@@ -38,12 +46,18 @@ def describe_themes(
     n_examples: int,
     n_parents: int | None,
     tagger: Any,
+    written: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The raw (unedited) themes table, one row per centroid, in centroid order.
 
     Parameters
     ----------
     texts : sequence of str, length n
+        What labels and keywords are made of (topic texts: no handles, links, emoji).
+    written : sequence of str, length n, optional
+        The mentions as stored (redacted), shown as examples; they also tell which bare
+        words of a theme come from redaction ("email" where "[EMAIL]" stood), which never
+        become a keyword or a label. Defaults to ``texts``.
     embeddings : ndarray of shape (n, dim), unit rows
     rows : ndarray of shape (n,), centroid row of each mention or -1
     centroids : ndarray of shape (k, dim), unit rows
@@ -51,16 +65,40 @@ def describe_themes(
     fixed_labels : labels that are given (seed themes), by theme id
     """
     texts = list(texts)
+    shown = list(written) if written is not None else texts
     k = len(centroids)
     groups = [np.flatnonzero(rows == r) for r in range(k)]
     docs = [" ".join(texts[i] for i in g) for g in groups]
     weights, vocab = class_tfidf(docs)
-    words = keywords(weights, vocab, n_keywords) if k else []
-    labels = labels_for(texts, embeddings, groups, centroids, words, tagger=tagger)
+    # what the theme's own mentions say about its words: which come from redaction
+    # ("email" where "[EMAIL]" stood) and which from hashtags; such words are never shown
+    evidence = [corpus_words([shown[i] for i in g]) for g in groups]
+    banned = [e.redacted for e in evidence]
+    words = keywords(weights, vocab, n_keywords + 6) if k else []
+    words = [
+        [w for w in ws if not label_problems(w, words=e, check_pos=False)][:n_keywords]
+        for ws, e in zip(words, evidence, strict=True)
+    ]
+    samples = sample_members(groups, [embeddings[g] @ centroids[r] for r, g in enumerate(groups)])
+    sampled = sorted({i for s in samples for i in s})
+    found = mention_candidates([texts[i] for i in sampled], tagger if _parses(tagger) else None)
+    of_group = {int(i): r for r, g in enumerate(groups) for i in g}
+    candidates = {
+        i: [c for c in cs if not set(c.key.split()) & banned[of_group[i]]]
+        for i, cs in zip(sampled, found, strict=True)
+    }
+    labels = _theme_labels(
+        texts, embeddings, groups, centroids, words, samples, candidates, tagger, evidence
+    )
     labels = [fixed_labels.get(int(t), lab) for t, lab in zip(theme_ids, labels, strict=True)]
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
     parents = parent_groups(centroids, sizes, n_parents=n_parents)
-    parent_labels = _parent_labels(texts, embeddings, groups, centroids, parents, labels, tagger)
+    parent_labels = _category_labels(parents, samples, candidates, groups, shown)
+    rest = parents.copy()
+    rest[np.isin(parents, list(parent_labels))] = -1
+    parent_labels.update(
+        _parent_labels(texts, embeddings, groups, centroids, rest, labels, tagger, parent_labels)
+    )
     records = []
     for r in range(k):
         records.append(
@@ -71,11 +109,73 @@ def describe_themes(
                 "parent_id": int(parents[r]),
                 "parent_label": parent_labels.get(int(parents[r]), ""),
                 "size": int(sizes[r]),
-                "examples": examples_mmr(texts, embeddings, groups[r], centroids[r], n=n_examples),
+                "examples": examples_mmr(shown, embeddings, groups[r], centroids[r], n=n_examples),
                 "owner": None,
             }
         )
     return themes_frame(records)
+
+
+def _clean(label: str) -> bool:
+    """Whether a label passes the hygiene check (no handle, placeholder, bare number...,
+    and a noun or a verb in it)."""
+    return not label_problems(label)
+
+
+def _parses(nlp: Any) -> bool:
+    return nlp is not None and "parser" in getattr(nlp, "pipe_names", ())
+
+
+def _theme_labels(
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    groups: list[np.ndarray],
+    centroids: np.ndarray,
+    words: list[list[str]],
+    samples: list[list[int]],
+    candidates: dict[int, list[Candidate]],
+    tagger: Any,
+    evidence: list[CorpusWords],
+) -> list[str]:
+    """Parse-based labels ("app crashing"); the phrase statistics of labels.py where the
+    parse offers nothing that repeats (or spaCy is not installed)."""
+    chosen = choose_labels(
+        samples, candidates, acceptable=lambda r, text: not label_problems(text, words=evidence[r])
+    )
+    if all(label is not None for label in chosen):
+        return [str(label) for label in chosen]
+    fallback = labels_for(texts, embeddings, groups, centroids, words, tagger=tagger)
+    used = {label for label in chosen if label is not None}
+    out = []
+    for r, (label, other) in enumerate(zip(chosen, fallback, strict=True)):
+        if label is None:
+            label = other if other not in used else f"{other} {len(used)}"
+            if label_problems(label, words=evidence[r]):
+                # nothing readable repeats in this theme: say so rather than show noise
+                label = f"mixed topics {len(used) + 1}"
+            used.add(label)
+        out.append(label)
+    return out
+
+
+def _category_labels(
+    parents: np.ndarray,
+    samples: list[list[int]],
+    candidates: dict[int, list[Candidate]],
+    groups: list[np.ndarray],
+    shown: Sequence[str],
+) -> dict[int, str]:
+    """Parents named by a category noun their children share ("Delivery", "Staff"); the
+    noun must pass the hygiene check on the evidence of all the children's mentions."""
+    ids = sorted({int(p) for p in parents if p >= 0})
+    kids = [np.flatnonzero(parents == p) for p in ids]
+    family = [corpus_words([shown[i] for r in k for i in groups[r]]) for k in kids]
+    nouns = choose_category_nouns(
+        [[samples[r] for r in k] for k in kids],
+        candidates,
+        acceptable=lambda p, text: not label_problems(text, words=family[p]),
+    )
+    return {p: n[:1].upper() + n[1:] for p, n in zip(ids, nouns, strict=True) if n is not None}
 
 
 def _stems(label: str) -> set[str]:
@@ -91,6 +191,7 @@ def _parent_labels(
     parents: np.ndarray,
     child_labels: Sequence[str],
     tagger: Any,
+    named: dict[int, str] | None = None,
 ) -> dict[int, str]:
     """One label per parent: the word or two its children share ("Delivery", "Support").
 
@@ -110,7 +211,7 @@ def _parent_labels(
     terms = parent_terms(texts, weights, vocab, [[groups[r] for r in children[p]] for p in ids])
     nouns = noun_ending(sorted({t for options in terms for t, _ in options}), tagger)
     out: dict[int, str] = {}
-    used: set[str] = set()
+    used: set[str] = {stem for label in (named or {}).values() for stem in _stems(label)}
     fallback = []
     for p, options in zip(ids, terms, strict=True):
         if len(children[p]) == 1:
@@ -118,7 +219,11 @@ def _parent_labels(
             used |= _stems(out[p])
             continue
         label = next(
-            (t for t, _ in options if nouns.get(t, True) and not _stems(t) & used),
+            (
+                t
+                for t, _ in options
+                if nouns.get(t, True) and not _stems(t) & used and _clean(_parent_label(t))
+            ),
             None,
         )
         if label is None:

@@ -1,145 +1,226 @@
-"""Edits that change a fitted model's themes: split, seed, and candidate new themes."""
+"""Edits that change a fitted model's themes: split, seed, and candidate new themes.
+
+Every edit is a pure function: it takes the model's learned state (:class:`ThemeState`),
+its codeframe and its options (:class:`EditOptions`), and returns a new state and
+codeframe (:class:`Edit`) without touching the inputs. ``ThemeModel`` applies the result
+with one method, so this module never imports the model (no import cycle) and never
+reaches into its private attributes.
+"""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analyzer.errors import InputError
-from analyzer.themes.arrays import check_inputs, keep_big
+from analyzer.errors import InputError, NotFoundError
+from analyzer.text.normalise import topic_text
+from analyzer.themes.arrays import keep_big
 from analyzer.themes.cluster import get_clusterer, normalise
+from analyzer.themes.codeframe import Codeframe
 from analyzer.themes.describe import describe_themes
-from analyzer.themes.labels import load_tagger
 from analyzer.themes.matching import theme_floor
+from analyzer.themes.phrases import load_parser
 from analyzer.themes.seeds import Embed, seed_centroid
 
-if TYPE_CHECKING:
-    from analyzer.themes.model import ThemeModel
-
-__all__ = ["add_seed", "propose_candidates", "split_theme"]
+__all__ = ["Edit", "EditOptions", "ThemeState", "add_seed", "propose_candidates", "split_theme"]
 
 
-def _prepare(model: ThemeModel, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-    model._check_fitted()
-    return check_inputs(list(texts), embeddings, model.n_features_in_)
+@dataclass(frozen=True)
+class ThemeState:
+    """What a fitted ``ThemeModel`` has learnt, one row per theme (k themes).
+
+    Attributes
+    ----------
+    centroids : ndarray (k, dim) float32, unit rows
+    theme_ids : ndarray (k,) int64
+    typical : ndarray (k,) float64, median cosine of a theme's mentions to its centroid
+    floors : ndarray (k,) float64, cosine below which a mention is not given the theme
+    raw_themes : DataFrame, the unedited themes table (one row per theme id)
+    next_id : int, the id the next new theme gets
+    """
+
+    centroids: np.ndarray
+    theme_ids: np.ndarray
+    typical: np.ndarray
+    floors: np.ndarray
+    raw_themes: pd.DataFrame
+    next_id: int
+
+    def row_of(self, theme_id: int) -> int:
+        """The row of ``theme_id``; NotFoundError naming the id if there is none."""
+        hits = np.flatnonzero(self.theme_ids == int(theme_id))
+        if len(hits) == 0:
+            raise NotFoundError(f"Theme {theme_id} does not exist in this model.")
+        return int(hits[0])
 
 
-def _append(
-    model: ThemeModel,
+@dataclass(frozen=True)
+class EditOptions:
+    """The model options an edit needs (a subset of ``ThemeModel.get_params()``)."""
+
+    min_similarity: float
+    outlier_quantile: float
+    n_keywords: int
+    n_examples: int
+    spacy_model: str | None
+    clusterer: str
+    cohesion: float
+    seed: int
+    min_theme_size: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The result of an edit: the new state and codeframe, and the ids it created."""
+
+    state: ThemeState
+    codeframe: Codeframe
+    new_ids: list[int]
+
+
+def _appended(
+    state: ThemeState,
+    options: EditOptions,
     centroids: np.ndarray,
     table: pd.DataFrame,
     member_cos: list[np.ndarray],
     drop_rows: Sequence[int] = (),
-) -> None:
-    """Add themes (centroids + table rows) to ``model`` and drop rows ``drop_rows``."""
-    keep = np.setdiff1d(np.arange(len(model.theme_ids_)), np.asarray(drop_rows, dtype=np.int64))
+) -> ThemeState:
+    """A copy of ``state`` with themes added (centroids + table rows) and ``drop_rows`` gone."""
+    keep = np.setdiff1d(np.arange(len(state.theme_ids)), np.asarray(drop_rows, dtype=np.int64))
     typical = [float(np.median(c)) if len(c) else 1.0 for c in member_cos]
     floors = [
-        theme_floor(c, min_similarity=model.min_similarity, quantile=model.outlier_quantile)
+        theme_floor(c, min_similarity=options.min_similarity, quantile=options.outlier_quantile)
         for c in member_cos
     ]
-    model.centroids_ = np.vstack([model.centroids_[keep], centroids]).astype(np.float32)
-    model.theme_ids_ = np.concatenate([model.theme_ids_[keep], table["theme_id"].to_numpy()])
-    model.typical_ = np.concatenate([model.typical_[keep], typical])
-    model.floors_ = np.concatenate([model.floors_[keep], floors])
-    kept = model.raw_themes_[model.raw_themes_["theme_id"].isin(model.theme_ids_)]
-    model.raw_themes_ = pd.concat([kept, table], ignore_index=True)
-    model.next_id_ = int(max(model.next_id_, int(model.theme_ids_.max()) + 1))
+    theme_ids = np.concatenate([state.theme_ids[keep], table["theme_id"].to_numpy()])
+    kept = state.raw_themes[state.raw_themes["theme_id"].isin(theme_ids)]
+    return ThemeState(
+        centroids=np.vstack([state.centroids[keep], centroids]).astype(np.float32),
+        theme_ids=theme_ids.astype(np.int64),
+        typical=np.concatenate([state.typical[keep], typical]).astype(np.float64),
+        floors=np.concatenate([state.floors[keep], floors]).astype(np.float64),
+        raw_themes=pd.concat([kept, table], ignore_index=True),
+        next_id=int(max(state.next_id, int(theme_ids.max()) + 1)),
+    )
+
+
+def _describe(
+    texts: list[str],
+    x: np.ndarray,
+    rows: np.ndarray,
+    centroids: np.ndarray,
+    ids: np.ndarray,
+    options: EditOptions,
+    fixed: dict[int, str],
+) -> pd.DataFrame:
+    return describe_themes(
+        [topic_text(t) for t in texts], x, rows, centroids, ids, fixed_labels=fixed,
+        n_keywords=options.n_keywords, n_examples=options.n_examples, n_parents=None,
+        tagger=load_parser(options.spacy_model), written=texts,
+    )  # fmt: skip
 
 
 def split_theme(
-    model: ThemeModel,
+    state: ThemeState,
+    codeframe: Codeframe,
+    options: EditOptions,
     theme_id: int,
     texts: Sequence[str],
-    embeddings: np.ndarray,
+    x: np.ndarray,
+    assigned: np.ndarray,
     *,
     n_parts: int = 2,
-) -> list[int]:
-    """Split ``theme_id`` into ``n_parts`` themes with k-means on its mentions in ``texts``."""
+) -> Edit:
+    """Split ``theme_id`` into ``n_parts`` themes with k-means on its mentions.
+
+    Parameters
+    ----------
+    texts : sequence of str, length n; x : ndarray (n, dim), unit rows
+    assigned : ndarray (n,), the theme id the model gives each mention (after the codeframe)
+    """
     from sklearn.cluster import KMeans
 
     texts = [str(t) for t in texts]
-    x = _prepare(model, texts, embeddings)
-    model._theme_row(model.codeframe_.resolve(theme_id))
-    assigned, _ = model.transform(texts, x)
-    members = np.flatnonzero(assigned == model.codeframe_.resolve(theme_id))
+    survivor = codeframe.resolve(theme_id)
+    state.row_of(survivor)
+    members = np.flatnonzero(assigned == survivor)
     if n_parts < 2 or len(members) < 2 * n_parts:
         raise InputError(
             f"Cannot split theme {theme_id} into n_parts={n_parts}: it has {len(members)} "
             f"mentions in the given texts; need n_parts >= 2 and >= {2 * n_parts} mentions."
         )
-    parts = KMeans(n_parts, random_state=model.seed, n_init=4).fit_predict(x[members])
+    parts = KMeans(n_parts, random_state=options.seed, n_init=4).fit_predict(x[members])
     order = np.argsort(-np.bincount(parts, minlength=n_parts), kind="stable")
     rows = np.full(len(texts), -1, dtype=np.int64)
     rows[members] = np.argsort(order)[parts]
     centroids = normalise(np.vstack([x[rows == r].mean(axis=0) for r in range(n_parts)]))
-    new_ids = np.arange(model.next_id_, model.next_id_ + n_parts, dtype=np.int64)
-    table = describe_themes(
-        texts, x, rows, centroids, new_ids, fixed_labels={}, n_keywords=model.n_keywords,
-        n_examples=model.n_examples, n_parents=None, tagger=load_tagger(model.spacy_model),
-    )  # fmt: skip
-    survivor = model.codeframe_.resolve(theme_id)
-    gone = [int(t) for t in model.theme_ids_ if model.codeframe_.resolve(int(t)) == survivor]
-    old = model.raw_themes_.set_index("theme_id").loc[survivor]
+    new_ids = np.arange(state.next_id, state.next_id + n_parts, dtype=np.int64)
+    table = _describe(texts, x, rows, centroids, new_ids, options, {})
+    gone = [int(t) for t in state.theme_ids if codeframe.resolve(int(t)) == survivor]
+    old = state.raw_themes.set_index("theme_id").loc[survivor]
     table["parent_id"], table["parent_label"] = old["parent_id"], str(old["parent_label"])
-    table["owner"] = model.codeframe_.owners.get(survivor, old["owner"])
+    table["owner"] = codeframe.owners.get(survivor, old["owner"])
     cos = [x[rows == r] @ centroids[r] for r in range(n_parts)]
-    _append(model, centroids, table, cos, [model._theme_row(t) for t in gone])
-    frame = model.codeframe_
+    new_state = _appended(state, options, centroids, table, cos, [state.row_of(t) for t in gone])
+    frame = copy.deepcopy(codeframe)
     for t in gone:
         frame.merges.pop(t, None)
     frame.record_split(survivor, new_ids.tolist())
-    model.apply_codeframe(frame)
-    return new_ids.tolist()
+    return Edit(new_state, frame, new_ids.tolist())
 
 
 def add_seed(
-    model: ThemeModel,
+    state: ThemeState,
+    codeframe: Codeframe,
+    options: EditOptions,
     name: str,
     phrases: list[str],
     texts: Sequence[str],
-    embeddings: np.ndarray,
+    x: np.ndarray,
     *,
     embed: Embed | None = None,
-) -> int:
-    """Add a seed theme to a fitted model (see ``ThemeModel.add_seed``); return its id."""
+) -> Edit:
+    """Add a seed theme (a name and example phrases) anchored on ``texts``; see
+    ``ThemeModel.add_seed``."""
     texts = [str(t) for t in texts]
-    x = _prepare(model, texts, embeddings)
-    seed = model.codeframe_.add_seed(name, phrases)
+    frame = copy.deepcopy(codeframe)
+    seed = frame.add_seed(name, phrases)
     centroid = seed_centroid(seed.name, seed.phrases, texts, x, embed)[None, :]
-    theme_id = int(model.next_id_)
-    sims = x @ np.vstack([model.centroids_, centroid]).T
-    rows = np.where(np.argmax(sims, axis=1) == len(model.centroids_), 0, -1)
-    table = describe_themes(
-        texts, x, rows, centroid, np.array([theme_id]), fixed_labels={theme_id: seed.name},
-        n_keywords=model.n_keywords, n_examples=model.n_examples, n_parents=None,
-        tagger=load_tagger(model.spacy_model),
-    )  # fmt: skip
-    if len(model.centroids_):
-        nearest = int(np.argmax(model.centroids_ @ centroid[0]))
-        parent = model.raw_themes_.iloc[nearest]
+    theme_id = int(state.next_id)
+    sims = x @ np.vstack([state.centroids, centroid]).T
+    rows = np.where(np.argmax(sims, axis=1) == len(state.centroids), 0, -1)
+    table = _describe(
+        texts, x, rows, centroid, np.array([theme_id]), options, {theme_id: seed.name}
+    )
+    if len(state.centroids):
+        nearest = int(np.argmax(state.centroids @ centroid[0]))
+        parent = state.raw_themes.iloc[nearest]
         table["parent_id"], table["parent_label"] = parent["parent_id"], parent["parent_label"]
     seed.theme_id = theme_id
-    _append(model, centroid, table, [x[rows == 0] @ centroid[0]])
-    model.apply_codeframe(model.codeframe_)
-    return theme_id
+    new_state = _appended(state, options, centroid, table, [x[rows == 0] @ centroid[0]])
+    return Edit(new_state, frame, [theme_id])
 
 
 def propose_candidates(
-    model: ThemeModel,
+    options: EditOptions,
     texts: Sequence[str],
-    embeddings: np.ndarray,
+    x: np.ndarray,
+    assigned: np.ndarray,
     *,
     min_size: int | None = None,
 ) -> pd.DataFrame:
-    """Candidate new themes among the mentions no known theme fits (see the model method)."""
+    """Candidate new themes among the mentions no known theme fits (``assigned == -1``).
+
+    Returns a table like the themes table (``theme_id`` = -1 - candidate number) with an
+    extra ``members`` column: the positions in ``texts`` of each candidate's mentions.
+    """
     texts = [str(t) for t in texts]
-    x = _prepare(model, texts, embeddings)
-    min_size = int(min_size or model.min_theme_size_)
-    assigned, _ = model.transform(texts, x)
+    min_size = int(min_size or options.min_theme_size)
     loose = np.flatnonzero(assigned == -1)
     empty = describe_themes(
         [], x[:0], np.zeros(0, dtype=np.int64), x[:0], np.zeros(0, dtype=np.int64),
@@ -147,10 +228,10 @@ def propose_candidates(
     ).assign(members=[])  # fmt: skip
     if len(loose) < min_size:
         return empty
-    ward = model.clusterer in ("ward", "spectral-ward")
-    params = {"cohesion": model.cohesion} if ward else {}
-    found = get_clusterer(model.clusterer, **params).fit_predict(
-        x[loose], min_size=min_size, seed=model.seed
+    ward = options.clusterer in ("ward", "spectral-ward")
+    params = {"cohesion": options.cohesion} if ward else {}
+    found = get_clusterer(options.clusterer, **params).fit_predict(
+        x[loose], min_size=min_size, seed=options.seed
     )
     rows = keep_big(np.asarray(found, dtype=np.int64), min_size)
     k = int(rows.max()) + 1 if len(rows) else 0
@@ -158,10 +239,6 @@ def propose_candidates(
         return empty
     centroids = normalise(np.vstack([x[loose][rows == r].mean(axis=0) for r in range(k)]))
     sub_texts = [texts[i] for i in loose]
-    table = describe_themes(
-        sub_texts, x[loose], rows, centroids, -1 - np.arange(k), fixed_labels={},
-        n_keywords=model.n_keywords, n_examples=model.n_examples, n_parents=None,
-        tagger=load_tagger(model.spacy_model),
-    )  # fmt: skip
+    table = _describe(sub_texts, x[loose], rows, centroids, -1 - np.arange(k), options, {})
     table["members"] = [loose[rows == r].tolist() for r in range(k)]
     return table

@@ -19,8 +19,8 @@ def parent_groups(
     sizes : ndarray of shape (k,)
         Mentions per theme (orders the parents).
     n_parents : int or None
-        Number of parents; ``None`` takes ``max(2, round(k / 4))``. Fewer than four
-        themes get no parents at all.
+        Number of parents; ``None`` takes ``round(k / 4)`` within 8-40, at most
+        ``k // 2``. Fewer than four themes get no parents at all.
 
     Returns
     -------
@@ -32,7 +32,8 @@ def parent_groups(
     from scipy.cluster.hierarchy import fcluster, linkage
 
     # about four themes per parent: a report reads as 15-40 groups with their details
-    wanted = n_parents if n_parents is not None else max(2, round(k / 4))
+    # a report leads with 8-40 top-level themes; each parent has two children on average
+    wanted = n_parents if n_parents is not None else min(40, max(8, round(k / 4)), k // 2)
     wanted = int(min(max(wanted, 1), k))
     z = linkage(np.asarray(centroids, dtype=np.float64), method="ward")
     raw = fcluster(z, wanted, criterion="maxclust") - 1

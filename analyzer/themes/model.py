@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.errors import InputError, ModelError, NotFittedError, NotFoundError
+from analyzer.text.normalise import has_topic, topic_text
 from analyzer.themes.arrays import (
     auto_min_size,
     by_size,
@@ -30,12 +31,38 @@ from analyzer.themes.arrays import (
 from analyzer.themes.cluster import get_clusterer
 from analyzer.themes.codeframe import Codeframe
 from analyzer.themes.describe import describe_themes
-from analyzer.themes.labels import load_tagger
+from analyzer.themes.editing import (
+    Edit,
+    EditOptions,
+    ThemeState,
+    add_seed,
+    propose_candidates,
+    split_theme,
+)
 from analyzer.themes.matching import assign, calibrate, match_previous, theme_floor
 from analyzer.themes.persist import read_model_dir, themes_frame, write_model_dir
+from analyzer.themes.phrases import load_parser
 from analyzer.themes.seeds import Embed, seed_centroid
 
-__all__ = ["ThemeModel"]
+__all__ = ["NO_TOPIC", "NO_TOPIC_LABEL", "ThemeModel", "topical_mask"]
+
+NO_TOPIC = -2
+"""Theme id of mentions that name nothing ("thanks", "p", a lone handle or emoji): they are
+counted and shown as "no specific topic", never clustered or ranked as a theme."""
+NO_TOPIC_LABEL = "no specific topic"
+
+
+def topical_mask(texts: Sequence[str]) -> np.ndarray:
+    """Boolean array (n,): which mentions name a topic (see ``analyzer.text.normalise``)."""
+    return np.array([has_topic(t) for t in texts], dtype=bool)
+
+
+def _expand(values: np.ndarray, at: np.ndarray, n: int, fill: float) -> np.ndarray:
+    """Values for ``n`` mentions: ``values`` at positions ``at``, ``fill`` elsewhere."""
+    out = np.full(n, fill, dtype=np.asarray(values).dtype)
+    out[at] = values
+    return out
+
 
 _PARAMS = (
     "min_theme_size",
@@ -175,10 +202,18 @@ class ThemeModel:
                     f"dim={x.shape[1]}; re-fit without previous or use the same embedder."
                 )
         frame = copy.deepcopy(codeframe or getattr(previous, "codeframe_", None) or Codeframe())
-        self.min_theme_size_ = self.min_theme_size or auto_min_size(len(x))
-        rows, centroids, seed_rows = self._cluster(texts, x, frame, embed)
-        ids = self._theme_ids(centroids, rows, seed_rows, frame, previous, texts, x)
-        self._finish(texts, x, rows, centroids, ids, frame)
+        # mentions that name nothing ("thanks", a lone emoji) are not clustered: they go
+        # to the no-topic bucket; the rest are labelled from their topic words only
+        sub = np.flatnonzero(topical_mask(texts))
+        words = [topic_text(texts[i]) for i in sub]
+        self.min_theme_size_ = self.min_theme_size or auto_min_size(len(sub))
+        rows, centroids, seed_rows = self._cluster(words, x[sub], frame, embed)
+        ids = self._theme_ids(centroids, rows, seed_rows, frame, previous, words, x[sub])
+        written = [texts[i] for i in sub]
+        raw_labels, confidence = self._finish(words, x[sub], rows, centroids, ids, frame, written)
+        self.raw_labels_ = _expand(raw_labels, sub, len(texts), NO_TOPIC)
+        self.confidence_ = _expand(confidence, sub, len(texts), 0.0)
+        self.apply_codeframe(frame)
         return self
 
     def _cluster(
@@ -286,7 +321,8 @@ class ThemeModel:
         centroids: np.ndarray,
         ids: np.ndarray,
         frame: Codeframe,
-    ) -> None:
+        written: list[str],
+    ) -> tuple[np.ndarray, np.ndarray]:
         k = len(centroids)
         cos = member_cos(x, rows, centroids)
         typical = np.array(
@@ -318,13 +354,13 @@ class ThemeModel:
             n_keywords=self.n_keywords,
             n_examples=self.n_examples,
             n_parents=self.n_parents,
-            tagger=load_tagger(self.spacy_model),
+            tagger=load_parser(self.spacy_model),
+            written=written,
         )
         at = np.maximum(rows, 0)
-        self.raw_labels_ = np.where(rows >= 0, self.theme_ids_[at] if k else -1, -1)
+        raw_labels = np.where(rows >= 0, self.theme_ids_[at] if k else -1, -1)
         conf = calibrate(cos, typical[at], floor=self.floors_[at]) if k else cos
-        self.confidence_ = np.where(rows >= 0, conf, 0.0)
-        self.apply_codeframe(frame)
+        return raw_labels, np.where(rows >= 0, conf, 0.0)
 
     # -- using a fitted model --------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -348,12 +384,14 @@ class ThemeModel:
         self._check_fitted()
         x = check_inputs(list(texts), embeddings, self.n_features_in_)
         if len(self.theme_ids_) == 0:
-            return np.full(len(x), -1, dtype=np.int64), np.zeros(len(x), dtype=np.float64)
+            raw = np.where(topical_mask(list(texts)), -1, NO_TOPIC).astype(np.int64)
+            return raw, np.zeros(len(x), dtype=np.float64)
         rows, cos = assign(x, self.centroids_, min_similarity=self.floors_)
         at = np.maximum(rows, 0)
         raw = np.where(rows >= 0, self.theme_ids_[at], -1)
+        raw = np.where(topical_mask(list(texts)), raw, NO_TOPIC)
         conf = calibrate(cos, self.typical_[at], floor=self.floors_[at])
-        return self.codeframe_.map_ids(raw), np.where(rows >= 0, conf, 0.0)
+        return self.codeframe_.map_ids(raw), np.where(raw >= 0, conf, 0.0)
 
     def apply_codeframe(self, codeframe: Codeframe) -> ThemeModel:
         """Use ``codeframe`` for every output from now on (themes_, labels_, transform).
@@ -376,13 +414,46 @@ class ThemeModel:
             self.labels_ = codeframe.map_ids(self.raw_labels_)
         return self
 
-    def _theme_row(self, theme_id: int) -> int:
-        hits = np.flatnonzero(self.theme_ids_ == int(theme_id))
-        if len(hits) == 0:
-            raise NotFoundError(
-                f"Theme {theme_id} does not exist; known ids: {sorted(self.theme_ids_.tolist())}."
-            )
-        return int(hits[0])
+    # -- edits (pure functions in editing.py; the model only applies their result) --------
+    def state(self) -> ThemeState:
+        """What the model has learnt, as one immutable value (see ``editing.ThemeState``)."""
+        self._check_fitted()
+        return ThemeState(
+            centroids=self.centroids_,
+            theme_ids=self.theme_ids_,
+            typical=self.typical_,
+            floors=self.floors_,
+            raw_themes=self.raw_themes_,
+            next_id=int(self.next_id_),
+        )
+
+    def _edit_options(self) -> EditOptions:
+        return EditOptions(
+            min_similarity=self.min_similarity,
+            outlier_quantile=self.outlier_quantile,
+            n_keywords=self.n_keywords,
+            n_examples=self.n_examples,
+            spacy_model=self.spacy_model,
+            clusterer=self.clusterer,
+            cohesion=self.cohesion,
+            seed=self.seed,
+            min_theme_size=int(self.min_theme_size_),
+        )
+
+    def apply_edit(self, edit: Edit) -> ThemeModel:
+        """Take the state and codeframe an edit returned (the one place edits land)."""
+        state = edit.state
+        self.centroids_, self.theme_ids_ = state.centroids, state.theme_ids
+        self.typical_, self.floors_ = state.typical, state.floors
+        self.raw_themes_, self.next_id_ = state.raw_themes, int(state.next_id)
+        return self.apply_codeframe(edit.codeframe)
+
+    def _prepared(
+        self, texts: Sequence[str], embeddings: np.ndarray
+    ) -> tuple[list[str], np.ndarray]:
+        self._check_fitted()
+        texts = [str(t) for t in texts]
+        return texts, check_inputs(texts, embeddings, self.n_features_in_)
 
     def split(
         self, theme_id: int, texts: Sequence[str], embeddings: np.ndarray, *, n_parts: int = 2
@@ -391,9 +462,14 @@ class ThemeModel:
 
         Returns the new theme ids; the edit is recorded in the codeframe.
         """
-        from analyzer.themes.editing import split_theme
-
-        return split_theme(self, theme_id, texts, embeddings, n_parts=n_parts)
+        texts, x = self._prepared(texts, embeddings)
+        assigned, _ = self.transform(texts, x)
+        edit = split_theme(
+            self.state(), self.codeframe_, self._edit_options(), theme_id, texts, x, assigned,
+            n_parts=n_parts,
+        )  # fmt: skip
+        self.apply_edit(edit)
+        return edit.new_ids
 
     def add_seed(
         self,
@@ -405,9 +481,13 @@ class ThemeModel:
         embed: Embed | None = None,
     ) -> int:
         """Add a seed theme (name + example phrases) to a fitted model; return its id."""
-        from analyzer.themes.editing import add_seed
-
-        return add_seed(self, name, list(phrases), texts, embeddings, embed=embed)
+        texts, x = self._prepared(texts, embeddings)
+        edit = add_seed(
+            self.state(), self.codeframe_, self._edit_options(), name, list(phrases), texts, x,
+            embed=embed,
+        )  # fmt: skip
+        self.apply_edit(edit)
+        return edit.new_ids[0]
 
     def propose_candidates(
         self, texts: Sequence[str], embeddings: np.ndarray, *, min_size: int | None = None
@@ -417,9 +497,9 @@ class ThemeModel:
         Returns a table like ``themes_`` (``theme_id`` = -1 - candidate number) with an
         extra ``members`` column: the positions in ``texts`` of each candidate's mentions.
         """
-        from analyzer.themes.editing import propose_candidates
-
-        return propose_candidates(self, texts, embeddings, min_size=min_size)
+        texts, x = self._prepared(texts, embeddings)
+        assigned, _ = self.transform(texts, x)
+        return propose_candidates(self._edit_options(), texts, x, assigned, min_size=min_size)
 
     # -- persistence -----------------------------------------------------------------
     def save(self, path: str | Path) -> Path:

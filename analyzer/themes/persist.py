@@ -78,15 +78,22 @@ def write_model_dir(
     table: pd.DataFrame,
     codeframe: dict[str, Any],
 ) -> Path:
-    """Write ``meta`` (+ the themes table) to model.json, ``arrays`` and the codeframe."""
+    """Write ``meta`` (+ the themes table) to model.json, ``arrays`` and the codeframe.
+
+    The folder is replaced as a whole (see :func:`analyzer.atomic.replacing_dir`): a crash
+    leaves the previous model, never a mix of old and new files.
+    """
     from safetensors.numpy import save_file
 
-    path.mkdir(parents=True, exist_ok=True)
+    from analyzer.atomic import replacing_dir
+
     doc = {"format": FORMAT, "version": FORMAT_VERSION, **meta}
     doc["themes"] = _table_records(table)
-    (path / MODEL_JSON).write_text(json.dumps(doc, indent=2, ensure_ascii=False), "utf-8")
-    save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(path / ARRAYS))
-    (path / CODEFRAME_JSON).write_text(json.dumps(codeframe, indent=2, ensure_ascii=False))
+    with replacing_dir(path) as staging:
+        (staging / MODEL_JSON).write_text(json.dumps(doc, indent=2, ensure_ascii=False), "utf-8")
+        save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(staging / ARRAYS))
+        text = json.dumps(codeframe, indent=2, ensure_ascii=False)
+        (staging / CODEFRAME_JSON).write_text(text, "utf-8")
     return path
 
 

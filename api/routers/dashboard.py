@@ -17,7 +17,8 @@ router = APIRouter(include_in_schema=False)
 PAGE = Path(__file__).resolve().parents[1] / "templates" / "dashboard.html"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 """The policy the page works under (plotly.js adds a <style> element, hence unsafe-inline)."""
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
+from api.deps import ApiKeyDep, FiltersDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.schemas import PainPointsPublic, ScoreKind
 from api.views import pain_point_rows
@@ -19,20 +19,29 @@ router = APIRouter(
 )
 
 
-@router.get("")
+@router.get("", response_model=PainPointsPublic)
 def list_pain_points(
     services: ServicesDep,
-    run_id: str,
+    run_id: RunId,
     filters: FiltersDep,
     paging: PageDep,
     score: Annotated[ScoreKind, Query(description="Score the cost is measured in.")] = "nps",
-) -> PainPointsPublic:
+) -> Response:
     """Themes with negative mentions, costliest first, with an owner, trend and examples.
 
     ``cost`` is the number of score points the theme's negative mentions take off the
     overall score.
     """
-    rows = pain_point_rows(services.finished_run(run_id), filters, score)
-    return PainPointsPublic.model_validate(
-        {"data": paging.slice(rows), "count": len(rows), "score": score}
-    )
+
+    def build() -> PainPointsPublic:
+        rows = services.run_view(
+            run_id,
+            "pain-points",
+            (repr(filters), score),
+            lambda data: pain_point_rows(data, filters, score),
+        )
+        return PainPointsPublic.model_validate(
+            {"data": paging.slice(rows), "count": len(rows), "score": score}
+        )
+
+    return services.run_json(run_id, "pain-points", (repr(filters), score, paging), build)

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from analyzer import audit
 from analyzer.errors import NotFoundError
 from analyzer.pipeline import STAGES, new_run_id
-from api.deps import AnalystDep, ApiKeyDep, PageDep, ServicesDep
+from api.deps import AnalystDep, ApiKeyDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, TOO_LARGE, ConflictError
 from api.runner import QueuedRun
 from api.schemas import RejectsPublic, RunPublic, RunsPublic, StagePublic, StageState
@@ -69,7 +69,7 @@ def _queued_public(run: QueuedRun) -> RunPublic:
 
 def _run(services: Services, run_id: str) -> RunPublic:
     try:
-        return run_public(services.store.run_meta(run_id))
+        return run_public(services.run_meta(run_id))
     except NotFoundError:
         queued = services.runs.queued(run_id)
         if queued is None:
@@ -95,10 +95,11 @@ async def create_run(
     ``GET /v1/runs/{run_id}``.
     """
     column_mapping = parse_mapping(mapping)
-    path = await run_in_threadpool(save_upload, file.file, file.filename)
-    await run_in_threadpool(check_export, path, column_mapping)
+    root = services.settings.uploads_root
+    path = await run_in_threadpool(save_upload, file.file, file.filename, root)
+    await run_in_threadpool(check_export, path, column_mapping, services.config.limits)
     run_id = new_run_id()
-    services.runs.submit(run_id, path, column_mapping)
+    await run_in_threadpool(services.runs.submit, run_id, path, column_mapping)  # durable
     audit.record(services.store, principal.name, "run.create", run_id)
     response.headers["Location"] = f"/v1/runs/{run_id}"
     return _run(services, run_id)
@@ -108,7 +109,7 @@ async def create_run(
 def list_runs(services: ServicesDep, paging: PageDep) -> RunsPublic:
     """Every run, newest first: queued and running ones with their stage, failed ones with
     the reason."""
-    stored = services.store.list_runs()["run_id"].tolist()
+    stored = services.list_runs()
     queued = [r for r in reversed(services.runs.queued_runs()) if r.run_id not in set(stored)]
     ids: list[QueuedRun | str] = [*queued, *stored]
     data = [
@@ -119,23 +120,23 @@ def list_runs(services: ServicesDep, paging: PageDep) -> RunsPublic:
 
 
 @router.get("/{run_id}")
-def get_run(services: ServicesDep, run_id: str) -> RunPublic:
+def get_run(services: ServicesDep, run_id: RunId) -> RunPublic:
     """A run's status, with the state of each stage; ``error`` says why a run failed.
 
     A finished run also lists the values of each segment column (for filters).
     """
     run = _run(services, run_id)
     if run.status == "done":
-        run.segment_values = segment_values(services.finished_run(run_id))
+        run.segment_values = services.run_view(run_id, "segment_values", (), segment_values)
     return run
 
 
 @router.delete("/{run_id}", status_code=204, responses={**CONFLICT})
-def delete_run(services: ServicesDep, principal: AnalystDep, run_id: str) -> Response:
+def delete_run(services: ServicesDep, principal: AnalystDep, run_id: RunId) -> Response:
     """Delete a run, its tables and its saved theme model (analyst or admin)."""
     if services.runs.queued(run_id) is not None:
         raise ConflictError(f"Run {run_id!r} is still in progress; delete it once it ends.")
-    meta = services.store.run_meta(run_id)
+    meta = services.run_meta(run_id)
     services.store.delete_run(run_id)
     audit.record(services.store, principal.name, "run.delete", run_id)
     services.forget(run_id)
@@ -147,7 +148,7 @@ def delete_run(services: ServicesDep, principal: AnalystDep, run_id: str) -> Res
 
 
 @router.get("/{run_id}/rejects", responses={**CONFLICT})
-def list_rejects(services: ServicesDep, run_id: str, paging: PageDep) -> RejectsPublic:
+def list_rejects(services: ServicesDep, run_id: RunId, paging: PageDep) -> RejectsPublic:
     """Values of the export that could not be used: row, column, value and why."""
     rejects = services.finished_run(run_id).rejects
     rows = records(rejects[["row", "column", "value", "reason"]])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from analyzer.embed import CachedEmbedder, Embedder
 from analyzer.search import nearest_mentions, themes_of_hits
-from api.deps import ApiKeyDep, FiltersDep, ServicesDep
+from api.deps import ApiKeyDep, FiltersDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, NOT_READY
 from api.filters import MAX_LIMIT
 from api.schemas import SearchPublic
@@ -30,7 +30,7 @@ def uncached(embedder: Embedder) -> Embedder:
 @router.get("")
 def search(
     services: ServicesDep,
-    run_id: str,
+    run_id: RunId,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="What to look for.")],
     filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Hits to return.")] = 20,
@@ -39,13 +39,12 @@ def search(
     the filtered responses; ``themes`` counts the hits per theme and ``count`` is the number
     of hits. The query is never logged."""
     data = services.finished_run(run_id)
-    _, kept = filters.apply(data)
+    mask = services.run_view(run_id, "search-mask", repr(filters), filters.mention_mask)
     with services.models.borrow() as components:
         vectors = services.mention_embeddings(data, components.embedder)
         # Not through the disk cache: a query's hash has no business being stored.
         query = uncached(components.embedder).encode([q])[0]
-    mask = data.mentions["mention_id"].isin(kept["mention_id"]).to_numpy()
-    hits = nearest_mentions(query, data.mentions[mask], vectors[mask], limit)
+    hits = nearest_mentions(query, data.mentions, vectors, limit, mask)
     labels = dict(zip(data.themes["theme_id"], data.themes["label"], strict=True))
     hits["theme_label"] = [labels.get(t) for t in hits["theme_id"]]
     cols = ["mention_id", "response_id", "text", "similarity", "theme_id", "theme_label"]

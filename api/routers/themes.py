@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from analyzer import audit, curation
 from analyzer.errors import ConfigError
-from api.deps import AnalystDep, ApiKeyDep, FiltersDep, PageDep, ServicesDep
+from api.deps import AnalystDep, ApiKeyDep, FiltersDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.filters import RunFilters
 from api.schemas import (
@@ -35,38 +35,58 @@ router = APIRouter(
 ScoreQuery = Annotated[ScoreKind, Query(description="Score for `score` and the impacts.")]
 
 
-@router.get("")
+@router.get("", response_model=ThemesPublic)
 def list_themes(
     services: ServicesDep,
-    run_id: str,
+    run_id: RunId,
     filters: FiltersDep,
     paging: PageDep,
     score: ScoreQuery = "nps",
-) -> ThemesPublic:
+) -> Response:
     """Every theme, most mentioned first: volume, sentiment mix, score, impact and trend.
 
     ``impact`` is the overall score minus the score without the theme's responses
     (negative: the theme pulls the score down). ``trend`` compares the theme's share in
     the last two months with the months before.
     """
-    rows = theme_rows(services.finished_run(run_id), filters, score)
-    return ThemesPublic.model_validate(
-        {"data": paging.slice(rows), "count": len(rows), "score": score}
+
+    def build() -> ThemesPublic:
+        rows = _rows(services, run_id, filters, score)
+        return ThemesPublic.model_validate(
+            {"data": paging.slice(rows), "count": len(rows), "score": score}
+        )
+
+    return services.run_json(run_id, "themes", (repr(filters), score, paging), build)
+
+
+def _rows(services: Services, run_id: str, filters: RunFilters, score: str) -> list[Any]:
+    return services.run_view(
+        run_id, "themes", (repr(filters), score), lambda data: theme_rows(data, filters, score)
     )
 
 
-@router.get("/{theme_id}")
+@router.get("/{theme_id}", response_model=ThemeDetailPublic)
 def get_theme(
     services: ServicesDep,
-    run_id: str,
+    run_id: RunId,
     theme_id: int,
     filters: FiltersDep,
     score: ScoreQuery = "nps",
     examples: Annotated[int, Query(ge=0, le=50, description="Verbatims to return.")] = 5,
-) -> ThemeDetailPublic:
+) -> Response:
     """One theme: its figures, example verbatims (most typical first) and monthly trend."""
-    detail = theme_detail(services.finished_run(run_id), theme_id, filters, score, examples)
-    return ThemeDetailPublic.model_validate(detail)
+
+    def build() -> ThemeDetailPublic:
+        rows = _rows(services, run_id, filters, score)  # shared with the theme list
+        detail = services.run_view(
+            run_id,
+            "theme",
+            (theme_id, repr(filters), score, examples),
+            lambda data: theme_detail(data, theme_id, filters, score, examples, rows),
+        )
+        return ThemeDetailPublic.model_validate(detail)
+
+    return services.run_json(run_id, "theme", (theme_id, repr(filters), score, examples), build)
 
 
 def _edited(
@@ -87,7 +107,7 @@ def _edited(
 
 @router.patch("/{theme_id}")
 def update_theme(
-    services: ServicesDep, principal: AnalystDep, run_id: str, theme_id: int, body: ThemeUpdate
+    services: ServicesDep, principal: AnalystDep, run_id: RunId, theme_id: int, body: ThemeUpdate
 ) -> ThemePublic:
     """Rename a theme and/or set its owner (``"owner": null`` clears it).
 
@@ -104,7 +124,7 @@ def update_theme(
 
 @router.post("/merge")
 def merge_themes(
-    services: ServicesDep, principal: AnalystDep, run_id: str, body: ThemeMerge
+    services: ServicesDep, principal: AnalystDep, run_id: RunId, body: ThemeMerge
 ) -> ThemePublic:
     """Merge themes into the first one listed (optionally relabelling it).
 

@@ -22,9 +22,19 @@ HEADERS = {"X-API-Key": KEY}
 FAST = {"embedding": "fake", "spacy_model": "blank", "sentiment": "vader", "use_cache": False}
 
 
+TEST_HOSTS = ["testserver", "localhost"]
+"""Host names the test clients send (TestClient: ``testserver``; schemathesis:
+``localhost``), allowed by configuration as an operator would (``CXA_ALLOWED_HOSTS``)."""
+
+
 def make_settings(folder: Path, **overrides: object) -> Settings:
     """Settings for a test app whose store and models live in ``folder``."""
-    options: dict[str, object] = {"api_key": KEY, "db": folder / "cxa.duckdb", **FAST}
+    options: dict[str, object] = {
+        "api_key": KEY,
+        "db": folder / "cxa.duckdb",
+        "allowed_hosts": TEST_HOSTS,
+        **FAST,
+    }
     return Settings(**{**options, **overrides})  # type: ignore[arg-type]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -148,8 +151,8 @@ def test_the_upload_is_deleted_once_its_run_ends(
     saved: list[Path] = []
     original = api.uploads.save_upload
 
-    def spy(stream: object, filename: str | None) -> Path:
-        saved.append(original(stream, filename))  # type: ignore[arg-type]
+    def spy(stream: object, filename: str | None, root: Path | None = None) -> Path:
+        saved.append(original(stream, filename, root))  # type: ignore[arg-type]
         return saved[-1]
 
     monkeypatch.setattr("api.routers.runs.save_upload", spy)
@@ -179,7 +182,15 @@ def test_runs_left_running_by_a_stopped_service_are_marked_failed(
     client = fresh()
     store = client.app.state.services.store  # type: ignore[attr-defined]
     store.create_run("run-x", source="/tmp/cxa-upload-abc/old.csv", config={})
+    store.create_run("run-alive", source="busy.csv", config={})  # this process: alive
     store.set_status("run-x", "running", stage="embed")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that has exited, as a crashed 'cxa analyze' has
+    with store.transaction("test") as con:
+        con.execute(
+            "UPDATE runs SET owner = ? WHERE run_id = 'run-x'",
+            [f"{socket.gethostname()}:{gone.pid}"],
+        )
     again = fresh()
     deadline = time.monotonic() + 10
     while again.get("/v1/runs/run-x").json()["status"] == "running":
@@ -188,6 +199,7 @@ def test_runs_left_running_by_a_stopped_service_are_marked_failed(
     assert run["status"] == "failed" and "Interrupted" in run["error"]
     assert run["source"] == "old.csv"
     assert [s["state"] for s in run["stages"]] == ["done", "done", "failed", "pending"]
+    assert again.get("/v1/runs/run-alive").json()["status"] == "running"
 
 
 def test_runs_are_listed_newest_first_with_paging(fresh: Fresh) -> None:

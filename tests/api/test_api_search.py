@@ -68,15 +68,15 @@ def test_search_needs_a_query(client: TestClient, run_id: str) -> None:
         assert response.status_code == 422, params
 
 
-def test_search_refuses_a_run_embedded_with_another_model(shared: Shared) -> None:
+def test_search_refuses_a_run_embedded_with_another_model(
+    shared: Shared, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app, client, run_id = shared
-    data = app.state.services.store.load_run(run_id)
+    services = app.state.services
+    data = services.store.load_run(run_id)
     data.meta["info"]["embedding"] = "all-MiniLM-L6-v2"
     data.meta["info"]["model_dir"] = ""  # no embedder card: the recorded name decides
-    app.state.services._runs.put("other-model-run", data)
-    try:
-        response = client.get("/v1/runs/other-model-run/search", params={"q": "app"})
-    finally:
-        app.state.services.forget("other-model-run")
+    monkeypatch.setattr(services, "finished_run", lambda _: data)
+    response = client.get(f"/v1/runs/{run_id}/search", params={"q": "app"})
     assert response.status_code == 409
     assert "all-MiniLM-L6-v2" in response.json()["detail"]

@@ -220,8 +220,49 @@ NO_SPLITS = [
     "The service, however, was slow",  # parenthetical "however"
     "The app looks nice but is slow",  # right side would lose its subject
     "Still waiting while the tracking says delivered",  # no comma: "while" not a contrast
-    "The parcel has not arrived yet and nobody answers",  # adverb "yet"
+    "The parcel has not arrived yet, sadly",  # adverb "yet"
 ]
+
+# Clause cuts that come from spaCy's dependency parse (the blank fallback keeps these whole).
+PARSED_SPLITS = [
+    ("The food was good and the service was slow", ["The food was good", "the service was slow"]),
+    (
+        "Great food, friendly staff, reasonable prices",
+        ["Great food", "friendly staff", "reasonable prices"],
+    ),
+    ("I liked the food, the staff were friendly", ["I liked the food", "the staff were friendly"]),
+    ("We chose it because the price was right", ["We chose it", "because the price was right"]),
+    (
+        "The parcel has not arrived yet and nobody answers",
+        ["The parcel has not arrived yet", "nobody answers"],
+    ),
+]
+PARSED_WHOLE = [
+    "I love the food and the staff",  # one judgement of two things: the verb would be lost
+    "I called and waited for an hour",  # "I called" alone says too little
+    "I think the price is too high",  # a complement, not a second clause
+    "I had to wait 20 minutes when I called support",  # a time clause stays with its event
+    "The food was good and cheap",  # a second adjective is no second clause
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PARSED_SPLITS)
+def test_parse_splits_independent_clauses_and_listed_items(
+    spacy_tp: TextProcessor, text: str, expected: list[str]
+) -> None:
+    assert one(spacy_tp, text).mentions == expected
+
+
+@pytest.mark.parametrize("text", PARSED_WHOLE)
+def test_parse_keeps_one_thought_whole(spacy_tp: TextProcessor, text: str) -> None:
+    assert one(spacy_tp, text).mentions == [text]
+
+
+def test_a_piece_that_names_nothing_is_not_cut_off(spacy_tp: TextProcessor) -> None:
+    # "it was great" names no topic: it stays with the clause it comments on
+    assert one(spacy_tp, "The checkout failed twice and it was bad").mentions == [
+        "The checkout failed twice and it was bad"
+    ]
 
 
 @pytest.mark.parametrize(("text", "expected"), SPLITS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.cluster.hierarchy import linkage
 
 from analyzer.themes.arrays import merge_close
@@ -62,12 +63,13 @@ def test_spectral_ward_separates_blobs_deterministically_and_falls_back_when_tin
     assert len(clusterer.fit_predict(emb[:20], min_size=2, seed=0)) == 20
 
 
-def test_default_parents_hold_about_four_themes_each():
+@pytest.mark.parametrize(("k", "expected"), [(10, 5), (16, 8), (60, 15), (100, 25), (400, 40)])
+def test_default_parents_give_a_report_8_to_40_top_level_themes(k, expected):
     from analyzer.themes.hierarchy import parent_groups
 
-    centroids = normalise(np.random.default_rng(0).standard_normal((16, 8)))
-    parents = parent_groups(centroids, np.arange(16, 0, -1))
-    assert len(set(parents.tolist())) == 4
+    centroids = normalise(np.random.default_rng(0).standard_normal((k, 16)))
+    parents = parent_groups(centroids, np.arange(k, 0, -1))
+    assert len(set(parents.tolist())) == expected
     assert (parent_groups(centroids[:3], np.ones(3)) == -1).all()
 
 
@@ -126,3 +128,30 @@ def test_themes_without_words_are_called_emoji_only_or_no_words():
     assert labels == ["emoji only", "no words", "late parcel"]
     twice = labels_for(texts, emb, [np.arange(0, 2), np.arange(2, 4)], emb[:2], [[], []])
     assert twice[0] == "emoji only" and twice[1].startswith("emoji only ")
+
+
+def test_worst_first_cut_breaks_up_a_blob_the_tree_sees_as_compact():
+    """The failure on noisy tweets: mentions that are loose in the embedding space but sit
+    together in the tree's coordinates (the spectral embedding) stayed one giant theme."""
+    from scipy.cluster.hierarchy import linkage
+
+    from analyzer.themes.cluster import mean_cohesion_cut, worst_first_cut
+
+    rng = np.random.default_rng(0)
+    dim = 64
+    centres = normalise(rng.standard_normal((8, dim)))
+    tight = normalise(np.repeat(centres, 40, axis=0) + 0.15 * rng.standard_normal((320, dim)))
+    blob = normalise(rng.standard_normal((480, dim)))  # noise: loose in x
+    x = np.vstack([tight, blob]).astype(np.float32)
+    coords = x.astype(np.float64).copy()
+    coords[320:] = 0.01 * rng.standard_normal((480, dim))  # ... but compact for the tree
+    z = linkage(coords, method="ward")
+    by_height = mean_cohesion_cut(z, x, cohesion=0.78, min_size=5, max_groups=40)
+    worst = worst_first_cut(z, x, cohesion=0.78, min_size=5, max_groups=40)
+    assert np.bincount(by_height).max() >= 400  # the blob stays one group
+    assert np.bincount(worst).max() <= 0.10 * len(x)
+    # the tight groups are found either way
+    from sklearn.metrics import adjusted_rand_score
+
+    truth = np.repeat(np.arange(8), 40)
+    assert adjusted_rand_score(truth, worst[:320]) > 0.9

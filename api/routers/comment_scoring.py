@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.comment_payloads import check_limits, reject_rows, score_rows, validated_responses
 from api.deps import AnalystOnly, ApiKeyDep, ServicesDep, SettingsDep
 from api.errors import CONFLICT, ERROR_RESPONSES, NOT_READY, TOO_LARGE
 from api.schemas import ScorePublic, ScoreRequest
-from api.scoring import check_limits, reject_rows, score_rows, validated_responses
 
 router = APIRouter(
     prefix="/v1/score",

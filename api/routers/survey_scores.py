@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from api.deps import ApiKeyDep, FiltersDep, ServicesDep
+from api.deps import ApiKeyDep, FiltersDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.schemas import ScoresPublic
 from api.views import score_figures
@@ -17,9 +17,15 @@ router = APIRouter(
 )
 
 
-@router.get("")
-def get_scores(services: ServicesDep, run_id: str, filters: FiltersDep) -> ScoresPublic:
+@router.get("", response_model=ScoresPublic)
+def get_scores(services: ServicesDep, run_id: RunId, filters: FiltersDep) -> Response:
     """Headline and secondary figure of NPS, CSAT and CES over the filtered responses, with
     95% intervals and ``n``, and each headline per calendar month."""
-    figures = score_figures(services.finished_run(run_id), filters)
-    return ScoresPublic.model_validate(figures)
+
+    def build() -> ScoresPublic:
+        figures = services.run_view(
+            run_id, "scores", repr(filters), lambda data: score_figures(data, filters)
+        )
+        return ScoresPublic.model_validate(figures)
+
+    return services.run_json(run_id, "scores", repr(filters), build)

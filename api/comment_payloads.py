@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from analyzer.ingest import ColumnMapping, validate
+from analyzer.themes.model import NO_TOPIC, NO_TOPIC_LABEL
 from api.errors import TooLargeError
 from api.schemas import CommentIn
 from api.settings import Settings
@@ -60,8 +61,10 @@ _MENTION_COLS = ["position", "text", "theme_id", "theme_label", "confidence", "s
 def _mentions_of(mentions: pd.DataFrame, labels: dict[int, str]) -> dict[str, list[Row]]:
     """Each response's mentions as public rows, by ``response_id``."""
     frame = mentions.rename(columns={"theme_confidence": "confidence"})
+    # a mention that names nothing ("thanks", an emoji) says so instead of a null label
+    named = {**labels, NO_TOPIC: NO_TOPIC_LABEL}
     frame["theme_label"] = pd.Series(
-        [labels.get(int(t)) for t in frame["theme_id"]], index=frame.index, dtype=object
+        [named.get(int(t)) for t in frame["theme_id"]], index=frame.index, dtype=object
     )
     rows = records(frame[[*_MENTION_COLS, "sentiment_score"]])
     out: dict[str, list[Row]] = {}
@@ -71,10 +74,10 @@ def _mentions_of(mentions: pd.DataFrame, labels: dict[int, str]) -> dict[str, li
 
 
 def _themes_of(mentions: list[Row]) -> list[Row]:
-    """Themes a comment mentions (not -1), most confident first."""
+    """Themes a comment mentions (not -1 unassigned, not -2 no topic), most confident first."""
     by_theme: dict[int, Row] = {}
     for m in mentions:
-        if m["theme_id"] == -1:
+        if m["theme_id"] < 0:
             continue
         entry = by_theme.setdefault(
             m["theme_id"],

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from api.deps import ApiKeyDep, FiltersDep, PageDep, ServicesDep
+from api.deps import ApiKeyDep, FiltersDep, Fingerprint, PageDep, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.schemas import (
     ScoredExportPublic,
@@ -47,7 +47,7 @@ def list_scored(services: ServicesDep, paging: PageDep) -> ScoredExportsPublic:
     ``status`` is ``running`` while (or if) its job has not finished; only ``done`` exports
     have themes, pain points and scores.
     """
-    rows = records(services.store.list_scored())
+    rows = records(services.list_scored())
     data = [
         ScoredExportPublic(
             fingerprint=str(row["fingerprint"]),
@@ -62,45 +62,71 @@ def list_scored(services: ServicesDep, paging: PageDep) -> ScoredExportsPublic:
     return ScoredExportsPublic(data=data, count=len(rows))
 
 
-@router.get("/{fingerprint}/themes")
+@router.get("/{fingerprint}/themes", response_model=ScoredThemesPublic)
 def list_scored_themes(
     services: ServicesDep,
-    fingerprint: str,
+    fingerprint: Fingerprint,
     filters: FiltersDep,
     paging: PageDep,
     score: Annotated[ScoreKind, Query(description="Score for `score` and the impacts.")] = "nps",
-) -> ScoredThemesPublic:
+) -> Response:
     """Every theme of the scoring model, most mentioned first, as for a run's themes.
 
     ``theme_labels`` is ``theme_ids`` (and ``note`` says why) when the model folder that
     scored the export is not reachable from the service: themes are then named by id only.
     """
-    scored = services.finished_scored(fingerprint)
-    rows = theme_rows(scored.data, filters, score)
-    return ScoredThemesPublic.model_validate(
-        {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
-    )
+
+    def build() -> ScoredThemesPublic:
+        scored = services.finished_scored(fingerprint)
+        rows = services.scored_view(
+            fingerprint,
+            "themes",
+            (repr(filters), score),
+            lambda s: theme_rows(s.data, filters, score),
+        )
+        return ScoredThemesPublic.model_validate(
+            {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
+        )
+
+    return services.scored_json(fingerprint, "themes", (repr(filters), score, paging), build)
 
 
-@router.get("/{fingerprint}/pain-points")
+@router.get("/{fingerprint}/pain-points", response_model=ScoredPainPointsPublic)
 def list_scored_pain_points(
     services: ServicesDep,
-    fingerprint: str,
+    fingerprint: Fingerprint,
     filters: FiltersDep,
     paging: PageDep,
     score: Annotated[ScoreKind, Query(description="Score the cost is measured in.")] = "nps",
-) -> ScoredPainPointsPublic:
+) -> Response:
     """Themes with negative mentions, costliest first, as for a run's pain points."""
-    scored = services.finished_scored(fingerprint)
-    rows = pain_point_rows(scored.data, filters, score)
-    return ScoredPainPointsPublic.model_validate(
-        {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
-    )
+
+    def build() -> ScoredPainPointsPublic:
+        scored = services.finished_scored(fingerprint)
+        rows = services.scored_view(
+            fingerprint,
+            "pain-points",
+            (repr(filters), score),
+            lambda s: pain_point_rows(s.data, filters, score),
+        )
+        return ScoredPainPointsPublic.model_validate(
+            {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
+        )
+
+    return services.scored_json(fingerprint, "pain-points", (repr(filters), score, paging), build)
 
 
-@router.get("/{fingerprint}/scores")
-def get_scored_scores(services: ServicesDep, fingerprint: str, filters: FiltersDep) -> ScoresPublic:
+@router.get("/{fingerprint}/scores", response_model=ScoresPublic)
+def get_scored_scores(
+    services: ServicesDep, fingerprint: Fingerprint, filters: FiltersDep
+) -> Response:
     """NPS, CSAT and CES of the filtered scored responses with 95% intervals, and each
     headline per calendar month, as for a run's scores."""
-    figures = score_figures(services.finished_scored(fingerprint).data, filters)
-    return ScoresPublic.model_validate(figures)
+
+    def build() -> ScoresPublic:
+        figures = services.scored_view(
+            fingerprint, "scores", repr(filters), lambda s: score_figures(s.data, filters)
+        )
+        return ScoresPublic.model_validate(figures)
+
+    return services.scored_json(fingerprint, "scores", repr(filters), build)

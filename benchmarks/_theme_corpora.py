@@ -1,0 +1,149 @@
+"""The corpora of benchmarks/themes.py, and the real mention pipeline with on-disk caches.
+
+Mention corpora (MAMS, the demo export, tweets) go through :func:`analyzer.pipeline.analyze`
+itself, so whatever the pipeline does (cleaning, redaction, clause splitting, text
+normalisation, a no-topic bucket) is what is measured. Two caches under ``.cache/bench/``
+make re-runs quick without changing any result:
+
+- the text stage (``TextProcessor.process``), keyed by a hash of the comments, the spaCy
+  model name and the source of ``analyzer/text/`` (edit the splitter and it re-runs);
+- the embeddings (the project's ``CachedEmbedder``, keyed by model name and text hash).
+
+Sentiment uses VADER here (cheap; themes do not depend on it), so MiniLM runs only for
+texts the cache has not seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+CACHE = ROOT / ".cache" / "bench"
+N_TWEETS = 10_000
+
+
+@dataclass
+class Corpus:
+    """One benchmark corpus: comments to analyze (or whole texts) and its gold labels."""
+
+    name: str
+    responses: pd.DataFrame  # response_id, comment
+    gold: Any = None  # per corpus: labels, category sets or the demo truth
+
+
+def banking77() -> Corpus:
+    """banking77 test: 3,080 queries, 77 intents (40 each); fitted as whole texts."""
+    frame = pd.read_csv(DATA / "banking77" / "test.csv")
+    responses = pd.DataFrame({"response_id": frame.index.astype(str), "comment": frame["text"]})
+    return Corpus("banking77", responses, frame["category"].to_numpy())
+
+
+def mams() -> Corpus:
+    """MAMS-ACSA test + validation: restaurant sentences with 2+ aspect categories each."""
+    parts = [pd.read_csv(DATA / "mams_acsa" / f"{s}.csv") for s in ("test", "validation")]
+    frame = pd.concat(parts, ignore_index=True)
+    ids = [f"S{i:04d}" for i in range(len(frame))]
+    gold = {
+        rid: frozenset(a["category"] for a in json.loads(aspects))
+        for rid, aspects in zip(ids, frame["aspects"], strict=True)
+    }
+    return Corpus("mams", pd.DataFrame({"response_id": ids, "comment": frame["text"]}), gold)
+
+
+def demo() -> Corpus:
+    """The demo export of ``make demo`` (3,000 rows, seed 0) and its planted truth."""
+    from analyzer.demo import generate
+
+    export, truth = generate(3000, seed=0)
+    return Corpus("demo", export[["response_id", "comment"]].copy(), truth)
+
+
+def tweets() -> Corpus:
+    """10,000 SemEval-2013..2016 tweets: every downloaded file, deduplicated by id, sampled."""
+    rows = []
+    for path in sorted((DATA / "semeval2017_task4a" / "downloaded").glob("*.tsv")):
+        for line in path.read_text("utf-8").splitlines():
+            tweet_id, _label, text = line.split("\t")[:3]
+            rows.append((tweet_id, text))
+    frame = pd.DataFrame(rows, columns=["response_id", "comment"])
+    frame = frame.drop_duplicates("response_id").sample(N_TWEETS, random_state=0)
+    return Corpus("tweets", frame.reset_index(drop=True))
+
+
+CORPORA = {"banking77": banking77, "mams": mams, "demo": demo, "tweets": tweets}
+
+
+def _source_hash(folder: str) -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "analyzer" / folder).rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _cached_processor(model: str) -> Any:
+    """A ``TextProcessor`` whose ``process`` results are cached on disk (same output)."""
+    from analyzer.text import ProcessedText, TextProcessor
+
+    class CachedProcessor(TextProcessor):
+        def process(self, texts: Sequence[str]) -> list[ProcessedText]:
+            key = hashlib.sha256("\x1f".join(map(str, texts)).encode()).hexdigest()[:16]
+            path = CACHE / "text" / f"{self.model}-{_source_hash('text')}-{key}.json"
+            if path.exists():
+                cached = json.loads(path.read_text("utf-8"))
+                return [ProcessedText(redacted=r, mentions=m) for r, m in cached]
+            out = super().process(texts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps([[p.redacted, p.mentions] for p in out]), "utf-8")
+            return out
+
+    return CachedProcessor(model=model)
+
+
+def components() -> Any:
+    """Pipeline components: cached text stage, cached MiniLM embeddings, VADER sentiment."""
+    from analyzer.config import AnalysisConfig
+    from analyzer.embed import get_embedder
+    from analyzer.pipeline import Components
+    from analyzer.sentiment import get_backend
+
+    config = AnalysisConfig()
+    return Components(
+        processor=_cached_processor(config.spacy_model),
+        embedder=get_embedder(config.embedding, cache_dir=CACHE / "embeddings"),
+        sentiment=get_backend("vader"),
+    )
+
+
+def analyze_corpus(corpus: Corpus, parts: Any) -> tuple[Any, np.ndarray]:
+    """Run ``analyzer.pipeline.analyze`` on the corpus (written as a CSV export).
+
+    Returns the ``AnalysisResult`` and the mention embeddings, shape (n_mentions, 384).
+    """
+    from analyzer.config import AnalysisConfig
+    from analyzer.pipeline import analyze
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{corpus.name}.csv"
+        corpus.responses.to_csv(path, index=False, encoding="utf-8")
+        result = analyze(path, config=AnalysisConfig(sentiment="vader", seed=0), components=parts)
+    from analyzer.text.normalise import embedding_texts
+
+    # the vectors the pipeline's themes were fitted on, so every model gets the same input
+    return result, embed(embedding_texts(result.mentions["text"].tolist()), parts)
+
+
+def embed(texts: list[str], parts: Any) -> np.ndarray:
+    """MiniLM embeddings of ``texts`` through the cache (unit rows, float32)."""
+    if not texts:
+        return np.zeros((0, parts.embedder.dim), dtype=np.float32)
+    return np.asarray(parts.embedder.encode(texts), dtype=np.float32)
