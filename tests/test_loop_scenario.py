@@ -64,7 +64,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def _cli(*args: str) -> str:
     result = runner.invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # a warning on stderr (e.g. waiting for the store) is not output
 
 
 def _scored(scenario: dict[str, Any]) -> None:
