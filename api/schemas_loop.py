@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _aware(moment: datetime) -> datetime:
+    """DuckDB's ``now()`` is stored in local time without a zone: say which zone that is."""
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+Stamp = Annotated[datetime, AfterValidator(_aware)]
+"""A timestamp that always carries its zone (RFC 3339 ``date-time``)."""
 
 Role = Literal["viewer", "analyst", "admin"]
 Verdict = Literal["worked", "got worse", "no detectable change", "not enough data"]
@@ -17,21 +26,6 @@ SuggestionStatus = Literal["pending", "approved", "rejected"]
 ThemeIds = list[int]
 
 # -- actions -----------------------------------------------------------------------------------
-
-
-def _aware(value: Any) -> Any:
-    """A stored moment with its time zone: DuckDB's ``now()`` is local time without one,
-    and the OpenAPI ``date-time`` format needs one."""
-    import pandas as pd
-
-    if isinstance(value, pd.Timestamp):
-        value = None if pd.isna(value) else value.to_pydatetime()
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.astimezone()
-    return value
-
-
-Moment = Annotated[datetime, BeforeValidator(_aware)]
 
 
 class EstimatePublic(BaseModel):
@@ -123,9 +117,9 @@ class ActionPublic(ActionBase):
     theme_ids: list[int]
     theme_labels: list[str] = Field(default_factory=list)
     status: ActionStatus
-    created_at: Moment
+    created_at: Stamp
     created_by: str
-    closed_at: Moment | None = None
+    closed_at: Stamp | None = None
     closed_by: str | None = None
     effect: EffectPublic | None = None
     effect_error: str | None = Field(
@@ -184,10 +178,10 @@ class SuggestionPublic(BaseModel):
     payload: dict[str, Any]
     comment: str | None
     author: str
-    created_at: Moment
+    created_at: Stamp
     status: SuggestionStatus
     reviewer: str | None = None
-    reviewed_at: Moment | None = None
+    reviewed_at: Stamp | None = None
     reason: str | None = None
     result: dict[str, Any] | None = None
 
@@ -217,9 +211,9 @@ class KeyPublic(BaseModel):
     key_id: str
     name: str
     role: Role
-    created_at: Moment
+    created_at: Stamp
     created_by: str
-    revoked_at: Moment | None = None
+    revoked_at: Stamp | None = None
 
 
 class KeyCreatedPublic(KeyPublic):
@@ -249,3 +243,65 @@ class ForgetPublic(BaseModel):
     rows: dict[str, int]
     files: list[str]
     cache_entries: int
+
+
+# -- teams -------------------------------------------------------------------------------------
+
+
+class TeamThemePublic(BaseModel):
+    """One of a team's themes."""
+
+    theme_id: int
+    label: str
+    responses: int
+    share: float | None
+    share_negative: float | None
+    impact: float | None
+    status: str
+
+
+class TeamPainPublic(BaseModel):
+    """One of a team's pain points (rank among all themes)."""
+
+    rank: int
+    theme_id: int
+    label: str
+    n_negative: int
+    cost: float | None
+    trend: str | None
+    examples: list[str]
+
+
+class TeamPublic(BaseModel):
+    """A team's page."""
+
+    team: str
+    themes: list[TeamThemePublic]
+    pain_points: list[TeamPainPublic]
+    actions: list[ActionPublic]
+    open_actions: int
+
+
+class TeamsPublic(BaseModel):
+    """Team names."""
+
+    data: list[str]
+    count: int
+
+
+class TrendPointPublic(BaseModel):
+    """One week of an action's themes: share of commented responses mentioning them."""
+
+    period_start: Stamp
+    share: float | None
+    responses: int
+    n: int
+
+
+class ActionTrendPublic(BaseModel):
+    """The weekly share of an action's themes around its date (for the marker chart)."""
+
+    action_id: str
+    effective: date
+    verdict: Verdict | None
+    data: list[TrendPointPublic]

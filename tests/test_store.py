@@ -3,6 +3,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
+from tolerance import EXACT_ATOL, assert_frames_close
 
 from analyzer.errors import NotFoundError, UnreadableFileError
 from analyzer.store import Store
@@ -66,9 +67,7 @@ def test_round_trip_keeps_every_table(tmp_path) -> None:
     t = _write(store, "r1")
     run = store.load_run("r1")
     assert run.meta["status"] == "done" and run.meta["info"]["n"] == 2
-    pd.testing.assert_frame_equal(
-        run.responses[t["responses"].columns], t["responses"], check_dtype=False
-    )
+    assert_frames_close(run.responses[t["responses"].columns], t["responses"], atol=EXACT_ATOL)
     assert run.responses["nps"].dtype == "Int64" and run.responses["nps"].isna().tolist() == [
         False,
         True,
