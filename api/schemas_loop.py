@@ -12,7 +12,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 def _aware(moment: datetime) -> datetime:
     """DuckDB's ``now()`` is stored in local time without a zone: say which zone that is."""
-    return moment if moment.tzinfo is not None else moment.astimezone()
+    if moment.tzinfo is not None:
+        return moment
+    # a pandas Timestamp's astimezone needs a zone: go through a plain datetime
+    plain = datetime.fromisoformat(moment.isoformat())
+    return plain.astimezone()
 
 
 Stamp = Annotated[datetime, AfterValidator(_aware)]
