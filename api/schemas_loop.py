@@ -11,12 +11,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 def _aware(moment: datetime) -> datetime:
-    """DuckDB's ``now()`` is stored in local time without a zone: say which zone that is."""
-    if moment.tzinfo is not None:
-        return moment
-    # a pandas Timestamp's astimezone needs a zone: go through a plain datetime
-    plain = datetime.fromisoformat(moment.isoformat())
-    return plain.astimezone()
+    """DuckDB's ``now()`` is stored in local time without a zone: say which zone that is.
+
+    A pandas ``Timestamp`` (a subclass whose ``astimezone`` needs an argument) is turned
+    into a plain ``datetime`` first.
+    """
+    if hasattr(moment, "to_pydatetime"):
+        moment = moment.to_pydatetime()
+    return moment if moment.tzinfo is not None else moment.astimezone()
 
 
 Stamp = Annotated[datetime, AfterValidator(_aware)]
