@@ -19,7 +19,8 @@ KEY = "browser-test-key"
 FAST = {"embedding": "fake", "spacy_model": "blank", "sentiment": "vader", "use_cache": False}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 """The policy the page works under (plotly.js adds a <style> element, hence unsafe-inline)."""
 LOADED = """() => document.querySelectorAll('.js-plotly-plot').length >= 6
