@@ -43,6 +43,8 @@ from analyzer.store_rows import (
 )
 
 SCHEMA_VERSION = 3
+"""Bump it whenever ``_DDL`` or ``_MIGRATIONS`` change: a store at this version skips them on open
+(opening then costs one query, not a schema pass)."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -115,16 +117,16 @@ _MIGRATIONS = "".join(
 )
 
 _TABLES = ("responses", "mentions", "themes", "rejects")
-_write_locks: dict[str, threading.Lock] = {}
+_write_locks: dict[str, threading.RLock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def _write_lock(path: Path) -> threading.Lock:
+def _write_lock(path: Path) -> threading.RLock:
     """One lock per database file and process: write transactions of one process take turns
     (two at once would conflict on the generation row)."""
     key = str(path.resolve())
     with _write_locks_guard:
-        return _write_locks.setdefault(key, threading.Lock())
+        return _write_locks.setdefault(key, threading.RLock())
 
 
 @dataclass

@@ -85,8 +85,8 @@ def analyze(
     """Find themes, sentiment and scores in EXPORT; write a DuckDB store and Parquet files.
 
     Columns are detected from common names ("comment", "feedback", "likelihood to recommend",
-    ...); pass --text, --nps, ... to override. Bad values go to rejects.csv with their file,
-    row, column and reason; no row is dropped.
+    ...); pass --text, --nps, ... to override. Bad values go to rejects.csv (and
+    rejects.parquet) with their file, row, column and reason; no row is dropped.
     """
     from analyzer.config import make_config
     from analyzer.ingest import ColumnMapping
@@ -121,19 +121,15 @@ def analyze(
 
 
 def _save_tables(result: AnalysisResult, out: Path) -> dict[str, Path]:
-    written = {
-        "database": out / DB_NAME,
-        "responses": out / "responses.parquet",
-        "mentions": out / "mentions.parquet",
-        "themes": out / "themes.parquet",
-        "rejects": out / "rejects.csv",
-        "model": out / "model",
+    from analyzer.runs import write_tables
+
+    tables = {
+        "responses": result.responses,
+        "mentions": result.mentions,
+        "themes": result.themes,
+        "rejects": result.rejects,
     }
-    result.responses.to_parquet(written["responses"], index=False)
-    result.mentions.to_parquet(written["mentions"], index=False)
-    result.themes.to_parquet(written["themes"], index=False)
-    result.rejects.to_csv(written["rejects"], index=False)
-    return written
+    return {"database": out / DB_NAME, **write_tables(out, tables), "model": out / "model"}
 
 
 def _write_report(out: Path, run_id: str) -> Path:
@@ -210,7 +206,7 @@ def _print_written(run_id: str, result: AnalysisResult, written: dict[str, Path]
         console.print(f"  {name:<10} {path}")
     if len(result.rejects):
         console.print(
-            f"[yellow]{len(result.rejects)} values were rejected; see {written['rejects']}[/]"
+            f"[yellow]{len(result.rejects)} values were rejected; see {written['rejects_csv']}[/]"
         )
     console.print(f"Open the theme report: [bold]{written['report'].resolve()}[/]")
 

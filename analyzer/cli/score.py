@@ -116,7 +116,7 @@ def _print_result(result: BatchResult, embedding: str) -> None:
     for table, path in result.files.items():
         console.print(f"  {table:<10} {path}")
     if result.n_rejects:
-        console.print(f"[yellow]{result.n_rejects} values were rejected; see rejects.parquet[/]")
+        console.print(f"[yellow]{result.n_rejects} values were rejected; see rejects.csv[/]")
 
 
 __all__ = ["score"]

@@ -139,9 +139,11 @@ def report(
     Every chart's table can be downloaded as CSV from the page.
     """
     from analyzer.report import write_report
+    from analyzer.store import Store
 
     try:
-        path = write_report(open_run(db, run), out, score=score.value)
+        store = Store(db, read_only=True)
+        path = write_report(open_run(db, run), out, score=score.value, store=store)
     except AnalyzerError as exc:
         fail(exc)
     console.print(f"report: [bold]{path.resolve()}[/]")
