@@ -156,7 +156,7 @@ def run_demo(rows: int, repeats: int, *, only_multilingual: bool = False) -> Non
         print(f"## Demo export ({rows} responses, seed 0)")
         print(f"{'path':28s} {'joined':>14s} {'language themes':>16s} {'analyze s':>10s}")
         for _ in range(repeats):
-            for name, comps in zip(names, (on, off), strict=True):
+            for name, comps in zip(names, (on, off)[: len(names)], strict=True):
                 results[name], secs = timed_analyze(path, comps)
                 times[name].append(secs)
                 m = demo_tables(results[name], truth)
