@@ -10,6 +10,10 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 CHROMIUM ?= /usr/bin/chromium
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="--random-order"` runs the suite in a
+# random order (pytest-random-order; the seed is printed, `--random-order-seed=N` repeats it).
+# Default: file order.
+PYTEST_ARGS ?=
 
 .PHONY: install browser demo test lint typecheck unit bench lock clean help
 
@@ -44,7 +48,7 @@ typecheck: install  ## mypy on the package
 	$(BIN)/mypy
 
 unit: install browser  ## The test suite only
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit  ## Everything CI runs: lint, types, the whole test suite
 

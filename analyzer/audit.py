@@ -37,15 +37,13 @@ def new_id(prefix: str) -> str:
 
 @contextmanager
 def transaction(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to ``store`` inside one transaction, committed when the block ends."""
-    with store.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            yield con
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+    """A connection to ``store`` inside one transaction, committed when the block ends.
+
+    It is a :meth:`Store.transaction`, so it bumps the store's generation: the service (and
+    any other reader) sees the write on its next request.
+    """
+    with store.transaction("audit") as con:
+        yield con
 
 
 def log(con: duckdb.DuckDBPyConnection, actor: str, verb: str, target: str, **detail: Any) -> None:

@@ -47,6 +47,10 @@ class AnalysisConfig(BaseModel):
         Most columns, segment columns and metric columns an export may have; ``None``
         reads ``CXA_MAX_COLUMNS`` / ``CXA_MAX_SEGMENTS`` / ``CXA_MAX_METRICS`` or uses
         the defaults (1,000, 50, 200; see :mod:`analyzer.ingest.limits`).
+    multilingual : bool
+        Put non-English mentions on the multilingual path (encoder mapped into the English
+        embedder's space, multilingual sentiment); ``False`` sends every mention down the
+        English path, as before language detection existed.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -60,6 +64,7 @@ class AnalysisConfig(BaseModel):
     max_columns: int | None = Field(default=None, ge=1)
     max_segments: int | None = Field(default=None, ge=1)
     max_metrics: int | None = Field(default=None, ge=1)
+    multilingual: bool = True
 
     @property
     def limits(self) -> Limits:

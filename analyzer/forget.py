@@ -32,6 +32,7 @@ import pandas as pd
 from analyzer import audit
 from analyzer.errors import ConfigError, NotFoundError
 from analyzer.store import Store
+from analyzer.store_rows import GENERATION
 
 PURGED = "[PURGED]"
 _RUN_TABLES = ("responses", "mentions")
@@ -114,8 +115,18 @@ def _delete_rows(
         counts["rejects"] = int((n.fetchone() or [0])[0])
         con.execute("DELETE FROM rejects WHERE value = ?", [response_id])
         counts["theme_examples"] = _scrub_examples(con, texts)
+        _touch(con, "runs", "run_id", runs)  # readers' caches of these drop the rows now
+        _touch(con, "scored_exports", "fingerprint", prints)
         audit.log(con, "system", "forget.rows", _id_digest(response_id), rows=counts)
     return counts
+
+
+def _touch(con: Any, table: str, key: str, ids: list[str]) -> None:
+    """Record the current generation as the last change of these runs or scored exports."""
+    if ids:
+        con.execute(
+            f"UPDATE {table} SET changed = {GENERATION} WHERE {key} IN (SELECT unnest(?))", [ids]
+        )
 
 
 def _scrub_examples(con: Any, texts: set[str], replace: str | None = None) -> int:
@@ -356,6 +367,12 @@ def purge_text(
             ("scored_responses", "scored_mentions", "fingerprint"),
         ):
             old = f"SELECT {key}, response_id FROM {responses} WHERE date < ?"
+            purged = con.execute(
+                f"SELECT DISTINCT {key} FROM {responses} WHERE date < ? AND comment NOT IN ('', ?)",
+                [cutoff, PURGED],
+            ).fetchall()
+            owners = "runs" if key == "run_id" else "scored_exports"
+            _touch(con, owners, key, [r[0] for r in purged])  # readers' caches drop the text
             con.execute(
                 f"UPDATE {mentions} SET text = ? WHERE ({key}, response_id) IN ({old})",
                 [PURGED, cutoff],

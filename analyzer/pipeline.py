@@ -12,14 +12,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from analyzer import faults
 from analyzer.config import AnalysisConfig, cache_dir
-from analyzer.embed import Embedder, SharedPassEmbedder, get_embedder, save_embedder_card
+from analyzer.embed import (
+    Embedder,
+    SharedPassEmbedder,
+    embedding_space,
+    get_embedder,
+    save_embedder_card,
+)
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
 from analyzer.sentiment import (
     DEFAULT_BACKEND,
@@ -32,8 +38,12 @@ from analyzer.sentiment import (
 )
 from analyzer.store import Store
 from analyzer.text import TextProcessor
+from analyzer.text.languages import mention_languages, with_language_segment
 from analyzer.text.normalise import embedding_texts
 from analyzer.themes import ThemeModel
+
+if TYPE_CHECKING:
+    from analyzer.multilingual import Multilingual
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +82,8 @@ class Components:
     processor: TextProcessor
     embedder: Embedder
     sentiment: SentimentBackend
+    multilingual: Multilingual | None = None
+    """Embeds and scores non-English mentions (``None``: every mention takes the English path)."""
 
     @classmethod
     def from_config(cls, config: AnalysisConfig) -> Components:
@@ -79,10 +91,16 @@ class Components:
         embedder = get_embedder(
             config.embedding, cache_dir=cache_dir() / "embeddings" if config.use_cache else None
         )
+        multilingual = None
+        if config.multilingual:
+            from analyzer.multilingual import Multilingual
+
+            multilingual = Multilingual.for_space(embedding_space(embedder))
         return cls(
             processor=TextProcessor(model=config.spacy_model),
             embedder=embedder,
             sentiment=get_backend(resolve_sentiment(config.sentiment, config.embedding)),
+            multilingual=multilingual,
         )
 
 
@@ -135,7 +153,8 @@ def split_mentions(
     redacted : pandas.Series
         The redacted comments, aligned with ``responses``.
     mentions : pandas.DataFrame
-        ``mention_id, response_id, position, text`` (redacted), in response order.
+        ``mention_id, response_id, position, text, language`` (redacted), in response order.
+        ``responses`` gains a ``language`` column (ISO 639-1 or ``"unknown"``).
     """
     comments = responses["comment"].fillna("").astype(str).tolist()
     processed = []
@@ -145,12 +164,17 @@ def split_mentions(
         if progress is not None:
             progress.advance(len(comments[start : start + step]))
     redacted = pd.Series([p.redacted for p in processed], index=responses.index, dtype=object)
+    if "language" not in responses:  # an export's own language column wins
+        responses["language"] = pd.Series([p.language for p in processed], index=responses.index)
     rows = [
-        (f"{rid}:{pos}", rid, pos, text)
+        (f"{rid}:{pos}", rid, pos, text, lang)
         for rid, p in zip(responses["response_id"].astype(str), processed, strict=True)
-        for pos, text in enumerate(p.mentions)
+        for pos, (text, lang) in enumerate(
+            zip(p.mentions, mention_languages(p.mentions, p.language), strict=True)
+        )
     ]
-    mentions = pd.DataFrame(rows, columns=["mention_id", "response_id", "position", "text"])
+    columns = ["mention_id", "response_id", "position", "text", "language"]
+    mentions = pd.DataFrame(rows, columns=columns)
     mentions["position"] = mentions["position"].astype("int64")
     return redacted, mentions
 
@@ -219,6 +243,8 @@ class Embedded:
 
     embeddings: np.ndarray
     states: Any = None
+    english: np.ndarray | None = None
+    """Rows whose states ``states`` holds, in order (None: every row)."""
 
 
 def embed_mentions(
@@ -268,6 +294,43 @@ def theme_aspects(themes: pd.DataFrame) -> dict[int, str]:
 
 
 def score_sentiment(
+    mentions: pd.DataFrame,
+    components: Components,
+    embedded: Embedded | None = None,
+    aspects: dict[int, str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentiment of each mention toward its theme: the pipeline's one dispatch point.
+
+    English (and "unknown") mentions go to the sentiment backend, toward their theme's
+    aspect when it is aspect-conditioned; mentions in another supported language go to the
+    multilingual head (never to the English branch or VADER).
+
+    Returns
+    -------
+    labels : ndarray (n,) object; scores : ndarray (n,) float64 in [-1, 1]
+    """
+    foreign = _foreign_rows(mentions, components)
+    if foreign is None or components.multilingual is None:
+        return _score_english(mentions, components, embedded, aspects)
+    labels = np.empty(len(mentions), dtype=object)
+    scores = np.zeros(len(mentions), dtype="float64")
+    if embedded is not None and embedded.english is None:  # every row went the English way
+        labels[:], scores[:] = _score_english(mentions, components, embedded, aspects)
+    else:
+        home = np.flatnonzero(~foreign)
+        sub = None
+        if embedded is not None:
+            sub = Embedded(embedded.embeddings[home], embedded.states)
+        if len(home):
+            labels[home], scores[home] = _score_english(
+                mentions.iloc[home], components, sub, aspects
+            )
+    mask, other_labels, other_scores = components.multilingual.predict_sentiment(mentions)
+    labels[mask], scores[mask] = other_labels, other_scores
+    return labels, scores
+
+
+def _score_english(
     mentions: pd.DataFrame,
     components: Components,
     embedded: Embedded | None = None,
@@ -325,6 +388,52 @@ def embed_with_sentiment(
     return embedded.embeddings, labels, scores
 
 
+def embed_by_language(
+    mentions: pd.DataFrame,
+    components: Components,
+    progress: Progress | None = None,
+    *,
+    states_dtype: Any = np.float32,
+) -> Embedded:
+    """:func:`embed_mentions` of the topic text, non-English mentions on the multilingual path.
+
+    English and ``"unknown"`` mentions are embedded exactly as without languages (an export
+    with no other language gives identical results); mentions in another supported
+    language get the multilingual encoder's vectors mapped into the same space
+    (:class:`analyzer.multilingual.Multilingual`). ``Embedded.english`` then lists the rows
+    whose states the English sentiment branch holds.
+
+    Parameters
+    ----------
+    mentions : pandas.DataFrame
+        ``text`` and ``language`` columns (without ``language`` every mention is English).
+    """
+    texts = embedding_texts(mentions["text"].astype(str).tolist())
+    foreign = _foreign_rows(mentions, components)
+    multi = components.multilingual
+    if foreign is None or multi is None or multi.embed is None:
+        return embed_mentions(texts, components, progress, states_dtype=states_dtype)
+    home, other = np.flatnonzero(~foreign), np.flatnonzero(foreign)
+    part = embed_mentions([texts[i] for i in home], components, progress, states_dtype=states_dtype)
+    embeddings = np.zeros((len(texts), components.embedder.dim), dtype=np.float32)
+    if len(home):
+        embeddings[home] = part.embeddings
+    embeddings[other] = multi.embed.encode([texts[i] for i in other])
+    if progress is not None:
+        progress.advance(len(other))
+    return Embedded(embeddings, part.states, english=home)
+
+
+def _foreign_rows(mentions: pd.DataFrame, components: Components) -> np.ndarray | None:
+    """Boolean (n,): mentions for the multilingual path; None when there are none."""
+    if components.multilingual is None or "language" not in mentions or mentions.empty:
+        return None
+    from analyzer.multilingual import is_foreign
+
+    foreign = np.asarray(is_foreign(mentions["language"].to_numpy()), dtype=bool)
+    return foreign if foreign.any() else None
+
+
 def analyze(
     path: str | Path,
     *,
@@ -362,9 +471,7 @@ def analyze(
     # With MiniLM, the sentiment branch reuses the embedding pass's lower-layer states, kept
     # (float16) until the themes are known; then each mention is scored toward its theme.
     with _stage(progress, timings, "embed", len(texts)):
-        embedded = embed_mentions(
-            embedding_texts(texts), components, progress, states_dtype=np.float16
-        )
+        embedded = embed_by_language(mentions, components, progress, states_dtype=np.float16)
     with _stage(progress, timings, "themes", None):
         model = ThemeModel(seed=config.seed, **_theme_options(config))
         model.fit(texts, embedded.embeddings)
@@ -385,7 +492,7 @@ def analyze(
         themes=model.themes_.copy(),
         rejects=ingested.rejects,
         model=model,
-        segments=list(ingested.segments),
+        segments=with_language_segment(ingested.segments),
         metrics=list(ingested.metrics),
         info=info,
         timings=timings,
@@ -460,7 +567,7 @@ def score_mentions(
     progress = progress or _Silent()
     mentions = mentions.copy()
     texts = mentions["text"].tolist()
-    embedded = embed_mentions(embedding_texts(texts), components, progress)
+    embedded = embed_by_language(mentions, components, progress)
     theme_ids, confidence = model.transform(texts, embedded.embeddings)
     mentions["theme_id"] = np.asarray(theme_ids, dtype="int64")
     mentions["theme_confidence"] = np.asarray(confidence, dtype="float64")
@@ -568,6 +675,7 @@ def _info(
         "n_rejects": len(ingested.rejects),
         "embedding": components.embedder.name,
         "sentiment": components.sentiment.name,
+        "multilingual": getattr(components.multilingual, "name", None),
         "text_backend": components.processor.backend,
         "config": config.model_dump(),
     }
@@ -582,6 +690,7 @@ __all__ = [
     "add_response_sentiment",
     "analyze",
     "analyze_and_store",
+    "embed_by_language",
     "embed_mentions",
     "embed_with_sentiment",
     "new_run_id",

@@ -42,7 +42,9 @@ from analyzer.store_rows import (
     with_run,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+"""Bump it whenever ``_DDL`` or ``_MIGRATIONS`` change: a store at this version skips them on open
+(opening then costs one query, not a schema pass)."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -53,11 +55,12 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS responses (
     run_id VARCHAR, response_id VARCHAR, "row" BIGINT, date TIMESTAMP, comment VARCHAR,
     nps INTEGER, csat INTEGER, ces INTEGER, sentiment VARCHAR, sentiment_score DOUBLE,
-    segments JSON, metrics JSON
+    segments JSON, metrics JSON, language VARCHAR
 );
 CREATE TABLE IF NOT EXISTS mentions (
     run_id VARCHAR, mention_id VARCHAR, response_id VARCHAR, position BIGINT, text VARCHAR,
-    theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR, sentiment_score DOUBLE
+    theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR, sentiment_score DOUBLE,
+    language VARCHAR
 );
 CREATE TABLE IF NOT EXISTS themes (
     run_id VARCHAR, theme_id BIGINT, label VARCHAR, keywords JSON, parent_id BIGINT,
@@ -82,12 +85,12 @@ ALTER TABLE scored_exports ADD COLUMN IF NOT EXISTS changed BIGINT DEFAULT 0;
 CREATE TABLE IF NOT EXISTS scored_responses (
     fingerprint VARCHAR, chunk BIGINT, response_id VARCHAR, "row" BIGINT, date TIMESTAMP,
     comment VARCHAR, nps INTEGER, csat INTEGER, ces INTEGER, sentiment VARCHAR,
-    sentiment_score DOUBLE, segments JSON, metrics JSON
+    sentiment_score DOUBLE, segments JSON, metrics JSON, language VARCHAR
 );
 CREATE TABLE IF NOT EXISTS scored_mentions (
     fingerprint VARCHAR, chunk BIGINT, mention_id VARCHAR, response_id VARCHAR, position BIGINT,
     text VARCHAR, theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR,
-    sentiment_score DOUBLE
+    sentiment_score DOUBLE, language VARCHAR
 );
 CREATE TABLE IF NOT EXISTS actions (
     action_id VARCHAR PRIMARY KEY, run_id VARCHAR, theme_ids JSON, title VARCHAR,
@@ -107,18 +110,23 @@ CREATE TABLE IF NOT EXISTS audit (
     "at" TIMESTAMP, actor VARCHAR, verb VARCHAR, target VARCHAR, detail JSON
 );
 """
+# Files written before the language column existed get it (NULL for their rows).
+_MIGRATIONS = "".join(
+    f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS language VARCHAR;"
+    for t in ("responses", "mentions", "scored_responses", "scored_mentions")
+)
 
 _TABLES = ("responses", "mentions", "themes", "rejects")
-_write_locks: dict[str, threading.Lock] = {}
+_write_locks: dict[str, threading.RLock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def _write_lock(path: Path) -> threading.Lock:
+def _write_lock(path: Path) -> threading.RLock:
     """One lock per database file and process: write transactions of one process take turns
     (two at once would conflict on the generation row)."""
     key = str(path.resolve())
     with _write_locks_guard:
-        return _write_locks.setdefault(key, threading.Lock())
+        return _write_locks.setdefault(key, threading.RLock())
 
 
 @dataclass
@@ -159,6 +167,7 @@ class Store:
             if not self._schema_current():
                 with self.connect() as con:
                     con.execute(_DDL)
+                    con.execute(_MIGRATIONS)
                     con.execute(
                         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                         [str(SCHEMA_VERSION)],

@@ -15,7 +15,7 @@ import pandas as pd
 RESPONSE_COLS = ["response_id", "row", "date", "comment", "nps", "csat", "ces"]
 MENTION_COLS = [
     "mention_id", "response_id", "position", "text", "theme_id", "theme_confidence",
-    "sentiment", "sentiment_score",
+    "sentiment", "sentiment_score", "language",
 ]  # fmt: skip
 THEME_COLS = [
     "theme_id", "label", "keywords", "parent_id", "parent_label", "size", "examples", "owner",
@@ -41,10 +41,12 @@ def to_json_rows(frame: pd.DataFrame, cols: list[str]) -> list[str]:
 def responses_rows(
     run_id: str, responses: pd.DataFrame, segments: list[str], metrics: list[str]
 ) -> pd.DataFrame:
-    out = with_run(run_id, responses, [*RESPONSE_COLS, "sentiment", "sentiment_score"])
+    own = [*RESPONSE_COLS, "sentiment", "sentiment_score", "language"]
+    out = with_run(run_id, responses, own)
     for col in ("nps", "csat", "ces"):
         out[col] = out[col].astype("Int64")
-    out["segments"] = to_json_rows(responses, segments)
+    # ``language`` is a segment too, but has its own column
+    out["segments"] = to_json_rows(responses, [s for s in segments if s not in own])
     out["metrics"] = to_json_rows(responses, metrics)
     return out
 
@@ -63,7 +65,11 @@ def responses_frame(rows: pd.DataFrame, segments: list[str], metrics: list[str])
     met = pd.DataFrame([json.loads(s) for s in rows["metrics"]], index=rows.index)
     no_text = pd.Series(pd.NA, index=rows.index, dtype=object)
     no_number = pd.Series(float("nan"), index=rows.index, dtype="float64")
-    extra = {col: seg[col].astype(object) if col in seg else no_text for col in segments}
+    extra = {
+        col: seg[col].astype(object) if col in seg else no_text
+        for col in segments
+        if col not in out  # ``language`` has its own column
+    }
     for col in metrics:
         extra[col] = pd.to_numeric(met[col], errors="coerce") if col in met else no_number
     if not extra:

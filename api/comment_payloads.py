@@ -56,6 +56,7 @@ def validated_responses(comments: list[CommentIn]) -> tuple[pd.DataFrame, pd.Dat
 
 
 _MENTION_COLS = ["position", "text", "theme_id", "theme_label", "confidence", "sentiment"]
+_MENTION_COLS += ["language"]
 
 
 def _mentions_of(mentions: pd.DataFrame, labels: dict[int, str]) -> dict[str, list[Row]]:
@@ -63,6 +64,8 @@ def _mentions_of(mentions: pd.DataFrame, labels: dict[int, str]) -> dict[str, li
     frame = mentions.rename(columns={"theme_confidence": "confidence"})
     # a mention that names nothing ("thanks", an emoji) says so instead of a null label
     named = {**labels, NO_TOPIC: NO_TOPIC_LABEL}
+    if "language" not in frame:
+        frame["language"] = None
     frame["theme_label"] = pd.Series(
         [named.get(int(t)) for t in frame["theme_id"]], index=frame.index, dtype=object
     )
@@ -110,6 +113,7 @@ def score_rows(
                 "id": rid,
                 "sentiment": response.get("sentiment") if response else None,
                 "sentiment_score": response.get("sentiment_score") if response else None,
+                "language": response.get("language") if response else None,
                 "mentions": found,
                 "themes": _themes_of(found),
             }

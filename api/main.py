@@ -44,6 +44,7 @@ from api.routers import (
     search,
     suggestions,
     survey_scores,
+    teams,
     themes,
 )
 from api.services import Services
@@ -64,8 +65,11 @@ DESCRIPTION = """
 Find the themes in survey comments, their sentiment and how they move NPS, CSAT and CES.
 Everything runs on this machine.
 
-**Key.** Every `/v1` endpoint needs the `X-API-Key` header (the key set in `CXA_API_KEY`
-or `CXA_API_KEY_FILE`); use *Authorize* above.
+**Key.** Every `/v1` endpoint needs the `X-API-Key` header: the key set in `CXA_API_KEY`
+or `CXA_API_KEY_FILE` (an admin key), or one made with `cxa keys create --role ROLE`; use
+*Authorize* above. Roles: `viewer` reads and suggests, `analyst` also uploads, scores, edits
+the codeframe, reviews suggestions and records actions, `admin` also manages keys and
+forgets respondents; a write the role may not do gets 403.
 
 **Runs.** `POST /v1/runs` uploads an export (CSV, TSV, XLSX, Parquet, JSON Lines) and
 analyses it in the background, one run at a time; `GET /v1/runs/{run_id}` shows the stage.
@@ -210,7 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard,
     ):
         app.include_router(module.router)
-    for module in (actions, suggestions, keys, responses):  # closing the loop (issue 18)
+    for module in (actions, suggestions, teams, keys, responses):  # closing the loop (issue 18)
         app.include_router(module.router)
     _docs(app)
     if STATIC_DIR.is_dir():  # the dashboard's scripts and styles

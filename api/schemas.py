@@ -399,6 +399,7 @@ class MentionScorePublic(BaseModel):
     confidence: float | None
     sentiment: str
     sentiment_score: float | None
+    language: str | None = Field(default=None, description="ISO 639-1 code or 'unknown'.")
 
 
 class CommentThemePublic(BaseModel):
@@ -417,6 +418,7 @@ class CommentScorePublic(BaseModel):
     id: str
     sentiment: str | None = Field(description="Overall: negative, neutral, positive or mixed.")
     sentiment_score: float | None
+    language: str | None = Field(default=None, description="ISO 639-1 code or 'unknown'.")
     mentions: list[MentionScorePublic]
     themes: list[CommentThemePublic]
 

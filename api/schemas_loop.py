@@ -5,9 +5,24 @@ forgetting a respondent. Same conventions as :mod:`api.schemas` (undefined figur
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _aware(moment: datetime) -> datetime:
+    """DuckDB's ``now()`` is stored in local time without a zone: say which zone that is.
+
+    A pandas ``Timestamp`` (a subclass whose ``astimezone`` needs an argument) is turned
+    into a plain ``datetime`` first.
+    """
+    if hasattr(moment, "to_pydatetime"):
+        moment = moment.to_pydatetime()
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+Stamp = Annotated[datetime, AfterValidator(_aware)]
+"""A timestamp that always carries its zone (RFC 3339 ``date-time``)."""
 
 Role = Literal["viewer", "analyst", "admin"]
 Verdict = Literal["worked", "got worse", "no detectable change", "not enough data"]
@@ -108,9 +123,9 @@ class ActionPublic(ActionBase):
     theme_ids: list[int]
     theme_labels: list[str] = Field(default_factory=list)
     status: ActionStatus
-    created_at: datetime
+    created_at: Stamp
     created_by: str
-    closed_at: datetime | None = None
+    closed_at: Stamp | None = None
     closed_by: str | None = None
     effect: EffectPublic | None = None
     effect_error: str | None = Field(
@@ -169,10 +184,10 @@ class SuggestionPublic(BaseModel):
     payload: dict[str, Any]
     comment: str | None
     author: str
-    created_at: datetime
+    created_at: Stamp
     status: SuggestionStatus
     reviewer: str | None = None
-    reviewed_at: datetime | None = None
+    reviewed_at: Stamp | None = None
     reason: str | None = None
     result: dict[str, Any] | None = None
 
@@ -202,9 +217,9 @@ class KeyPublic(BaseModel):
     key_id: str
     name: str
     role: Role
-    created_at: datetime
+    created_at: Stamp
     created_by: str
-    revoked_at: datetime | None = None
+    revoked_at: Stamp | None = None
 
 
 class KeyCreatedPublic(KeyPublic):
@@ -234,3 +249,65 @@ class ForgetPublic(BaseModel):
     rows: dict[str, int]
     files: list[str]
     cache_entries: int
+
+
+# -- teams -------------------------------------------------------------------------------------
+
+
+class TeamThemePublic(BaseModel):
+    """One of a team's themes."""
+
+    theme_id: int
+    label: str
+    responses: int
+    share: float | None
+    share_negative: float | None
+    impact: float | None
+    status: str
+
+
+class TeamPainPublic(BaseModel):
+    """One of a team's pain points (rank among all themes)."""
+
+    rank: int
+    theme_id: int
+    label: str
+    n_negative: int
+    cost: float | None
+    trend: str | None
+    examples: list[str]
+
+
+class TeamPublic(BaseModel):
+    """A team's page."""
+
+    team: str
+    themes: list[TeamThemePublic]
+    pain_points: list[TeamPainPublic]
+    actions: list[ActionPublic]
+    open_actions: int
+
+
+class TeamsPublic(BaseModel):
+    """Team names."""
+
+    data: list[str]
+    count: int
+
+
+class TrendPointPublic(BaseModel):
+    """One week of an action's themes: share of commented responses mentioning them."""
+
+    period_start: Stamp
+    share: float | None
+    responses: int
+    n: int
+
+
+class ActionTrendPublic(BaseModel):
+    """The weekly share of an action's themes around its date (for the marker chart)."""
+
+    action_id: str
+    effective: date
+    verdict: Verdict | None
+    data: list[TrendPointPublic]

@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from analyzer import curation, jobs, keys
+from analyzer import curation, jobs, keys, runs
 from analyzer.errors import ConfigError, ModelError, NotFoundError
 from analyzer.keys import Principal
 from analyzer.store import RunData, Store
@@ -237,12 +236,15 @@ class Services:
     def forget(self, run_id: str) -> None:
         """Drop what is cached for ``run_id`` (after a delete or a codeframe edit)."""
         self._runs.drop(lambda key: key[0] == run_id)
+        for cache in (self._views, self._bodies):
+            cache.drop(lambda key: key[:2] == ("run", run_id))
         self._embeddings.drop(lambda key: key[0] == run_id)
         self._models.drop(lambda key: key[0] == run_id)
 
     def forget_all(self) -> None:
         """Drop every cached run, scored export and embedding (after forgetting a respondent)."""
-        for cache in (self._runs, self._embeddings, self._models, self._scored):
+        caches = (self._runs, self._embeddings, self._models, self._scored)
+        for cache in (*caches, self._views, self._bodies, self._meta, self._lists):
             cache.drop(lambda key: True)
 
     def mention_embeddings(self, data: RunData, embedder: Embedder) -> np.ndarray:
@@ -251,12 +253,9 @@ class Services:
         The run's embeddings must live in the vector space of the service's embedder; with
         the disk cache on, this reads the vectors the analysis stored instead of encoding.
         """
-        from analyzer.embed import embedding_space, load_embedder_card
+        from analyzer.embed import embedding_space
 
-        info = data.meta["info"]
-        folder = Path(str(info.get("model_dir") or ""))
-        card = load_embedder_card(folder) if folder.parts and folder.is_dir() else None
-        fitted = card["space"] if card else info.get("embedding")
+        fitted = runs.run_embedder(data.meta).space
         if fitted != embedding_space(embedder):
             raise ModelError(
                 f"Run {data.run_id!r} was embedded in the {fitted!r} space but the service "
@@ -327,34 +326,20 @@ class Services:
                 f"{meta['status']!r}): its results are ready when GET /v1/scored lists it as "
                 "'done'. If its 'cxa score' job was interrupted, run it again to resume."
             )
-        folder = Path(str(meta["model"] or ""))
+        folder = runs.scored_model_dir(meta)
         saved, stamp = None, 0
-        if folder.parts and folder.is_dir():
+        if folder is not None:
             saved, stamp = self._cached_model(folder, fingerprint)
         key = (fingerprint, version, stamp)
-        scored = self._scored.get_or_compute(key, lambda: self._load_scored(meta, folder, saved))
+        scored = self._scored.get_or_compute(key, lambda: self._load_scored(meta, saved))
         return scored, key
 
-    def _load_scored(
-        self, meta: dict[str, Any], folder: Path, saved: SavedModel | None
-    ) -> ScoredRun:
+    def _load_scored(self, meta: dict[str, Any], saved: SavedModel | None) -> ScoredRun:
         fingerprint = str(meta["fingerprint"])
-        responses, mentions = self.store.load_scored(fingerprint)
-        themes = None
-        if saved is not None:
-            themes, mentions = _current_themes(saved.model, mentions)
-        info = meta["info"]
-        data = RunData(
-            run_id=fingerprint,
-            meta=meta,
-            responses=responses,
-            mentions=mentions,
-            themes=_id_themes(mentions) if themes is None else themes,
-            rejects=pd.DataFrame(columns=["file", "row", "column", "value", "reason"]),
-            segments=list(info.get("segments", [])),
-            metrics=list(info.get("metrics", [])),
-        )
-        return ScoredRun(data=data, labelled=themes is not None, model=folder.name)
+        model = saved.model if saved is not None else None
+        data = runs.load_scored_run(self.store, fingerprint, model=model, meta=meta)
+        name = Path(str(meta["model"] or "")).name
+        return ScoredRun(data=data, labelled=saved is not None, model=name)
 
 
 @dataclass(frozen=True)
@@ -385,48 +370,6 @@ class ScoredRun:
             "parents or owners. Serve the store on the machine that ran 'cxa score' to get "
             "the labels."
         )
-
-
-def _current_themes(model: ThemeModel, mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The model's themes and the mentions with their ids brought up to its codeframe.
-
-    Mentions scored before a merge carry a merged-away id: it is mapped to the theme it went
-    into. An id the model no longer knows at all (e.g. the folder was re-fitted) keeps its
-    mentions under a row "theme N (not in the current model)", so none is left out.
-    """
-    mentions = mentions.copy()
-    ids = mentions["theme_id"].to_numpy()
-    mentions["theme_id"] = model.codeframe_.map_ids(ids).astype(ids.dtype)
-    themes = model.themes_.copy()
-    known = set(themes["theme_id"].astype(int))
-    lost = mentions["theme_id"].ne(-1) & ~mentions["theme_id"].isin(known)
-    if lost.any():
-        extra = _id_themes(mentions[lost])
-        extra["label"] = extra["label"] + " (not in the current model)"
-        themes = pd.concat([themes, extra], ignore_index=True)
-    return themes, mentions
-
-
-def _id_themes(mentions: pd.DataFrame) -> pd.DataFrame:
-    """A themes table with the ids of ``mentions`` only (no model folder to read labels from)."""
-    from analyzer.themes.persist import themes_frame
-
-    assigned = mentions.loc[mentions["theme_id"] >= 0, "theme_id"].astype(int)
-    sizes = assigned.value_counts()
-    rows: list[dict[str, Any]] = [
-        {
-            "theme_id": int(t),
-            "label": f"theme {int(t)}",
-            "keywords": [],
-            "parent_id": -1,
-            "parent_label": "",
-            "size": int(sizes[t]),
-            "examples": [],
-            "owner": None,
-        }
-        for t in sorted(sizes.index)
-    ]
-    return themes_frame(rows)
 
 
 def _load_model(folder: Path) -> SavedModel:

@@ -136,14 +136,20 @@ def analyze_corpus(corpus: Corpus, parts: Any) -> tuple[Any, np.ndarray]:
         path = Path(tmp) / f"{corpus.name}.csv"
         corpus.responses.to_csv(path, index=False, encoding="utf-8")
         result = analyze(path, config=AnalysisConfig(sentiment="vader", seed=0), components=parts)
-    from analyzer.text.normalise import embedding_texts
-
     # the vectors the pipeline's themes were fitted on, so every model gets the same input
-    return result, embed(embedding_texts(result.mentions["text"].tolist()), parts)
+    return result, embed(result.mentions["text"].tolist(), parts)
 
 
 def embed(texts: list[str], parts: Any) -> np.ndarray:
-    """MiniLM embeddings of ``texts`` through the cache (unit rows, float32)."""
+    """MiniLM embeddings of ``texts`` as the pipeline makes them: of their topic text
+    (``embedding_texts``: handles, links, placeholders... removed), through the cache.
+
+    Returns
+    -------
+    ndarray of shape (len(texts), 384), float32, unit rows
+    """
+    from analyzer.text.normalise import embedding_texts
+
     if not texts:
         return np.zeros((0, parts.embedder.dim), dtype=np.float32)
-    return np.asarray(parts.embedder.encode(texts), dtype=np.float32)
+    return np.asarray(parts.embedder.encode(embedding_texts(texts)), dtype=np.float32)

@@ -93,11 +93,15 @@ def score_backend(name: str, df: pd.DataFrame, **kwargs: object) -> tuple[dict[s
 
 
 def run_table(
-    backends: Sequence[str], data_dir: Path, sets: Sequence[str] | None = None
+    backends: Sequence[str],
+    data_dir: Path,
+    sets: Sequence[str] | None = None,
+    model_dirs: dict[str, Path] | None = None,
 ) -> list[str]:
     """One line per (set, backend) with accuracy, macro-F1 and macro-recall."""
     header = ("set", "n", "backend", "accuracy", "macro-F1", "m-recall", "sec")
     lines = ["{:<12} {:>6} {:<17} {:>8} {:>8} {:>8} {:>6}".format(*header)]
+    model_dirs = model_dirs or {}
     for set_name, load in evaluation_sets(data_dir).items():
         if sets and set_name not in sets:
             continue
@@ -106,7 +110,8 @@ def run_table(
             lines.append(f"{set_name:<12} {'-':>6} not available (analyzer.demo not importable)")
             continue
         for name in backends:
-            s, seconds = score_backend(name, df)
+            kwargs = {"model_dir": model_dirs[name]} if name in model_dirs else {}
+            s, seconds = score_backend(name, df, **kwargs)
             lines.append(
                 f"{set_name:<12} {len(df):>6} {name:<17} {s['accuracy']:>8.3f} "
                 f"{s['macro_f1']:>8.3f} {s['macro_recall']:>8.3f} {seconds:>6.1f}"
@@ -118,7 +123,9 @@ def run_table(
 THEME_LABELS = ("delivery speed", "app crashes", "customer service", "price", "checkout")
 
 
-def run_timing(texts: Sequence[str], backend_name: str, repeats: int) -> list[str]:
+def run_timing(
+    texts: Sequence[str], backend_name: str, repeats: int, model_dir: Path | None = None
+) -> list[str]:
     """Seconds per 1,000 texts: embedding alone vs the shared pass with sentiment.
 
     The shared pass is what the pipeline runs: one MiniLM pass that returns the embeddings
@@ -129,7 +136,8 @@ def run_timing(texts: Sequence[str], backend_name: str, repeats: int) -> list[st
     from analyzer.sentiment._minilm import load_base_model
 
     model = load_base_model()
-    backend = get_backend(backend_name, base_model=model)
+    kwargs = {"model_dir": model_dir} if model_dir else {}
+    backend = get_backend(backend_name, base_model=model, **kwargs)
     aspects = [THEME_LABELS[i % len(THEME_LABELS)] for i in range(len(texts))]
 
     def shared(items: Sequence[str]) -> None:
@@ -167,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--sets", default="", help="comma-separated subset of the sets (default all)")
     p.add_argument("--data-dir", type=Path, default=data.default_data_dir())
     p.add_argument("--timing-backend", default="minilm-aspect")
+    p.add_argument("--aspect-model-dir", type=Path, default=None, help="another minilm-aspect")
     p.add_argument("--no-table", action="store_true", help="only the timing")
     p.add_argument("--timing-texts", type=int, default=1000, help="0 skips the timing")
     p.add_argument("--repeats", type=int, default=7)
@@ -177,11 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_table:
         lines = ["Sentiment benchmark (no set below was used for training or tuning)", TARGETS, ""]
         sets = [x for x in args.sets.split(",") if x]
-        lines += run_table(args.backends.split(","), args.data_dir, sets)
+        dirs = {"minilm-aspect": args.aspect_model_dir} if args.aspect_model_dir else {}
+        lines += run_table(args.backends.split(","), args.data_dir, sets, dirs)
         _write(args.out, lines)
     if args.timing_texts:
         tweets = data.read_semeval_test(args.data_dir)["text"].tolist()[: args.timing_texts]
-        _write(args.timing_out, run_timing(tweets, args.timing_backend, args.repeats))
+        model_dir = args.aspect_model_dir if args.timing_backend == "minilm-aspect" else None
+        _write(args.timing_out, run_timing(tweets, args.timing_backend, args.repeats, model_dir))
     return 0
 
 

@@ -37,7 +37,7 @@ def env(**extra: str) -> dict[str, str]:
 def cxa(*args: str | Path, **extra: str) -> subprocess.CompletedProcess[str]:
     """Run ``cxa ARGS`` to the end; its output in the result."""
     cmd = [sys.executable, "-m", "analyzer", *map(str, args)]
-    return subprocess.run(cmd, env=env(**extra), capture_output=True, text=True, timeout=600)
+    return subprocess.run(cmd, env=env(**extra), capture_output=True, text=True, timeout=1800)
 
 
 def kill_at(point: str, marker: Path, *args: str | Path, timeout: float = 300) -> None:

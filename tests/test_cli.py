@@ -44,7 +44,14 @@ def test_analyze_prints_themes_and_paths(analyzed) -> None:
     assert result.exit_code == 0, result.output
     assert "Top themes" in result.output and "neg / neu / pos" in result.output
     assert "Sentiment vs NPS" in result.output and "detractors" in result.output
-    for name in ("cxa.duckdb", "responses.parquet", "mentions.parquet", "rejects.csv"):
+    names = (
+        "cxa.duckdb",
+        "responses.parquet",
+        "mentions.parquet",
+        "rejects.parquet",
+        "rejects.csv",
+    )
+    for name in names:
         assert (out / name).exists() and str(out / name) in result.output.replace("\n", "")
     assert (out / "model").is_dir()
 
@@ -54,6 +61,8 @@ def test_analyze_keeps_bad_rows_and_reports_them(analyzed) -> None:
     rejects = pd.read_csv(out / "rejects.csv")
     bad = rejects[rejects["column"] == "nps"]
     assert bad["row"].tolist() == [5] and bad["value"].astype(str).tolist() == ["11"]
+    same = pd.read_parquet(out / "rejects.parquet")  # the same rows, typed
+    assert same["row"].tolist() == rejects["row"].tolist()
     responses = pd.read_parquet(out / "responses.parquet")
     assert len(responses) == len(frame)
     assert pd.isna(responses.loc[3, "nps"])

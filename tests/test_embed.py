@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tolerance import EXACT_ATOL, assert_arrays_close
 
 from analyzer.embed import CachedEmbedder, FakeEmbedder, get_embedder
 from analyzer.errors import ConfigError
@@ -12,7 +13,7 @@ def test_fake_embedder_is_deterministic_and_normalised() -> None:
     a = emb.encode(["the app crashes", "late delivery", ""])
     b = FakeEmbedder(dim=32).encode(["the app crashes", "late delivery", ""])
     assert a.shape == (3, 32) and a.dtype == np.float32
-    np.testing.assert_array_equal(a, b)
+    assert_arrays_close(a, b, atol=EXACT_ATOL)
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, rtol=1e-5)
 
 
@@ -39,8 +40,8 @@ def test_cache_avoids_second_encoding_and_returns_same_vectors(tmp_path) -> None
     assert inner.calls == [3]  # duplicates encoded once
     second = CachedEmbedder(inner, tmp_path).encode(texts)
     assert inner.calls == [3]  # nothing encoded again, even from a new wrapper
-    np.testing.assert_array_equal(first, second)
-    np.testing.assert_array_equal(first, inner.encode(texts))
+    assert_arrays_close(first, second, atol=EXACT_ATOL)
+    assert_arrays_close(first, inner.encode(texts), atol=EXACT_ATOL)
     cached.encode(["a b", "new text"])
     assert inner.calls[-1] == 1  # only the new text
 

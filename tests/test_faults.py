@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 from procs import cxa, kill_at
+from tolerance import SCORE_ATOL, assert_frames_close
 
 from analyzer import demo
 from analyzer.store import Store
@@ -45,7 +46,7 @@ def _tables(db: Path, run_id: str | None = None) -> dict[str, pd.DataFrame]:
 
 def _same(got: dict[str, pd.DataFrame], want: dict[str, pd.DataFrame]) -> None:
     for name, frame in want.items():
-        pd.testing.assert_frame_equal(got[name], frame, obj=name)
+        assert_frames_close(got[name], frame, atol=SCORE_ATOL, check_dtype=True, obj=name)
 
 
 def test_analyze_killed_at_each_stage_leaves_no_rows_and_reruns_the_same(
@@ -101,7 +102,7 @@ def test_score_killed_inside_a_chunk_resumes_to_the_uninterrupted_result(
     got = Store(db).load_scored(fingerprint)
     want = Store(tmp_path / "w.duckdb").load_scored(fingerprint)
     for mine, theirs in zip(got, want, strict=True):
-        pd.testing.assert_frame_equal(mine, theirs)
+        assert_frames_close(mine, theirs, atol=SCORE_ATOL, check_dtype=True)
     assert Store(db).scored_meta(fingerprint)["status"] == "done"
 
 

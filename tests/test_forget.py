@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
+from tolerance import EXACT_ATOL, assert_frames_close
 from typer.testing import CliRunner
 
 from analyzer import demo, forget
@@ -162,7 +163,7 @@ def test_retention_purges_old_text_and_keeps_the_figures(analysed: dict[str, Any
     assert counts["responses"] == int((old & (run.responses["comment"] != "")).sum())
     after_run = store.load_run(store.latest_run())
     after = theme_table(after_run.responses, after_run.mentions, after_run.themes)
-    pd.testing.assert_frame_equal(before, after)  # every figure is kept
+    assert_frames_close(before, after, atol=EXACT_ATOL, check_dtype=True)  # every figure is kept
     kept = set(after_run.mentions["text"])
     assert forget.PURGED in kept and new_texts <= kept
     assert not (old_texts - new_texts) & kept

@@ -64,7 +64,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def _cli(*args: str) -> str:
     result = runner.invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # a warning on stderr (e.g. waiting for the store) is not output
 
 
 def _scored(scenario: dict[str, Any]) -> None:
@@ -128,6 +128,36 @@ def test_the_action_works_once_the_next_export_is_scored(scenario: dict[str, Any
         assert api["Fix the Android crash"]["theme_labels"] == ["app crashes"]
         assert api["Returns FAQ"]["effect"]["verdict"] == "no detectable change"
     scenario["action_id"] = action_id
+
+
+def test_the_report_shows_the_verdicts_the_markers_and_the_teams(
+    scenario: dict[str, Any],
+) -> None:
+    import re
+
+    out = scenario["folder"] / "report.html"
+    _cli("report", "--db", scenario["db"], "--out", out)
+    page = out.read_text("utf-8")
+    section = page[page.index('id="actions"') : page.index('id="teams"')]
+    assert "Actions and their effect" in section
+    crash_row = section[section.index("Fix the Android crash") :]
+    assert re.search(r"badge verdict worked\">worked<", crash_row)
+    control_row = section[section.index("Returns FAQ") :]
+    assert "no detectable change" in control_row[: control_row.index("</tr>") + 300]
+    assert re.search(
+        r"[−-]\d+\.\d pts <span class=\"ci\">\([−-]\d+\.\d to [−-]\d+\.\d\)", crash_row
+    )
+    figures = json.loads(
+        re.search(r'id="report-figures">(.*?)</script>', page, re.S).group(1)  # type: ignore[union-attr]
+    )
+    marked = [k for k in figures if k.startswith("action_")]
+    assert len(marked) == 2
+    fig = figures[marked[0]]
+    assert any(
+        s.get("name") == "action" and s.get("type") == "line" for s in fig["layout"]["shapes"]
+    )
+    teams = page[page.index('id="teams"') :]
+    assert "Mobile" in teams and "Ops" in teams and "open actions" in teams
 
 
 def test_the_store_keeps_who_recorded_each_action(scenario: dict[str, Any]) -> None:

@@ -129,5 +129,5 @@ def test_agreement_ignores_a_sentiment_column_already_on_responses() -> None:
         {"response_id": ["a", "b"], "nps": [2, 10], "sentiment": ["negative", "positive"]}
     )
     result = agreement_with_scores(mentions, responses)
-    assert result["nps"]["detractor"]["agreement"] == 1.0
-    assert result["nps"]["promoter"]["agreement"] == 1.0
+    assert result["nps"]["detractor"]["agreement"] == pytest.approx(1.0)
+    assert result["nps"]["promoter"]["agreement"] == pytest.approx(1.0)

@@ -58,7 +58,7 @@ def test_agreement_counts_and_shares() -> None:
     assert promoter["n"] == 2
     assert (promoter["positive"], promoter["mixed"], promoter["negative"]) == (1, 1, 0)
     assert promoter["agreement"] == pytest.approx(0.5)
-    assert promoter["disagreement"] == 0
+    assert promoter["disagreement"] == pytest.approx(0.0)
     assert result["nps"]["passive"] == {
         "n": 1,
         "negative": 0,

@@ -58,6 +58,7 @@ def remove_parts(out: Path) -> None:
                 path.unlink()
     for table in TABLES:
         (out / f"{table}.parquet").unlink(missing_ok=True)
+    (out / "rejects.csv").unlink(missing_ok=True)
 
 
 def merge_parts(out: Path, table: str, chunks: Iterable[int]) -> Path:

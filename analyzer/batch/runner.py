@@ -21,10 +21,10 @@ from analyzer.batch.local import Chunk, Scored, score_local, score_pool
 from analyzer.batch.manifest import Manifest
 from analyzer.batch.setup import ScoringSpec
 from analyzer.errors import ConfigError, ModelError
+from analyzer.runs import rejects_frame, write_rejects_csv
+from analyzer.text.languages import with_language_segment
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from analyzer.ingest import ColumnMapping, IngestResult
     from analyzer.pipeline import Progress
     from analyzer.store import Store
@@ -103,11 +103,11 @@ class _Sink:
     def write(self, index: int, ingest: IngestResult, scored: tuple[Any, Any]) -> ChunkReport:
         responses, mentions = scored
         if not self.manifest.chunks:
-            self.manifest.segments = list(ingest.segments)
+            self.manifest.segments = with_language_segment(ingest.segments)
             self.manifest.metrics = list(ingest.metrics)
         parts.write_part(self.out, "responses", index, responses)
         parts.write_part(self.out, "mentions", index, mentions)
-        parts.write_part(self.out, "rejects", index, _rejects(ingest.rejects))
+        parts.write_part(self.out, "rejects", index, rejects_frame(ingest.rejects))
         faults.point(f"score.parts:{index}")
         if self.store is not None:
             self.store.write_scored_chunk(
@@ -122,14 +122,6 @@ class _Sink:
         self.manifest.chunks[str(index)] = {**counts, "rejects": len(ingest.rejects)}
         self.manifest.save(self.out)
         return ChunkReport(index, counts["responses"], counts["mentions"], skipped=False)
-
-
-def _rejects(rejects: pd.DataFrame) -> pd.DataFrame:
-    out = rejects.copy()
-    for col in ("file", "column", "value", "reason"):
-        if col in out:
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
-    return out
 
 
 def _check_model_dir(model_dir: str) -> None:
@@ -183,7 +175,7 @@ def score_export(
         Theme model folder and the components to score with.
     out : str or Path
         Output folder: ``parts/``, ``manifest.json`` and the merged ``responses.parquet``,
-        ``mentions.parquet`` and ``rejects.parquet``.
+        ``mentions.parquet``, ``rejects.parquet`` and ``rejects.csv`` (see :mod:`analyzer.runs`).
     db : str or Path, optional
         DuckDB store to write the scored rows to (tables ``scored_*``, keyed by fingerprint).
     chunk_rows : int
@@ -222,7 +214,8 @@ def score_export(
     digest = digest_file(export)
     model = model_id(spec.model_dir, spec.config.embedding)
     fingerprint = export_fingerprint(digest.sha256, model)
-    spec = replace(spec, model_version=model)
+    # Absolute, so a worker process started elsewhere (``dask worker``) finds the same folder.
+    spec = replace(spec, model_dir=str(Path(spec.model_dir).resolve()), model_version=model)
     db_path = Path(db) if db is not None else None
     manifest = _open_manifest(out, fingerprint, _settings(spec, chunk_rows, db_path), resume)
     store = _open_store(db_path, fingerprint, export, spec, fresh=not manifest.chunks)
@@ -280,6 +273,7 @@ def _finish(
     if merge:
         for table in parts.TABLES:
             result.files[table] = parts.merge_parts(result.out, table, chunks)
+        result.files["rejects_csv"] = write_rejects_csv(result.out)
     manifest.complete = True
     manifest.save(result.out)
     if store is not None:

@@ -52,12 +52,14 @@ class ScoringSpec:
 def resolve_embedding(model_dir: str | Path, *, fast: bool, requested: str | None) -> str:
     """The embedder to score with: ``requested``, else ``static`` for ``--fast``, else the
     one recorded with the model (``embedder.json``), else ``minilm``."""
+    from analyzer.runs import DEFAULT_EMBEDDING, model_embedder
+
     if requested:
         return requested
     if fast:
         return FAST_EMBEDDING
-    card = load_embedder_card(model_dir) if Path(model_dir).is_dir() else None
-    return str(card["embedding"]) if card else "minilm"
+    fitted = model_embedder(model_dir)
+    return fitted.key if fitted else DEFAULT_EMBEDDING
 
 
 def _mismatch(model_dir: str, card: dict[str, Any], name: str, space: str, dim: object) -> str:

@@ -120,8 +120,8 @@ def progress_bar(*, rate: bool = False) -> Progress:
 
 def open_run(db: Path, run: str) -> Any:
     """Load ``run`` ('latest' allowed) from the store at ``db`` as a ``RunData``."""
+    from analyzer.runs import resolve_run
     from analyzer.store import Store
 
     store = Store(db, read_only=True)
-    run_id = store.latest_run() if run == "latest" else run
-    return store.load_run(run_id)
+    return store.load_run(resolve_run(store, run))

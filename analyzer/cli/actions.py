@@ -76,11 +76,12 @@ def add(
     """Record an action on one or more themes of a run."""
     from analyzer import actions as lib
     from analyzer.audit import cli_actor
+    from analyzer.runs import resolve_run
     from analyzer.store import Store
 
     try:
         store = Store(db)
-        run_id = store.latest_run() if run == "latest" else run
+        run_id = resolve_run(store, run)
         action = lib.add_action(
             store, run_id=run_id, theme_ids=theme, title=title, team=team, effective=date,
             note=note, link=link, actor=cli_actor(),

@@ -68,15 +68,25 @@ def analyze(
     model: Annotated[
         str, typer.Option(help="Embedding model: 'minilm' (bundled) or a local model folder.")
     ] = "minilm",
-    sentiment: Annotated[str, typer.Option(help="Sentiment backend name.")] = "default",
+    sentiment: Annotated[
+        str,
+        typer.Option(
+            help="Sentiment backend: default (minilm-aspect, toward each theme), "
+            "minilm-sentiment (clause level), vader."
+        ),
+    ] = "default",
     seed: Annotated[int, typer.Option(help="Seed: same input, options and seed, same themes.")] = 0,
     top: Annotated[int, typer.Option(help="Themes to print.", min=1)] = 15,
+    multilingual: Annotated[
+        bool,
+        typer.Option(help="Non-English comments: multilingual encoder and sentiment."),
+    ] = True,
 ) -> None:
     """Find themes, sentiment and scores in EXPORT; write a DuckDB store and Parquet files.
 
     Columns are detected from common names ("comment", "feedback", "likelihood to recommend",
-    ...); pass --text, --nps, ... to override. Bad values go to rejects.csv with their file,
-    row, column and reason; no row is dropped.
+    ...); pass --text, --nps, ... to override. Bad values go to rejects.csv (and
+    rejects.parquet) with their file, row, column and reason; no row is dropped.
     """
     from analyzer.config import make_config
     from analyzer.ingest import ColumnMapping
@@ -84,7 +94,9 @@ def analyze(
     from analyzer.store import Store
 
     try:
-        config = make_config(embedding=model, sentiment=sentiment, seed=seed)
+        config = make_config(
+            embedding=model, sentiment=sentiment, seed=seed, multilingual=multilingual
+        )
         mapping = ColumnMapping(
             text=text, id=id_col, date=date, nps=nps, csat=csat, ces=ces,
             segments=tuple(segment) if segment else None,
@@ -109,19 +121,15 @@ def analyze(
 
 
 def _save_tables(result: AnalysisResult, out: Path) -> dict[str, Path]:
-    written = {
-        "database": out / DB_NAME,
-        "responses": out / "responses.parquet",
-        "mentions": out / "mentions.parquet",
-        "themes": out / "themes.parquet",
-        "rejects": out / "rejects.csv",
-        "model": out / "model",
+    from analyzer.runs import write_tables
+
+    tables = {
+        "responses": result.responses,
+        "mentions": result.mentions,
+        "themes": result.themes,
+        "rejects": result.rejects,
     }
-    result.responses.to_parquet(written["responses"], index=False)
-    result.mentions.to_parquet(written["mentions"], index=False)
-    result.themes.to_parquet(written["themes"], index=False)
-    result.rejects.to_csv(written["rejects"], index=False)
-    return written
+    return {"database": out / DB_NAME, **write_tables(out, tables), "model": out / "model"}
 
 
 def _write_report(out: Path, run_id: str) -> Path:
@@ -198,7 +206,7 @@ def _print_written(run_id: str, result: AnalysisResult, written: dict[str, Path]
         console.print(f"  {name:<10} {path}")
     if len(result.rejects):
         console.print(
-            f"[yellow]{len(result.rejects)} values were rejected; see {written['rejects']}[/]"
+            f"[yellow]{len(result.rejects)} values were rejected; see {written['rejects_csv']}[/]"
         )
     console.print(f"Open the theme report: [bold]{written['report'].resolve()}[/]")
 
@@ -211,7 +219,8 @@ def train_sentiment(ctx: typer.Context) -> None:
     """Train the sentiment model from the labelled data in ../shared/data (see the model card).
 
     Options are passed to the trainer; run 'cxa train-sentiment --help-trainer' to list them.
-    Writes models/sentiment/ (or --out DIR). Takes tens of minutes on 2 cores.
+    Writes models/sentiment/aspect/ (or --out DIR; with --sources sst2,semeval,uci the
+    clause-level models/sentiment/). Takes tens of minutes on 2 cores.
     """
     from analyzer.sentiment.training import main as train
 

@@ -40,7 +40,13 @@ def score(
         str | None,
         typer.Option(help="spaCy model for redaction [default: en_core_web_sm; blank if --fast]."),
     ] = None,
-    sentiment: Annotated[str, typer.Option(help="Sentiment backend name.")] = "default",
+    sentiment: Annotated[
+        str,
+        typer.Option(
+            help="Sentiment backend: default (minilm-aspect, toward each theme), "
+            "minilm-sentiment (clause level), vader."
+        ),
+    ] = "default",
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk.", min=1)] = 5000,
     workers: Annotated[
         int,
@@ -110,7 +116,7 @@ def _print_result(result: BatchResult, embedding: str) -> None:
     for table, path in result.files.items():
         console.print(f"  {table:<10} {path}")
     if result.n_rejects:
-        console.print(f"[yellow]{result.n_rejects} values were rejected; see rejects.parquet[/]")
+        console.print(f"[yellow]{result.n_rejects} values were rejected; see rejects.csv[/]")
 
 
 __all__ = ["score"]

@@ -75,6 +75,10 @@ def report_table(
     until: Annotated[
         str | None, typer.Option(help="Only responses on or before this date.")
     ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help="Only responses with COLUMN=VALUE, e.g. language=es (repeatable)."),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
     out: Annotated[
         Path | None,
@@ -92,9 +96,9 @@ def report_table(
 
     try:
         data = open_run(db, run)
-        tables = summarize(
-            data, score=score.value, segment=segment, filters=Filters(since=since, until=until)
-        )
+        chosen = _where(where or [], data.segments)
+        filters = Filters(since=since, until=until, segment=chosen)
+        tables = summarize(data, score=score.value, segment=segment, filters=filters)
         if fmt is Format.table:
             _print_tables(tables, top)
         elif fmt is Format.csv:
@@ -103,6 +107,20 @@ def report_table(
             _write_json(tables, out)
     except AnalyzerError as exc:
         fail(exc)
+
+
+def _where(values: list[str], segments: list[str]) -> dict[str, str] | None:
+    """``["language=es"]`` -> ``{"language": "es"}``, checked against the run's segments."""
+    out: dict[str, str] = {}
+    for value in values:
+        column, sep, wanted = value.partition("=")
+        if not sep or column.strip() not in segments:
+            raise ConfigError(
+                f"--where {value!r} is not COLUMN=VALUE with a segment column of the run; "
+                f"its segment columns are: {', '.join(segments) or 'none'} (e.g. language=es)."
+            )
+        out[column.strip()] = wanted.strip()
+    return out or None
 
 
 @app.command()
@@ -121,9 +139,11 @@ def report(
     Every chart's table can be downloaded as CSV from the page.
     """
     from analyzer.report import write_report
+    from analyzer.store import Store
 
     try:
-        path = write_report(open_run(db, run), out, score=score.value)
+        store = Store(db, read_only=True)
+        path = write_report(open_run(db, run), out, score=score.value, store=store)
     except AnalyzerError as exc:
         fail(exc)
     console.print(f"report: [bold]{path.resolve()}[/]")

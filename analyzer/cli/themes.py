@@ -30,10 +30,11 @@ ThemeId = Annotated[int, typer.Argument(help="Theme id (see 'cxa themes list')."
 
 
 def _store_and_run(db: Path, run: str) -> tuple[Store, str]:
+    from analyzer.runs import resolve_run
     from analyzer.store import Store
 
     store = Store(db)
-    return store, store.latest_run() if run == "latest" else run
+    return store, resolve_run(store, run)
 
 
 def _apply(db: Path, run: str, change: Change) -> int:
@@ -46,11 +47,12 @@ def _apply(db: Path, run: str, change: Change) -> int:
 @themes_app.command("list")
 def list_themes(db: DbOption = DEFAULT_DB, run: RunOption = "latest") -> None:
     """List themes with their parent, owner, size and keywords."""
+    from analyzer.runs import resolve_run
     from analyzer.store import Store
 
     try:
         store = Store(db, read_only=True)
-        data = store.load_run(store.latest_run() if run == "latest" else run)
+        data = store.load_run(resolve_run(store, run))
     except AnalyzerError as exc:
         fail(exc)
     table = Table(title=f"Themes of {data.run_id}")
@@ -111,14 +113,14 @@ def split(
     run: RunOption = "latest",
 ) -> None:
     """Split a theme into PARTS themes by clustering its mentions."""
-    from analyzer import curation
+    from analyzer import curation, runs
     from analyzer.config import cache_dir
     from analyzer.embed import get_embedder
 
     try:
         store, run_id = _store_and_run(db, run)
-        name = store.run_meta(run_id)["config"].get("embedding", "minilm")
-        embedder = get_embedder(name, cache_dir=cache_dir() / "embeddings")
+        fitted = runs.run_embedder(store.run_meta(run_id))
+        embedder = get_embedder(fitted.key, cache_dir=cache_dir() / "embeddings")
         new_ids = curation.split(store, run_id, theme_id, embedder, parts)
     except AnalyzerError as exc:
         fail(exc)

@@ -367,4 +367,29 @@ def _verdict(
     )
 
 
-__all__ = ["MEASURES", "VERDICTS", "Change", "Effect", "action_effect"]
+def share_trend(
+    responses: pd.DataFrame, mentions: pd.DataFrame, theme_ids: list[int], freq: str = "W"
+) -> pd.DataFrame:
+    """Share of commented responses mentioning any of ``theme_ids`` per period.
+
+    Returns
+    -------
+    DataFrame
+        One row per period from the first to the last dated response: ``period_start``,
+        ``share`` (NaN without commented responses), ``responses`` (mentioning) and ``n``
+        (commented responses).
+    """
+    from analyzer.metrics.trends import _grid, _periods
+
+    periods = _periods(responses, freq)
+    has = commented(responses, mentions)
+    flags, _ = _flags(responses, mentions, {int(t) for t in theme_ids})
+    rows = []
+    for period in _grid(periods):
+        here = np.asarray(periods == period) & has
+        n, x = int(here.sum()), int((here & flags["share"]).sum())
+        rows.append((period.start_time, x / n if n else math.nan, x, n))
+    return pd.DataFrame(rows, columns=["period_start", "share", "responses", "n"])
+
+
+__all__ = ["MEASURES", "VERDICTS", "Change", "Effect", "action_effect", "share_trend"]

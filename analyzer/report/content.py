@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,7 @@ class ReportContent:
     changed: WhatChanged
     sentiment_agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
     overall_agreement: dict[str, Any] = field(default_factory=dict)
+    languages: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _scores(responses: pd.DataFrame) -> dict[str, ScoreSummary]:
@@ -426,6 +427,9 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         emerging ``status``.
     """
     check_kind(score)
+    from analyzer.multilingual.labels import language_mix, mark_labels
+
+    run = replace(run, themes=mark_labels(run.themes, run.mentions))  # "mise jour [fr]"
     emerging, trends = _time_tables(run, score)
     table, themes = _catalogue(run, score, emerging)
     segment = _segment(run)
@@ -464,6 +468,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         changed=_what_changed(run, score, frames, windows),
         sentiment_agreement=agreement,
         overall_agreement=overall,
+        languages=language_mix(run.responses, run.mentions),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -28,7 +29,8 @@ from analyzer.metrics import Estimate
 from analyzer.report import figures as F
 from analyzer.report.content import ReportContent, readable_first, report_content
 from analyzer.report.exports import downloads
-from analyzer.store import RunData
+from analyzer.report.loop import LoopContent, action_figure, loop_content
+from analyzer.store import RunData, Store
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028"}
 _JSON_ESCAPES["\u2029"] = "\\u2029"
@@ -143,11 +145,17 @@ def _figures_json(figs: dict[str, go.Figure]) -> Markup:
     return safe_json("{" + ",".join(parts) + "}")
 
 
-def render_html(content: ReportContent) -> str:
-    """The report page of ``content`` (see the module docstring)."""
+def render_html(content: ReportContent, loop: LoopContent | None = None) -> str:
+    """The report page of ``content`` (see the module docstring), with the actions and team
+    sections of ``loop`` when given."""
     figs = report_figures(content)
+    for action in loop.actions if loop else []:
+        if action.get("effect") is not None:
+            figs[f"action_{action['action_id']}"] = action_figure(action)
     context: dict[str, Any] = {
         "c": content,
+        "closing": loop,
+        "loop_index_safe": lambda name: re.sub(r"[^a-z0-9]+", "-", str(name).lower()),
         "figures": figs,
         "figures_json": _figures_json(figs),
         "catalogue": list(zip(content.themes.to_dict("records"), content.details, strict=True)),
@@ -167,7 +175,7 @@ def render_html(content: ReportContent) -> str:
     return _environment().get_template("report.html.j2").render(context)
 
 
-def build_report_html(run: RunData, score: str = "nps") -> str:
+def build_report_html(run: RunData, score: str = "nps", *, store: Store | None = None) -> str:
     """The theme report of ``run`` as one self-contained HTML page.
 
     Parameters
@@ -186,11 +194,20 @@ def build_report_html(run: RunData, score: str = "nps") -> str:
     ------
     ConfigError
         If ``score`` is not one of ``nps``, ``csat``, ``ces``.
+
+    With ``store`` (the run's store) the page also has the sections "Actions and their
+    effect" (action markers on their themes' weekly trend) and one per owner team.
     """
-    return render_html(report_content(run, score))
+    content = report_content(run, score)
+    loop = None
+    if store is not None:
+        loop = loop_content(store, run, content.themes, content.pain_points)
+    return render_html(content, loop)
 
 
-def write_report(run: RunData, out_path: str | Path, *, score: str = "nps") -> Path:
+def write_report(
+    run: RunData, out_path: str | Path, *, score: str = "nps", store: Store | None = None
+) -> Path:
     """Write the theme report of ``run`` to ``out_path`` (UTF-8; folders are created).
 
     Parameters
@@ -201,13 +218,15 @@ def write_report(run: RunData, out_path: str | Path, *, score: str = "nps") -> P
         The HTML file to write; an existing file is replaced.
     score : {"nps", "csat", "ces"}
         As in :func:`build_report_html`.
+    store : Store, optional
+        As in :func:`build_report_html`.
 
     Returns
     -------
     Path
         ``out_path``.
     """
-    page = build_report_html(run, score)
+    page = build_report_html(run, score, store=store)
     path = Path(out_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")

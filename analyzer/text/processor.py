@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from analyzer.errors import ConfigError, InputError, ModelError
+from analyzer.text import languages
 from analyzer.text.clean import clean
 from analyzer.text.redact import PLACEHOLDERS, person_pieces, person_tokens, redact_patterns
 from analyzer.text.split import is_non_answer, sentences, split_clauses, tidy
@@ -39,10 +40,14 @@ class ProcessedText:
         The cleaned, fully redacted comment (line breaks kept as ``"\\n"``).
     mentions : list of str
         Redacted mentions in comment order; empty for non-answers.
+    language : str
+        ISO 639-1 code of the comment's language, or ``"unknown"`` (see
+        :mod:`analyzer.text.languages`).
     """
 
     redacted: str
     mentions: list[str]
+    language: str = "unknown"
 
 
 _PACKAGE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -194,7 +199,8 @@ class TextProcessor:
         nlp = self._load()
         has_ner = "ner" in nlp.pipe_names
         docs = nlp.pipe(prepared, batch_size=self.batch_size, n_process=self.n_process)
-        return [self._from_doc(doc, has_ner) for doc in docs]
+        langs = languages.detect_many(prepared)
+        return [self._from_doc(doc, has_ner, lang) for doc, lang in zip(docs, langs, strict=True)]
 
     def _prepare(self, texts: Sequence[str]) -> list[str]:
         if isinstance(texts, str):
@@ -214,12 +220,14 @@ class TextProcessor:
             logger.warning("%d comment(s) truncated to %d chars.", truncated, MAX_COMMENT_CHARS)
         return prepared
 
-    def _from_doc(self, doc: Doc, has_ner: bool) -> ProcessedText:
+    def _from_doc(self, doc: Doc, has_ner: bool, language: str = "unknown") -> ProcessedText:
         marked = person_tokens(doc, self.keep_terms) if has_ner else set()
         pieces = person_pieces(doc, marked)
         redacted = "".join(pieces)
         if is_non_answer(redacted):
-            return ProcessedText(redacted=redacted, mentions=[])
+            return ProcessedText(redacted=redacted, mentions=[], language=language)
+        if languages.has_rules(language):  # English splitting rules do not fit other languages
+            return ProcessedText(redacted, languages.split_mentions(redacted, language), language)
         mentions: list[str] = []
         for tokens in sentences(doc):
             for s, e in split_clauses(tokens):
@@ -229,4 +237,4 @@ class TextProcessor:
                 text = tidy("".join(pieces[first : last + 1]))
                 if text and not is_non_answer(text):
                     mentions.append(text)
-        return ProcessedText(redacted=redacted, mentions=mentions)
+        return ProcessedText(redacted=redacted, mentions=mentions, language=language)

@@ -290,10 +290,12 @@ def _has_noun_or_verb(text: str) -> bool:
     tagger, vocab = _tagger(), _vocabulary()
     if tagger is None or (vocab and not content <= vocab):
         return True
-    # A lone word has no context: tag it as "the <word>", as a reader would take it as a
-    # category name ("concert" is otherwise tagged X, "work" a verb).
-    doc = tagger(" ".join(["the", *tokens] if len(tokens) == 1 else tokens))
-    return any(t.pos_ in _CONTENT_POS and t.text in content for t in doc)
+    # A lone word has no context: it also counts when "the <word>" makes it a noun, as a
+    # reader takes a category name ("concert" alone is tagged X, "work" a verb).
+    docs = [tagger(" ".join(tokens))]
+    if len(tokens) == 1:
+        docs.append(tagger(f"the {tokens[0]}"))
+    return any(t.pos_ in _CONTENT_POS and t.text in content for doc in docs for t in doc)
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from analyzer import actions as lib
 from analyzer.errors import AnalyzerError
@@ -16,6 +16,7 @@ from api.schemas_loop import (
     ActionPublic,
     ActionsPublic,
     ActionStatus,
+    ActionTrendPublic,
     ActionUpdate,
 )
 
@@ -23,6 +24,7 @@ router = APIRouter(
     prefix="/v1/actions", tags=["actions"], dependencies=[ApiKeyDep], responses=ERROR_RESPONSES
 )
 
+ActionId = Annotated[str, Path(min_length=1, max_length=64, description="An action id.")]
 Weeks = Annotated[int, Query(ge=1, le=104, description="Weeks compared on each side.")]
 
 
@@ -90,7 +92,7 @@ def list_actions(
 
 @router.get("/{action_id}")
 def get_action(
-    services: ServicesDep, action_id: str, before_weeks: Weeks = 8, after_weeks: Weeks = 8
+    services: ServicesDep, action_id: ActionId, before_weeks: Weeks = 8, after_weeks: Weeks = 8
 ) -> ActionPublic:
     """One action and its effect."""
     action = lib.get_action(services.store, action_id)
@@ -100,9 +102,26 @@ def get_action(
 
 @router.patch("/{action_id}", responses=FORBIDDEN)
 def update_action(
-    services: ServicesDep, principal: AnalystDep, action_id: str, body: ActionUpdate
+    services: ServicesDep, principal: AnalystDep, action_id: ActionId, body: ActionUpdate
 ) -> ActionPublic:
     """Change an action's fields; ``{"status": "closed"}`` closes it (analyst or admin)."""
     changes = body.model_dump(mode="python", exclude_unset=True)
     action = lib.update_action(services.store, action_id, actor=principal.name, **changes)
     return ActionPublic.model_validate(with_effects(services.store, [action])[0])
+
+
+@router.get("/{action_id}/trend")
+def action_trend(services: ServicesDep, action_id: ActionId) -> ActionTrendPublic:
+    """Weekly share of the action's themes over the run and the exports scored with its
+    model, with the action's date and verdict: the chart that marks the action."""
+    from analyzer.metrics.effects import share_trend
+
+    action = lib.get_action(services.store, action_id)
+    data = lib.action_data(services.store, action["run_id"])
+    effect = lib.evaluate(services.store, action, data=data)
+    trend = share_trend(data[0], data[1], list(effect.theme_ids), "W")
+    rows = trend.astype(object).where(trend.notna(), None).to_dict("records")
+    return ActionTrendPublic.model_validate(
+        {"action_id": action_id, "effective": action["effective"], "verdict": effect.verdict,
+         "data": rows}
+    )  # fmt: skip

@@ -43,6 +43,12 @@ def dashboard() -> FileResponse:
     return FileResponse(PAGE, headers={"Content-Security-Policy": CSP})
 
 
+@router.get("/dashboard/teams/{team}")
+def team_page(team: str) -> FileResponse:
+    """The dashboard opened on a team's page (the page script reads the team from the path)."""
+    return dashboard()
+
+
 @router.get("/dashboard/plotly.min.js")
 def plotly_js() -> Response:
     """plotly.js from the installed plotly package (served locally: nothing is fetched)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from analyzer import suggestions as lib
 from api.deps import AnalystDep, ApiKeyDep, PageDep, PrincipalDep, ServicesDep
@@ -17,6 +17,8 @@ from api.schemas_loop import (
     SuggestionStatus,
 )
 from api.services import Services
+
+SuggestionId = Annotated[str, Path(min_length=1, max_length=64, description="A suggestion id.")]
 
 router = APIRouter(
     prefix="/v1/suggestions",
@@ -58,7 +60,7 @@ def list_suggestions(
 
 
 @router.get("/{suggestion_id}")
-def get_suggestion(services: ServicesDep, suggestion_id: str) -> SuggestionPublic:
+def get_suggestion(services: ServicesDep, suggestion_id: SuggestionId) -> SuggestionPublic:
     """One suggestion."""
     return SuggestionPublic.model_validate(lib.get_suggestion(services.store, suggestion_id))
 
@@ -85,7 +87,10 @@ def _review(services: Services, suggestion_id: str, body: SuggestionReview, revi
 
 @router.post("/{suggestion_id}/review", responses={**FORBIDDEN, **CONFLICT, **NOT_READY})
 def review_suggestion(
-    services: ServicesDep, principal: AnalystDep, suggestion_id: str, body: SuggestionReview
+    services: ServicesDep,
+    principal: AnalystDep,
+    suggestion_id: SuggestionId,
+    body: SuggestionReview,
 ) -> SuggestionPublic:
     """Approve or reject a pending suggestion with a reason (analyst or admin).
 

@@ -17,7 +17,7 @@ from api.main import create_app
 from api.settings import Settings
 
 MAX_EXAMPLES = 20
-Target = tuple[FastAPI, str, list[int], str]
+Target = tuple[FastAPI, str, list[int], str, dict[str, str]]
 
 with tempfile.TemporaryDirectory() as _folder:  # the schema does not depend on the store
     _spec = create_app(Settings(api_key="schema", db=Path(_folder) / "x.duckdb")).openapi()
@@ -41,10 +41,21 @@ def fuzz_target(
     spec = ScoringSpec(model_dir=str(settings.models_root / run_id), config=config)
     out = settings.db.parent / "scored"
     fingerprint = score_export(small_export, spec, out, db=settings.db).fingerprint
+    from analyzer import actions, suggestions
+
+    store = app.state.services.store
+    themes = store.load_run(run_id).themes["theme_id"].tolist()
+    ids = {  # the routes of issue 18 reach real records, not only 404s
+        "action_id": actions.add_action(store, run_id=run_id, theme_ids=themes[:1], title="a",
+                                        team="Ops", effective="2026-01-01", actor="t")["action_id"],
+        "suggestion_id": suggestions.suggest(store, run_id=run_id, kind="note",
+                                             theme_ids=themes[:1], author="t", comment="x")[
+            "suggestion_id"],
+        "team": "Ops",
+    }  # fmt: skip
     with TestClient(app) as client:
         ready(client)
-        themes = app.state.services.store.load_run(run_id).themes["theme_id"].tolist()
-        yield app, run_id, themes, fingerprint
+        yield app, run_id, themes, fingerprint, ids
         app.state.services.runs.wait(timeout=120)
 
 
@@ -58,10 +69,15 @@ def fuzz_target(
 def test_no_server_errors_and_responses_match_the_schema(
     case: schemathesis.Case, fuzz_target: Target, api_key: str
 ) -> None:
-    app, run_id, themes, fingerprint = fuzz_target
+    app, run_id, themes, fingerprint, ids = fuzz_target
     params = case.path_parameters or {}
     if "run_id" in params and case.method != "DELETE":  # reach the data, not only 404s
         params["run_id"] = run_id
+    for name, value in ids.items():
+        if name in params:
+            params[name] = value
+    if isinstance(case.query, dict) and "run_id" in case.query and "/teams" in case.path:
+        case.query["run_id"] = run_id
     if "fingerprint" in params:
         params["fingerprint"] = fingerprint
     if isinstance(params.get("theme_id"), int) and themes:

@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from tolerance import EXACT_ATOL, assert_frames_close
 
 from analyzer.errors import ColumnError, ConfigError, UnreadableFileError
 from analyzer.ingest import (
@@ -62,7 +63,7 @@ def write(tmp_path: Path, name: str, df: pd.DataFrame) -> Path:
 def test_every_format_gives_the_same_responses(tmp_path: Path, name: str) -> None:
     expected = read_export(write(tmp_path, "ref.csv", frame())).responses
     result = read_export(write(tmp_path, name, frame()))
-    pd.testing.assert_frame_equal(result.responses, expected)
+    assert_frames_close(result.responses, expected, atol=EXACT_ATOL, check_dtype=True)
     assert list(result.responses["comment"]) == EXPECTED_COMMENTS
     assert list(result.responses["row"]) == [2, 3, 4]
     assert result.responses["nps"].tolist()[:2] == [9, 3]
@@ -114,7 +115,7 @@ def test_synonyms_map_to_roles(tmp_path: Path) -> None:
         "order_value": "Order Value",
     }
     assert result.segments == ["sales_channel"] and result.metrics == ["order_value"]
-    assert result.responses.loc[0, "order_value"] == 12.5
+    assert result.responses.loc[0, "order_value"] == pytest.approx(12.5)
     assert result.responses.loc[0, "nps"] == 10
 
 
@@ -308,7 +309,7 @@ def test_blank_rows_are_skipped_with_one_reject_each(tmp_path: Path, name: str) 
     ]
     parts = list(iter_export(path, chunk_rows=2))
     joined = pd.concat([p.rejects for p in parts], ignore_index=True)
-    pd.testing.assert_frame_equal(joined, result.rejects)
+    assert_frames_close(joined, result.rejects, atol=EXACT_ATOL, check_dtype=True)
 
 
 def test_blank_rows_reject_in_a_dataframe() -> None:
@@ -331,7 +332,7 @@ def test_iter_export_equals_read_export(tmp_path: Path, name: str) -> None:
     assert len(parts) == 5 and all(len(p.responses) <= 5 for p in parts)
     for attr in ("responses", "rejects"):
         joined = pd.concat([getattr(p, attr) for p in parts], ignore_index=True)
-        pd.testing.assert_frame_equal(joined, getattr(whole, attr))
+        assert_frames_close(joined, getattr(whole, attr), atol=EXACT_ATOL, check_dtype=True)
     assert list(parts[1].responses["row"]) == [7, 8, 9, 10, 11]
     assert parts[-1].rejects["row"].tolist() == [22, 23, 24]  # ids first seen in chunk 1
     assert len(whole.rejects) == 16 + 2  # 16 duplicate ids, NPS 11 and 12

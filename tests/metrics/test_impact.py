@@ -93,16 +93,16 @@ def test_impact_and_its_split(table: pd.DataFrame) -> None:
     assert table.loc[1, "impact_positive"] == pytest.approx(OVERALL - 0.0)
     # theme 2: without r2 r5 -> r1 r3 r4 r7 -> 0; no negative; without r5 -> 20
     assert table.loc[2, "impact"] == pytest.approx(OVERALL)
-    assert table.loc[2, "impact_negative"] == 0.0
+    assert table.loc[2, "impact_negative"] == pytest.approx(0.0)
     assert table.loc[2, "impact_positive"] == pytest.approx(OVERALL - 20.0)
 
 
 def test_theme_without_mentions_has_a_zero_row(table: pd.DataFrame) -> None:
     row = table.loc[3]
     assert (row.responses, row.mentions, row.score_n) == (0, 0, 0)
-    assert row.share == 0.0
+    assert row.share == pytest.approx(0.0)
     assert math.isnan(row.score) and math.isnan(row.share_negative)
-    assert (row.impact, row.impact_negative, row.impact_positive) == (0.0, 0.0, 0.0)
+    assert (row.impact, row.impact_negative, row.impact_positive) == pytest.approx((0.0, 0.0, 0.0))
     assert row.low_n
 
 
@@ -114,10 +114,10 @@ def test_theme_in_every_response_has_nan_impact() -> None:
     responses = build_responses([{"response_id": f"r{i}", "nps": i} for i in range(11)])
     mentions = build_mentions([(f"r{i}", 1, "negative") for i in range(11)])
     row = theme_table(responses, mentions, build_themes({1: "Everything"})).iloc[0]
-    assert row.share == 1.0
+    assert row.share == pytest.approx(1.0)
     assert row.score == pytest.approx(100 * (2 - 7) / 11)
     assert math.isnan(row.impact) and math.isnan(row.impact_negative)
-    assert row.impact_positive == 0.0  # no positive mention: nothing left out
+    assert row.impact_positive == pytest.approx(0.0)  # no positive mention: nothing left out
     assert row.low_n
 
 

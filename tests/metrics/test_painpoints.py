@@ -49,7 +49,7 @@ def test_ranked_by_cost_of_negative_mentions() -> None:
     assert list(table["rank"]) == [1, 2, 3]
     costs = [-(10 - 400 / 7), -(10 - 100 / 9), -(10 + 100 / 6)]
     assert table["cost"].tolist() == pytest.approx(costs)
-    assert (table["cost"] == -table["impact_negative"]).all()
+    assert table["cost"].tolist() == pytest.approx((-table["impact_negative"]).tolist())
     expected = theme_table(responses, mentions, THEMES).set_index("theme_id")
     assert table["impact"].tolist() == pytest.approx(expected.loc[[1, 3, 2], "impact"].tolist())
 

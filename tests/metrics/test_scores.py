@@ -66,7 +66,7 @@ def test_nps_interval_is_clipped_to_range() -> None:
     result = nps(frame("nps", [10, 10, 10, 9, 0])).headline
     assert result.value == pytest.approx(60.0)
     assert result.ci_low == pytest.approx(60 - Z * 100 * math.sqrt(0.64 / 5))
-    assert result.ci_high == 100.0
+    assert result.ci_high == pytest.approx(100.0)
 
 
 def test_nps_missing_scores_are_excluded() -> None:
@@ -123,7 +123,7 @@ def test_ces_mean_share_and_intervals() -> None:
 
 def test_single_rating_mean_has_no_interval() -> None:
     result = ces(frame("ces", [4]))
-    assert result.value == 4.0
+    assert result.value == pytest.approx(4.0)
     assert math.isnan(result.headline.ci_low)
 
 
@@ -132,8 +132,8 @@ def test_score_entry_point_dispatches() -> None:
     table["csat"] = pd.array([5, 5], dtype="Int64")
     table["ces"] = pd.array([2, 4], dtype="Int64")
     assert score(table).kind == "nps"
-    assert score(table, "csat").value == 100.0
-    assert score(table, kind="ces").value == 3.0
+    assert score(table, "csat").value == pytest.approx(100.0)
+    assert score(table, kind="ces").value == pytest.approx(3.0)
 
 
 def test_unknown_kind_lists_valid_ones() -> None:

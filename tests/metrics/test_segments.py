@@ -52,7 +52,7 @@ def test_planted_share_difference_is_significant() -> None:
     assert (table["segment"] == "channel").all()
     app = table[table.segment_value == "app"].set_index("theme_id")
     row = app.loc[1]
-    assert (row.share, row.rest_share) == (0.3, 0.05)
+    assert (row.share, row.rest_share) == pytest.approx((0.3, 0.05))
     pooled = 70 / 400
     z = 0.25 / math.sqrt(pooled * (1 - pooled) * (2 / 200))
     assert row.share_z == pytest.approx(z)
@@ -74,7 +74,8 @@ def test_planted_score_difference_with_interval() -> None:
     assert row.score_significant and row.rest_score_n == 50
     # theme 3 has the same ratings on both sides: no score difference, undefined test
     same = table[(table.segment_value == "app") & (table.theme_id == 3)].iloc[0]
-    assert same.score_diff == 0 and math.isnan(same.score_p) and not same.score_significant
+    assert same.score_diff == pytest.approx(0.0)
+    assert math.isnan(same.score_p) and not same.score_significant
 
 
 def test_segment_rows_are_the_theme_table_of_the_segment() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
+from tolerance import EXACT_ATOL, assert_frames_close
 
 from analyzer.themes import ThemeModel
 
@@ -33,7 +33,7 @@ def test_demo_themes_match_ground_truth_and_are_deterministic(demo, tmp_path):
     assert normalized_mutual_info_score(truth, a.labels_) >= 0.7
     assert (a.labels_ == -1).mean() <= 0.05
     np.testing.assert_array_equal(a.labels_, b.labels_)
-    pd.testing.assert_frame_equal(a.themes_, b.themes_)
+    assert_frames_close(a.themes_, b.themes_, atol=EXACT_ATOL, check_dtype=True)
     assert all(1 <= len(label.split()) <= 4 for label in a.themes_["label"])
     loaded = ThemeModel.load(a.save(tmp_path / "m"))
     np.testing.assert_array_equal(loaded.transform(texts, emb)[0], a.transform(texts, emb)[0])

