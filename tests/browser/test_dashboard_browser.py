@@ -22,7 +22,8 @@ CSP = (
     "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-"""The policy the page works under (plotly.js adds a <style> element, hence unsafe-inline)."""
+"""The policy the page works under (plotly.js adds a <style> element, hence unsafe-inline;
+no other site may frame it)."""
 LOADED = """() => document.querySelectorAll('.js-plotly-plot').length >= 6
     && !document.body.classList.contains('loading')
     && document.querySelector('#changed-cards .note-kicker') !== null"""
