@@ -137,7 +137,7 @@ def test_report_table_rejects_unknown_run_and_segment(analyzed) -> None:
     _, out, _ = analyzed
     db = str(out / "cxa.duckdb")
     result = runner.invoke(app, ["report-table", "nope", "--db", db])
-    assert result.exit_code == 2 and "Known runs" in result.output
+    assert result.exit_code == 2 and "No run 'nope'" in result.output
     result = runner.invoke(app, ["report-table", "--db", db, "--segment", "colour"])
     assert result.exit_code == 2 and "channel" in result.output
 
