@@ -199,6 +199,7 @@ class CatchAllMiddleware:
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:
+            error_log.debug("unhandled error", exc_info=True)  # the traceback, never at info
             error_log.error(
                 "unhandled %s on %s %s",
                 type(exc).__name__,

@@ -11,7 +11,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 def _aware(moment: datetime) -> datetime:
-    """DuckDB's ``now()`` is stored in local time without a zone: say which zone that is."""
+    """DuckDB's ``now()`` is stored in local time without a zone: say which zone that is.
+
+    A pandas ``Timestamp`` (a subclass whose ``astimezone`` needs an argument) is turned
+    into a plain ``datetime`` first.
+    """
+    if hasattr(moment, "to_pydatetime"):
+        moment = moment.to_pydatetime()
     return moment if moment.tzinfo is not None else moment.astimezone()
 
 

@@ -139,9 +139,9 @@ def timed_analyze(path: Path, components: Components) -> tuple[AnalysisResult, f
     return result, time.perf_counter() - t0
 
 
-def run_demo(rows: int, repeats: int) -> None:
+def run_demo(rows: int, repeats: int, *, only_multilingual: bool = False) -> None:
     export, truth = demo.generate(rows, seed=0)
-    names = ("multilingual", "today (English path only)")
+    names = ("multilingual", "today (English path only)")[: 1 if only_multilingual else 2]
     times: dict[str, list[float]] = {name: [] for name in names}
     results: dict[str, AnalysisResult] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,13 +149,14 @@ def run_demo(rows: int, repeats: int) -> None:
         export.to_csv(path, index=False)
         on = Components.from_config(make_config(use_cache=False))
         off = dataclasses.replace(on, multilingual=None)
-        warm = Path(tmp) / "warm.csv"
-        export.head(200).to_csv(warm, index=False)  # loads every model, both paths
-        analyze(warm, config=make_config(use_cache=False), components=on)
+        if not only_multilingual:
+            warm = Path(tmp) / "warm.csv"
+            export.head(200).to_csv(warm, index=False)  # loads every model, both paths
+            analyze(warm, config=make_config(use_cache=False), components=on)
         print(f"## Demo export ({rows} responses, seed 0)")
         print(f"{'path':28s} {'joined':>14s} {'language themes':>16s} {'analyze s':>10s}")
         for _ in range(repeats):
-            for name, comps in zip(names, (on, off), strict=True):
+            for name, comps in zip(names, (on, off)[: len(names)], strict=True):
                 results[name], secs = timed_analyze(path, comps)
                 times[name].append(secs)
                 m = demo_tables(results[name], truth)
@@ -165,6 +166,8 @@ def run_demo(rows: int, repeats: int) -> None:
                     f"{name:28s} {hits:>5d}/{total:<4d}{hits / max(total, 1):>5.0%} "
                     f"{len(lang):>16d} {secs:>10.1f}"
                 )
+    if only_multilingual:
+        return _quality(results["multilingual"], truth, None)
     multi, base = (min(times[name]) for name in names)
     detect_s = _detection_seconds(export["comment"].fillna("").astype(str).tolist())
     print(
@@ -172,17 +175,25 @@ def run_demo(rows: int, repeats: int) -> None:
         f"rows include, took {detect_s:.1f} s, so against main: "
         f"{multi / (base - detect_s) - 1:+.1%} (target <= +25%)"
     )
-    label_check(results["multilingual"])
-    tables = {name: demo_tables(result, truth) for name, result in results.items()}
+    _quality(results["multilingual"], truth, results["today (English path only)"])
+
+
+def _quality(multi: AnalysisResult, truth: pd.DataFrame, today: AnalysisResult | None) -> None:
+    """Labels, sentiment per language (against the English path when run) and language ID."""
+    label_check(multi)
+    table = demo_tables(multi, truth)
     print("\n## Sentiment of the non-English demo mentions with a known polarity")
     print(f"{'language':10s} {'multilingual head':>18s} {'English path':>14s}")
-    heads = sentiment_rows(tables["multilingual"])
-    english = sentiment_rows(tables["today (English path only)"])
+    heads = sentiment_rows(table)
+    english = sentiment_rows(demo_tables(today, truth)) if today is not None else {}
     for name in (*heads, "all"):
         a, n = _total(heads) if name == "all" else heads[name]
-        b = (_total(english) if name == "all" else english[name])[0]
-        print(f"{name:10s} {a:>7d}/{n:<4d} {a / n:>5.2f} {b:>7d}/{n:<4d}{b / n:>4.2f}")
-    lid_demo(tables["multilingual"], results["multilingual"])
+        row = f"{name:10s} {a:>7d}/{n:<4d} {a / n:>5.2f}"
+        if english:
+            b = (_total(english) if name == "all" else english[name])[0]
+            row += f" {b:>7d}/{n:<4d}{b / n:>4.2f}"
+        print(row)
+    lid_demo(table, multi)
 
 
 def _detection_seconds(comments: list[str]) -> float:
@@ -279,11 +290,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=1, help="Timed runs of each path.")
+    parser.add_argument(
+        "--only-multilingual",
+        action="store_true",
+        help="Demo: one run with the multilingual path, no warm-up and no timing comparison.",
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--skip", nargs="*", default=[], choices=["demo", "banking77", "speed"])
     args = parser.parse_args()
     if "demo" not in args.skip:
-        run_demo(args.rows, args.repeats)
+        run_demo(args.rows, args.repeats, only_multilingual=args.only_multilingual)
     if "banking77" not in args.skip:
         run_banking77(args.data_dir)
     if "speed" not in args.skip:

@@ -73,10 +73,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+STARTED: list[Server] = []
+"""Every server started, so a test's teardown can stop those a failure left running."""
+
+
 class Server:
     """``cxa serve --db DB`` as a real process on 127.0.0.1 with the fake models."""
 
     def __init__(self, db: Path, log: Path, **extra: str) -> None:
+        STARTED.append(self)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "analyzer", "serve", "--db", str(db), "--port"]

@@ -118,7 +118,7 @@ def test_the_action_works_once_the_next_export_is_scored(scenario: dict[str, Any
     from api.main import create_app
     from api.settings import Settings
 
-    settings = Settings(api_key="k", db=db, **FAST)  # type: ignore[arg-type]
+    settings = Settings(api_key="k", db=db, allowed_hosts=["testserver"], **FAST)  # type: ignore[arg-type]
     with TestClient(create_app(settings), headers={"X-API-Key": "k"}) as client:
         body = client.get("/v1/actions").json()
         api = {a["title"]: a for a in body["data"]}

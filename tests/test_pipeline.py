@@ -119,7 +119,7 @@ def test_shared_pass_equals_separate_embedding_and_sentiment(tmp_path, monkeypat
 def test_default_sentiment_shares_the_pass_only_with_minilm() -> None:
     from analyzer.pipeline import resolve_sentiment
 
-    assert resolve_sentiment("default", "minilm") == "minilm-aspect"
+    assert resolve_sentiment("default", "minilm") == "minilm-sentiment"
     for embedding in ("static", "onnx", "fake", "st:/models/mine"):
         assert resolve_sentiment("default", embedding) == "vader"
     assert resolve_sentiment("minilm-sentiment", "static") == "minilm-sentiment"

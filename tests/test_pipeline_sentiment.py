@@ -129,7 +129,7 @@ def test_analyze_scores_a_two_theme_comment_per_theme(tmp_path, monkeypatch) -> 
     frame.loc[planted, "comment"] = "Delivery was quick but the app keeps crashing"
     frame.to_csv(export, index=False)
     result = analyze(export, config=make_config(use_cache=False))
-    assert result.info["sentiment"] == "minilm-aspect"
+    assert result.info["sentiment"] == "minilm-sentiment"
     ids = set(frame.loc[planted, "response_id"].astype(str))
     m = result.mentions[result.mentions["response_id"].astype(str).isin(ids)]
     labels = dict(zip(result.themes["theme_id"], result.themes["label"], strict=True))

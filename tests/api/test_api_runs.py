@@ -32,8 +32,9 @@ def test_an_upload_is_analysed_in_the_background(fresh: Fresh, demo_export: Path
     assert created["status"] in ("queued", "running") and created["error"] is None
     run = _finish(client, created["run_id"])
     assert run["status"] == "done" and run["error"] is None
-    assert [s["state"] for s in run["stages"]] == ["done"] * 4
-    assert [s["name"] for s in run["stages"]] == ["ingest", "text", "embed", "themes"]
+    # ingest, text, embed, themes, sentiment (toward each theme, once the themes are known)
+    assert [s["state"] for s in run["stages"]] == ["done"] * 5
+    assert [s["name"] for s in run["stages"]] == ["ingest", "text", "embed", "themes", "sentiment"]
     assert run["n_responses"] == 200 and run["n_mentions"] > 200
     assert run["segments"] == ["channel", "region", "plan"]
     themes = client.get(f"/v1/runs/{run['run_id']}/themes").json()
@@ -53,7 +54,8 @@ def test_a_column_mapping_can_be_sent_with_the_upload(fresh: Fresh) -> None:
     assert created["http"] == 202, created
     run = _finish(client, created["run_id"])
     assert run["status"] == "done", run
-    assert run["n_responses"] == 60 and run["segments"] == ["shop"]
+    # each comment's detected language is a segment too
+    assert run["n_responses"] == 60 and run["segments"] == ["shop", "language"]
 
 
 @pytest.mark.parametrize(
@@ -135,7 +137,7 @@ def test_a_failed_run_records_why_and_writes_nothing(
     assert run["status"] == "failed" and run["stage"] == "themes"
     assert "ModelError: could not cluster these mentions" in run["error"]
     states = [s["state"] for s in run["stages"]]
-    assert states == ["done", "done", "done", "failed"]
+    assert states == ["done", "done", "done", "failed", "pending"]
     for path in ("themes", "pain-points", "rejects"):
         response = client.get(f"/v1/runs/{run_id}/{path}")
         assert response.status_code == 409 and "failed" in response.json()["detail"]
@@ -198,7 +200,7 @@ def test_runs_left_running_by_a_stopped_service_are_marked_failed(
     run = again.get("/v1/runs/run-x").json()
     assert run["status"] == "failed" and "Interrupted" in run["error"]
     assert run["source"] == "old.csv"
-    assert [s["state"] for s in run["stages"]] == ["done", "done", "failed", "pending"]
+    assert [s["state"] for s in run["stages"]] == ["done", "done", "failed", "pending", "pending"]
     assert again.get("/v1/runs/run-alive").json()["status"] == "running"
 
 

@@ -67,7 +67,7 @@ def _all(client: TestClient, path: str, **params: object) -> dict:  # type: igno
 def _hand_count(responses: pd.DataFrame, mentions: pd.DataFrame) -> dict[int, tuple[int, int]]:
     """theme id -> (responses mentioning it, mentions), counted directly."""
     kept = mentions[mentions["response_id"].isin(responses["response_id"])]
-    kept = kept[kept["theme_id"] != -1]
+    kept = kept[kept["theme_id"] >= 0]  # not unassigned (-1) nor no specific topic (-2)
     return {int(t): (int(g["response_id"].nunique()), len(g)) for t, g in kept.groupby("theme_id")}
 
 

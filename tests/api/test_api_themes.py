@@ -177,5 +177,5 @@ def test_a_finished_run_lists_its_segment_values(
     client: TestClient, run_id: str, data: RunData
 ) -> None:
     run = client.get(f"/v1/runs/{run_id}").json()
-    assert set(run["segment_values"]) == {"channel", "region", "plan"}
+    assert set(run["segment_values"]) == {"channel", "region", "plan", "language"}
     assert run["segment_values"]["channel"] == sorted(data.responses["channel"].dropna().unique())

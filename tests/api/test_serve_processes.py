@@ -4,13 +4,22 @@ real processes, the fake models."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from procs import Server, cxa, wait_for
+from procs import STARTED, Server, cxa, wait_for
 
 from analyzer import demo, jobs
 from analyzer.store import Store
+
+
+@pytest.fixture(autouse=True)
+def _stop_servers() -> Iterator[None]:
+    """Stop every server a test started, also when it failed half-way."""
+    yield
+    while STARTED:
+        STARTED.pop().stop()
 
 
 @pytest.fixture(scope="module")

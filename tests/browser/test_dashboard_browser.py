@@ -19,9 +19,11 @@ KEY = "browser-test-key"
 FAST = {"embedding": "fake", "spacy_model": "blank", "sentiment": "vader", "use_cache": False}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
-"""The policy the page works under (plotly.js adds a <style> element, hence unsafe-inline)."""
+"""The policy the page works under (plotly.js adds a <style> element, hence unsafe-inline;
+no other site may frame it)."""
 LOADED = """() => document.querySelectorAll('.js-plotly-plot').length >= 6
     && !document.body.classList.contains('loading')
     && document.querySelector('#changed-cards .note-kicker') !== null"""
