@@ -36,7 +36,7 @@ def test_an_upload_is_analysed_in_the_background(fresh: Fresh, demo_export: Path
     assert [s["state"] for s in run["stages"]] == ["done"] * 5
     assert [s["name"] for s in run["stages"]] == ["ingest", "text", "embed", "themes", "sentiment"]
     assert run["n_responses"] == 200 and run["n_mentions"] > 200
-    assert run["segments"] == ["channel", "region", "plan"]
+    assert run["segments"] == ["channel", "region", "plan", "language"]
     themes = client.get(f"/v1/runs/{run['run_id']}/themes").json()
     assert themes["count"] > 0
     listed = client.get("/v1/runs").json()
