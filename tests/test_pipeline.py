@@ -45,8 +45,8 @@ def test_every_response_kept_and_mentions_link_back(small_export, fast_result) -
 def test_tables_follow_the_contract(fast_result) -> None:
     m, t = fast_result.mentions, fast_result.themes
     assert list(m.columns) == [
-        "mention_id", "response_id", "position", "text", "theme_id", "theme_confidence",
-        "sentiment", "sentiment_score",
+        "mention_id", "response_id", "position", "text", "language", "theme_id",
+        "theme_confidence", "sentiment", "sentiment_score",
     ]  # fmt: skip
     assert m["sentiment"].isin(["negative", "neutral", "positive"]).all()
     assert m["sentiment_score"].between(-1, 1).all()

@@ -153,10 +153,14 @@ def test_int8_inference_quantizes_the_named_layers_and_stays_close_to_float() ->
     branch = SentimentBranch(BranchConfig(**{**TINY, "n_layers": 2})).eval()
     states = torch.randn(16, 7, 64)
     mask = torch.ones(16, 7, dtype=torch.long)
+    # without a calibrated input range a layer stays in float (a range per batch would make a
+    # text's sentiment depend on its batch mates)
+    assert for_inference(branch) is branch
+    branch.config.int8_clip = {f"layers.{i}.{n}": 4.0 for i in range(2) for n in ("qkv", "ff1")}
     fast = for_inference(branch)  # default: qkv and ff1 of every block
     kinds = {name: type(m).__module__ for name, m in fast.named_modules()}
-    assert ".quantized.dynamic." in kinds["layers.0.qkv"]
-    assert ".quantized.dynamic." in kinds["layers.1.ff1"]
+    assert ".quantized.dynamic." in kinds["layers.0.qkv.inner"]  # int8 on a fixed range
+    assert ".quantized.dynamic." in kinds["layers.1.ff1.inner"]
     assert kinds["layers.0.ff2"] == kinds["head"] == "torch.nn.modules.linear"
     assert type(branch.layers[0].qkv) is torch.nn.Linear  # the float branch is untouched
     assert fast.config.input_layer == branch.config.input_layer
