@@ -65,13 +65,17 @@ def browser() -> Iterator[object]:
             viewport={"width": 1366, "height": 900},
             accept_downloads=True,
         )
+        # a 5 MB report or the dashboard's plotly.js can take well over Playwright's 30 s
+        # default to load on a busy 2-core machine; a slow machine is no failure of the page
+        context.set_default_navigation_timeout(180_000)
+        context.set_default_timeout(120_000)
         yield context
         context.close()
 
 
 def _growing_ids(run: RunData, truth: pd.DataFrame) -> frozenset[int]:
     planted = demo.match_mentions_to_truth(run.mentions, truth) == demo.GROWING_THEME
-    assigned = run.mentions["theme_id"] != -1
+    assigned = run.mentions["theme_id"] >= 0
     share = planted[assigned].groupby(run.mentions.loc[assigned, "theme_id"]).mean()
     return frozenset(int(t) for t in share[share > 0.5].index)
 

@@ -97,7 +97,7 @@ def test_dashboard_shows_the_run(
     page: Any, demo_run: Any, events: dict[str, list[str]], tmp_path: Path
 ) -> None:
     _connect(page)
-    page.wait_for_function(LOADED, timeout=60_000)
+    page.wait_for_function(LOADED, timeout=180_000)
     assert page.evaluate("sessionStorage.getItem('cxa-api-key')") == KEY
     assert page.input_value("#run-select") == demo_run.run.run_id
     charts = ["score-trend", "volume", "impact", "trends", "segments", "hierarchy"]
@@ -118,28 +118,28 @@ def test_dashboard_shows_the_run(
 
 def test_theme_drill_down_and_search(page: Any, tmp_path: Path) -> None:
     _connect(page)
-    page.wait_for_function(LOADED, timeout=60_000)
+    page.wait_for_function(LOADED, timeout=180_000)
     row = page.locator("tr.theme-row").first
     row.click()
     detail = page.locator(f"#theme-{row.get_attribute('data-theme')}")
-    detail.locator(".verbatim").first.wait_for(timeout=30_000)
+    detail.locator(".verbatim").first.wait_for(timeout=120_000)
     assert detail.locator(".verbatim").count() >= 1
     detail.screenshot(path=tmp_path / "dashboard-drill-down.png")
     page.fill("#search-input", "the app keeps crashing")
     page.click("#search-form button")
-    page.wait_for_selector("#search-results li.hit", timeout=60_000)
+    page.wait_for_selector("#search-results li.hit", timeout=180_000)
     assert page.locator("#search-results li.hit").count() >= 1
     page.locator("#search").screenshot(path=tmp_path / "dashboard-search.png")
 
 
 def test_filters_and_csv(page: Any, demo_run: Any) -> None:
     _connect(page)
-    page.wait_for_function(LOADED, timeout=60_000)
+    page.wait_for_function(LOADED, timeout=180_000)
     page.select_option("#segment-column", "channel")
     page.fill("#segment-value", "app")
     page.select_option("#score-band", "detractor")
     page.click("#filters button[type=submit]")
-    page.wait_for_function(LOADED, timeout=60_000)
+    page.wait_for_function(LOADED, timeout=180_000)
     with page.expect_download() as info:
         page.locator('#catalogue button.csv[data-csv="themes"]').click()
     download = info.value

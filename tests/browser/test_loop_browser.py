@@ -77,7 +77,7 @@ def _open(browser: Any, url: str, key: str, errors: list[str]) -> Any:
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.add_init_script(f"sessionStorage.setItem('cxa-api-key', {key!r})")
     page.goto(url)
-    page.wait_for_function(READY, timeout=60_000)
+    page.wait_for_function(READY, timeout=180_000)
     return page
 
 
@@ -94,7 +94,7 @@ def test_team_page_and_action_marker(
     assert "Fix the crash (open, from 2026-03-01)" in team_actions and "worked" in team_actions
     assert page.locator("#team-links a", has_text="Mobile").count() == 1
 
-    page.wait_for_selector("#action-charts .js-plotly-plot", timeout=30_000)
+    page.wait_for_selector("#action-charts .js-plotly-plot", timeout=120_000)
     marker = page.evaluate(
         """() => { const g = document.querySelector('#action-charts .js-plotly-plot');
         return {shapes: g.layout.shapes.map(s => s.x0), names: g.data.map(d => d.name),
