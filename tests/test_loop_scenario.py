@@ -24,6 +24,10 @@ from analyzer.config import make_config
 from analyzer.pipeline import analyze_and_store
 from analyzer.store import Store
 
+# The tests are the steps of one scenario (score the next export, read the report, check the
+# store), in this order; a random order keeps the modules' order but not these steps.
+pytestmark = pytest.mark.random_order(disabled=True)
+
 FAST = {"embedding": "fake", "spacy_model": "blank", "sentiment": "vader", "use_cache": False}
 ACTION_DAY = "2026-05-01"
 runner = CliRunner()
