@@ -109,6 +109,14 @@ def _leaves(z: np.ndarray, node: int, n: int) -> list[int]:
     return out
 
 
+def _labels_of(z: np.ndarray, open_nodes: set[int], n: int) -> np.ndarray:
+    """Label every leaf by the open node above it, groups numbered in tree order."""
+    labels = np.empty(n, dtype=np.int64)
+    for label, top in enumerate(sorted(open_nodes)):
+        labels[_leaves(z, top, n)] = label
+    return labels
+
+
 def mean_cohesion_cut(
     z: np.ndarray,
     x: np.ndarray,
@@ -159,10 +167,7 @@ def mean_cohesion_cut(
         open_nodes.update((a, b))
         total += norms[a] + norms[b] - norms[node]
         node -= 1
-    labels = np.empty(n, dtype=np.int64)
-    for label, top in enumerate(sorted(open_nodes)):
-        labels[_leaves(z, top, n)] = label
-    return labels
+    return _labels_of(z, open_nodes, n)
 
 
 def worst_first_cut(
@@ -217,10 +222,7 @@ def worst_first_cut(
         for child in (a, b):
             if child >= n:
                 heapq.heappush(heap, (-(counts[child] - norms[child]), child))
-    labels = np.empty(n, dtype=np.int64)
-    for label, top in enumerate(sorted(open_nodes)):
-        labels[_leaves(z, top, n)] = label
-    return labels
+    return _labels_of(z, open_nodes, n)
 
 
 class WardClusterer:
