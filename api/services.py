@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
 from pydantic import BaseModel
 from starlette.responses import Response
 
 from analyzer import curation, jobs, keys, runs
 from analyzer.errors import ConfigError, ModelError, NotFoundError
 from analyzer.keys import Principal
+from analyzer.search import VectorIndex
 from analyzer.store import RunData, Store
 from analyzer.text.normalise import embedding_texts
 from api.cache import LRU, StoreWatch
@@ -66,7 +66,7 @@ class Services:
         self._views = LRU(512)
         self._bodies = LRU(1024)
         self._lists = LRU(8)
-        self._embeddings = LRU(4)
+        self._indexes = LRU(2)
         self._models = LRU(4)
         self._scored = LRU(4)
         self._edit_lock = threading.Lock()
@@ -238,17 +238,19 @@ class Services:
         self._runs.drop(lambda key: key[0] == run_id)
         for cache in (self._views, self._bodies):
             cache.drop(lambda key: key[:2] == ("run", run_id))
-        self._embeddings.drop(lambda key: key[0] == run_id)
+        self._indexes.drop(lambda key: key[0] == run_id)
         self._models.drop(lambda key: key[0] == run_id)
 
     def forget_all(self) -> None:
         """Drop every cached run, scored export and embedding (after forgetting a respondent)."""
-        caches = (self._runs, self._embeddings, self._models, self._scored)
+        caches = (self._runs, self._indexes, self._models, self._scored)
         for cache in (*caches, self._views, self._bodies, self._meta, self._lists):
             cache.drop(lambda key: True)
 
-    def mention_embeddings(self, data: RunData, embedder: Embedder) -> np.ndarray:
-        """Embeddings of the run's mentions, shape (n_mentions, dim), in ``mentions`` order.
+    def mention_index(self, data: RunData, embedder: Embedder) -> VectorIndex:
+        """The run's mention embeddings, in ``mentions`` order, ready for search: an IVF index
+        on big runs (see :class:`analyzer.search.VectorIndex`), built once per version of the
+        run.
 
         The run's embeddings must live in the vector space of the service's embedder; with
         the disk cache on, this reads the vectors the analysis stored instead of encoding.
@@ -261,12 +263,13 @@ class Services:
                 f"Run {data.run_id!r} was embedded in the {fitted!r} space but the service "
                 f"runs {embedder.name!r}; restart it with CXA_EMBEDDING set to that model."
             )
-        key = (data.run_id, embedder.name, len(data.mentions))
-        vectors: np.ndarray = self._embeddings.get_or_compute(
-            key,
-            lambda: embedder.encode(embedding_texts(data.mentions["text"].astype(str).tolist())),
-        )
-        return vectors
+        key = (data.run_id, self.watch.run(data.run_id), embedder.name, len(data.mentions))
+
+        def build() -> VectorIndex:
+            texts = embedding_texts(data.mentions["text"].astype(str).tolist())
+            return VectorIndex(embedder.encode(texts))
+
+        return self._indexes.get_or_compute(key, build)
 
     def saved_model(self, *, run_id: str | None, name: str | None) -> SavedModel:
         """The theme model of a finished run, or the model folder ``name`` in the models root.

@@ -144,12 +144,46 @@ def _load(
     return latencies, errors[0]
 
 
+def _recall(db: Path, client: httpx.Client, k: int = 20) -> tuple[float, int]:
+    """Mean recall@k of the service's search against an exact scan, over QUERIES unfiltered
+    and on ``channel:app`` (FILTERS[1]); also how many mentions were searched.
+
+    Tie-aware: the demo repeats phrases, so many mentions share the k-th best similarity and
+    which of them an exact scan lists is arbitrary. A returned hit counts when its cosine is
+    at least the exact k-th best (minus 1e-5).
+    """
+    from analyzer.embed import get_embedder
+    from analyzer.search import rank_by_similarity
+    from analyzer.store import Store
+    from analyzer.text.normalise import embedding_texts
+
+    data = Store(db).load_run(RUN_ID)
+    embedder = get_embedder(FAST["embedding"])
+    vectors = embedder.encode(embedding_texts(data.mentions["text"].astype(str).tolist()))
+    app = set(data.responses.loc[data.responses["channel"] == "app", "response_id"])
+    masks = [None, data.mentions["response_id"].isin(app).to_numpy()]
+    recalls = []
+    for q in QUERIES:
+        query = embedder.encode([q])[0]
+        for mask, params in zip(masks, FILTERS[:2], strict=True):
+            kth = rank_by_similarity(query, vectors, k, mask)[1][-1]
+            got = client.get(
+                f"/v1/runs/{RUN_ID}/search", params={**params, "q": q, "limit": k}, timeout=600
+            ).json()["data"]
+            recalls.append(sum(h["similarity"] >= kth - 1e-5 for h in got) / k)
+    return float(np.mean(recalls)), len(vectors)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--only", default="", help="comma-separated endpoint names (default: all; prints only)"
+    )
     args = parser.parse_args()
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
     db, fingerprint = build(args.rows)
     port, key = _free_port(), secrets.token_urlsafe(16)
     base = f"http://{HOST}:{port}"
@@ -170,7 +204,14 @@ def main() -> None:
             t0 = time.perf_counter()
             endpoints = _endpoints(client, fingerprint)
             first = time.perf_counter() - t0
+            unknown = only - set(endpoints)
+            if unknown:
+                raise SystemExit(
+                    f"unknown endpoint(s) {sorted(unknown)}; pick from {list(endpoints)}"
+                )
             for name, variants in endpoints.items():
+                if only and name not in only:
+                    continue
                 cold = _cold(client, variants)
                 times, errors = _load(base, key, variants, args.clients, args.seconds)
                 ms = np.percentile(np.array(times) * 1000, [50, 95, 99])
@@ -178,6 +219,14 @@ def main() -> None:
                     f"{name:<24} {len(variants):>8} {np.median(cold):>10.2f} {max(cold):>10.2f} "
                     f"{len(times):>8} {len(times) / args.seconds:>7.1f} {ms[0]:>7.1f} "
                     f"{ms[1]:>7.1f} {ms[2]:>7.1f} {errors:>6}"
+                )
+                print(line, flush=True)
+                lines.append(line)
+            if not only or "search" in only:
+                recall, searched = _recall(db, client)
+                line = (
+                    f"search recall@20 against an exact scan of all {searched:,} mentions "
+                    f"(4 queries x 2 filters): {recall:.3f}"
                 )
                 print(line, flush=True)
                 lines.append(line)
@@ -196,6 +245,8 @@ def main() -> None:
         "first computation until the run or export changes.",
     ]
     print("\n".join(lines[-3:]))
+    if only:
+        return  # a partial run does not overwrite the full table
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"saved {RESULTS.relative_to(ROOT)}")

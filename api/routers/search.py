@@ -37,14 +37,17 @@ def search(
 ) -> SearchPublic:
     """The mentions closest in meaning to ``q`` (cosine over embeddings), best first, among
     the filtered responses; ``themes`` counts the hits per theme and ``count`` is the number
-    of hits. The query is never logged."""
+    of hits. Runs of 50,000 mentions or more are searched through an approximate index
+    (candidates re-scored exactly; see ``analyzer.search.VectorIndex``). The query is never
+    logged."""
     data = services.finished_run(run_id)
     mask = services.run_view(run_id, "search-mask", repr(filters), filters.mention_mask)
     with services.models.borrow() as components:
-        vectors = services.mention_embeddings(data, components.embedder)
+        # Built once per run (the first search may embed every mention with this copy).
+        index = services.mention_index(data, components.embedder)
         # Not through the disk cache: a query's hash has no business being stored.
         query = uncached(components.embedder).encode([q])[0]
-    hits = nearest_mentions(query, data.mentions, vectors, limit, mask)
+    hits = nearest_mentions(query, data.mentions, index, limit, mask)
     labels = dict(zip(data.themes["theme_id"], data.themes["label"], strict=True))
     hits["theme_label"] = [labels.get(t) for t in hits["theme_id"]]
     cols = ["mention_id", "response_id", "text", "similarity", "theme_id", "theme_label"]

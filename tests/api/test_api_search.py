@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from analyzer.search import nearest_mentions, rank_by_similarity, themes_of_hits
+from analyzer.search import VectorIndex, nearest_mentions, rank_by_similarity, themes_of_hits
 
 Shared = tuple[FastAPI, TestClient, str]
 
@@ -80,3 +80,62 @@ def test_search_refuses_a_run_embedded_with_another_model(
     response = client.get(f"/v1/runs/{run_id}/search", params={"q": "app"})
     assert response.status_code == 409
     assert "all-MiniLM-L6-v2" in response.json()["detail"]
+
+
+def _clustered(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((40, 32)).astype(np.float32)
+    vectors = centres[rng.integers(0, 40, n)] + 0.5 * rng.standard_normal((n, 32)).astype(
+        np.float32
+    )
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_vector_index_is_exact_on_small_runs() -> None:
+    vectors = _clustered(500)
+    index = VectorIndex(vectors)
+    assert not index.approximate
+    order, sims = index.search(vectors[3], 10)
+    exact = rank_by_similarity(vectors[3], vectors, 10)
+    assert order.tolist() == exact[0].tolist()
+    assert sims == pytest.approx(exact[1], abs=1e-6)
+
+
+def test_vector_index_on_big_runs_finds_what_the_exact_scan_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import analyzer.search as search
+
+    monkeypatch.setattr(search, "EXACT_BELOW", 2_000)
+    vectors = _clustered(6_000)
+    index, again = VectorIndex(vectors), VectorIndex(vectors)
+    assert index.approximate
+    rng = np.random.default_rng(1)
+    keep = rng.random(len(vectors)) < 0.5
+    recalls = []
+    for row in rng.integers(0, len(vectors), 30):
+        for mask in (None, keep):
+            order, sims = index.search(vectors[row], 20, mask)
+            exact, _ = rank_by_similarity(vectors[row], vectors, 20, mask)
+            recalls.append(len(set(order.tolist()) & set(exact.tolist())) / 20)
+            if mask is not None:
+                assert mask[order].all()  # a filtered-out mention is never returned
+            # similarities are exact cosines of the returned rows, best first
+            assert sims == pytest.approx(vectors[order] @ vectors[row], abs=1e-5)
+            assert np.all(np.diff(sims) <= 1e-12)
+            assert again.search(vectors[row], 20, mask)[0].tolist() == order.tolist()
+    assert np.mean(recalls) >= 0.95
+
+
+def test_vector_index_falls_back_to_the_exact_scan_under_a_narrow_filter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import analyzer.search as search
+
+    monkeypatch.setattr(search, "EXACT_BELOW", 2_000)
+    vectors = _clustered(6_000)
+    index = VectorIndex(vectors)
+    narrow = np.zeros(len(vectors), dtype=bool)
+    narrow[::500] = True  # 12 rows: fewer than the 20 asked for
+    order, _ = index.search(vectors[0], 20, narrow)
+    assert sorted(order.tolist()) == list(range(0, 6_000, 500))
