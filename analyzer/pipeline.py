@@ -474,7 +474,8 @@ def analyze(
         embedded = embed_by_language(mentions, components, progress, states_dtype=np.float16)
     with _stage(progress, timings, "themes", None):
         model = ThemeModel(seed=config.seed, **_theme_options(config))
-        model.fit(texts, embedded.embeddings)
+        # mentions in other languages join the themes the English ones form
+        model.fit(texts, embedded.embeddings, cluster_on=embedded.english)
     mentions["theme_id"] = np.asarray(model.labels_, dtype="int64")
     mentions["theme_confidence"] = np.asarray(model.confidence_, dtype="float64")
     with _stage(progress, timings, "sentiment", None):

@@ -5,7 +5,9 @@ Prints:
 
 - **joined**: share of the demo's non-English mentions (those matched to a planted theme)
   assigned to the theme holding most English mentions of the same planted theme
-  (target >= 90%);
+  (target >= 90%); **same family**: on any theme whose English mentions are mostly of that
+  planted theme (the demo splits planted themes into sub-themes); **parent**: ``joined`` at
+  the level of the top-level themes;
 - **language themes**: themes where one non-English language is > 80% of the mentions while
   under 20% of the export's mentions (target 0);
 - **banking77 NMI** of the ThemeModel on MiniLM alone and with the multilingual path
@@ -87,6 +89,25 @@ def joined_share(m: pd.DataFrame) -> tuple[int, int]:
     return int(hits), len(foreign)
 
 
+def family_share(m: pd.DataFrame) -> int:
+    """Foreign mentions on a theme whose English mentions are mostly of the same planted theme.
+
+    The demo's themes are finer than its 16 planted ones (a planted theme is split into
+    sub-themes), so a foreign mention can land on a sibling of the modal theme: this counts
+    those too (the strict ``joined`` does not).
+    """
+    english = m[(m["true_language"] == "en") & m["planted"].notna() & (m["theme_id"] >= 0)]
+    major = english.groupby("theme_id")["planted"].agg(lambda s: s.value_counts().index[0])
+    foreign = m[(m["true_language"] != "en") & m["planted"].notna()]
+    return int((foreign["theme_id"].map(major) == foreign["planted"]).sum())
+
+
+def parent_share(m: pd.DataFrame, themes: pd.DataFrame) -> int:
+    """``joined`` one level up: on the top-level theme holding most English mentions."""
+    parent = dict(zip(themes["theme_id"], themes["parent_id"], strict=True))
+    return joined_share(m.assign(theme_id=m["theme_id"].map(parent).fillna(-1)))[0]
+
+
 def language_themes(m: pd.DataFrame) -> list[tuple[int, str, float]]:
     """Themes where a non-English language is > 80% of mentions and < 20% of the export."""
     overall = m["language"].value_counts(normalize=True)
@@ -154,7 +175,10 @@ def run_demo(rows: int, repeats: int, *, only_multilingual: bool = False) -> Non
             export.head(200).to_csv(warm, index=False)  # loads every model, both paths
             analyze(warm, config=make_config(use_cache=False), components=on)
         print(f"## Demo export ({rows} responses, seed 0)")
-        print(f"{'path':28s} {'joined':>14s} {'language themes':>16s} {'analyze s':>10s}")
+        print(
+            f"{'path':28s} {'joined':>14s} {'same family':>12s} {'parent':>7s} "
+            f"{'language themes':>16s} {'analyze s':>10s}"
+        )
         for _ in range(repeats):
             for name, comps in zip(names, (on, off)[: len(names)], strict=True):
                 results[name], secs = timed_analyze(path, comps)
@@ -162,8 +186,10 @@ def run_demo(rows: int, repeats: int, *, only_multilingual: bool = False) -> Non
                 m = demo_tables(results[name], truth)
                 hits, total = joined_share(m)
                 lang = language_themes(m.assign(language=m["true_language"]))
+                family, up = family_share(m), parent_share(m, results[name].themes)
                 print(
                     f"{name:28s} {hits:>5d}/{total:<4d}{hits / max(total, 1):>5.0%} "
+                    f"{family / max(total, 1):>12.0%} {up / max(total, 1):>7.0%} "
                     f"{len(lang):>16d} {secs:>10.1f}"
                 )
     if only_multilingual:

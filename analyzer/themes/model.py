@@ -177,6 +177,7 @@ class ThemeModel:
         previous: ThemeModel | None = None,
         codeframe: Codeframe | None = None,
         embed: Embed | None = None,
+        cluster_on: np.ndarray | None = None,
     ) -> ThemeModel:
         """Find the themes of ``texts`` from their ``embeddings`` (shape (n, dim)).
 
@@ -190,6 +191,12 @@ class ThemeModel:
         embed : callable, optional
             Encoder for seed phrases; without it seeds are anchored on the mentions that
             contain their words.
+        cluster_on : ndarray of int, optional
+            Positions of the mentions whose embeddings form the themes (default: all). The
+            others are not clustered; like the mentions the clustering leaves out, each joins
+            its nearest theme when similar enough. The pipeline passes the English mentions,
+            so that comments in other languages (mapped into MiniLM's space, less exactly)
+            join the English themes instead of forming their own.
         """
         self._validate_params()
         texts = [str(t) for t in texts]
@@ -207,7 +214,12 @@ class ThemeModel:
         sub = np.flatnonzero(topical_mask(texts))
         words = [topic_text(texts[i]) for i in sub]
         self.min_theme_size_ = self.min_theme_size or auto_min_size(len(sub))
-        rows, centroids, seed_rows = self._cluster(words, x[sub], frame, embed)
+        core = None
+        if cluster_on is not None:
+            chosen = np.zeros(len(texts), dtype=bool)
+            chosen[np.asarray(cluster_on, dtype=np.int64)] = True
+            core = chosen[sub]
+        rows, centroids, seed_rows = self._cluster(words, x[sub], frame, embed, core)
         ids = self._theme_ids(centroids, rows, seed_rows, frame, previous, words, x[sub])
         written = [texts[i] for i in sub]
         raw_labels, confidence = self._finish(words, x[sub], rows, centroids, ids, frame, written)
@@ -217,17 +229,25 @@ class ThemeModel:
         return self
 
     def _cluster(
-        self, texts: list[str], x: np.ndarray, frame: Codeframe, embed: Embed | None
+        self,
+        texts: list[str],
+        x: np.ndarray,
+        frame: Codeframe,
+        embed: Embed | None,
+        core: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """Centroid row per mention (-1 none), centroids, and the rows that are seeds."""
+        """Centroid row per mention (-1 none), centroids, and the rows that are seeds.
+
+        ``core`` (bool per row): only these are clustered; the rest join the nearest theme.
+        """
         params: dict[str, Any] = {}
         if self.clusterer in ("ward", "spectral-ward"):
             params = {"cohesion": self.cohesion, "max_groups": self.max_themes}
         clusterer = get_clusterer(self.clusterer, **params)
-        if len(x) >= 2 * self.min_theme_size_:
-            found = clusterer.fit_predict(x, min_size=self.min_theme_size_, seed=self.seed)
-        else:
-            found = np.full(len(x), -1, dtype=np.int64)
+        at = np.arange(len(x)) if core is None else np.flatnonzero(core)
+        found = np.full(len(x), -1, dtype=np.int64)
+        if len(at) >= 2 * self.min_theme_size_:
+            found[at] = clusterer.fit_predict(x[at], min_size=self.min_theme_size_, seed=self.seed)
         found = merge_close(x, np.asarray(found, dtype=np.int64), self.merge_similarity)
         rows = keep_big(found, self.min_theme_size_)
         k = int(rows.max()) + 1 if len(rows) else 0

@@ -185,3 +185,40 @@ def test_near_duplicate_themes_are_merged(data):
     model = fit(texts, close, cohesion=0.999)
     ids = model.labels_[(truth == 0) | (truth == 1)]
     assert len(set(ids.tolist())) == 1
+
+
+def test_mentions_left_out_of_clustering_join_the_nearest_theme(data):
+    """``cluster_on`` (the pipeline passes the English mentions): the other mentions are not
+    clustered; each joins the nearest theme when similar enough, else stays unassigned, and
+    never forms a theme of its own."""
+    texts, emb, truth, centres = data
+    rng = np.random.default_rng(9)
+    offset = rng.standard_normal(emb.shape[1])
+    offset -= (offset @ centres.T) @ centres  # away from every planted centre
+    offset /= np.linalg.norm(offset)
+    home = np.arange(len(texts))
+
+    def other_group(distance: float) -> tuple[list[str], np.ndarray]:
+        centre = centres[3] + distance * offset  # "app crashes", offset like a mapped vector
+        topics = {"la aplicacion falla": ["movil", "pantalla"]}
+        far_texts, far_emb, _, _ = make_data(
+            20, seed=8, topics=topics, centres=(centre / np.linalg.norm(centre))[None], noise=0.1
+        )
+        return texts + far_texts, np.vstack([emb, far_emb])
+
+    def model() -> ThemeModel:
+        return ThemeModel(spacy_model=None, min_theme_size=8)
+
+    near_texts, near_emb = other_group(1.0)  # cosine 0.71 to the app theme
+    joined = model().fit(near_texts, near_emb, cluster_on=home)
+    app_id = np.bincount(joined.labels_[: len(texts)][truth == 3]).argmax()
+    assert (joined.labels_[len(texts) :] == app_id).all()
+    assert len(joined.themes_) == len(TOPICS)
+    assert int(joined.themes_.set_index("theme_id").loc[app_id, "size"]) == 40 + 20
+    far_texts, far_emb = other_group(3.0)  # cosine 0.32: below min_similarity (0.35)
+    apart = model().fit(far_texts, far_emb, cluster_on=home)
+    assert (apart.labels_[len(texts) :] == -1).mean() >= 0.8
+    assert len(apart.themes_) == len(TOPICS)
+    # passing every row is the same as passing none
+    every = model().fit(near_texts, near_emb, cluster_on=np.arange(len(near_texts)))
+    np.testing.assert_array_equal(every.labels_, model().fit(near_texts, near_emb).labels_)
