@@ -127,7 +127,7 @@ def test_a_failed_run_records_why_and_writes_nothing(
     from analyzer.errors import ModelError
     from analyzer.themes import ThemeModel
 
-    def fail(self: object, texts: object, embeddings: object) -> None:
+    def fail(self: object, texts: object, embeddings: object, **options: object) -> None:
         raise ModelError("could not cluster these mentions")
 
     monkeypatch.setattr(ThemeModel, "fit", fail)
