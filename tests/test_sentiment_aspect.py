@@ -16,11 +16,11 @@ from analyzer.sentiment._minilm import load_base_model
 
 pytestmark = pytest.mark.slow
 
-#: The shipped minilm-aspect saw 160 training steps (see its model card); these hand-written
-#: cases are the behaviour issue 14 asks for and it does not have yet. Strict: a model that
-#: gets them right turns the xfail into a failure, so the mark is removed with the retrain.
+#: The shipped minilm-aspect (4 epochs, MAMS-ACSA test accuracy 0.715; see its model card)
+#: still gets these hand-written cases wrong; they are the behaviour issue 14 asks for. Strict:
+#: a model that gets one right turns its xfail into a failure, so the mark goes with the retrain.
 UNDER_TRAINED = pytest.mark.xfail(
-    strict=True, reason="minilm-aspect is under-trained (160 steps); see MODEL_CARD.md"
+    strict=True, reason="minilm-aspect misses this case (MAMS test 0.715); see MODEL_CARD.md"
 )
 
 
@@ -81,20 +81,26 @@ def test_implicit_praise_is_positive(
 @pytest.mark.parametrize(
     ("text", "first", "second"),
     [
-        ("Cheap, but the staff were rude.", ("price", "positive"), ("staff", "negative")),
+        pytest.param(
+            "Cheap, but the staff were rude.",
+            ("price", "positive"),
+            ("staff", "negative"),
+            marks=UNDER_TRAINED,
+        ),
+        # MAMS-ACSA's own example (it is in MAMS train): passes since the 4-epoch model
         (
             "Though the service might be a little slow, the waitresses are very friendly.",
             ("service", "negative"),
             ("staff", "positive"),
         ),
-        (
+        pytest.param(
             "Delivery was quick but the app keeps crashing",
             ("delivery", "positive"),
             ("app crashes", "negative"),
+            marks=UNDER_TRAINED,
         ),
     ],
 )
-@UNDER_TRAINED
 def test_contrastive_sentences_are_scored_per_theme(
     backend: AspectSentimentBackend, text: str, first: tuple[str, str], second: tuple[str, str]
 ) -> None:
