@@ -7,6 +7,7 @@ Tests that need a real ``cxa serve`` process are in ``test_serve_hostile.py``.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import csv
 import io
 import logging
@@ -275,7 +276,10 @@ def test_a_keyless_upload_gets_401_without_its_body_being_read(make_app: MakeApp
             (b"content-length", str(size).encode()),
         ],
     }
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: an earlier test (Playwright's sync API) may leave an event loop
+    # running in this one, and asyncio.run refuses to start under a running loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     assert sent[0]["status"] == 401
     assert reads == 0
 

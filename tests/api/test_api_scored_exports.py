@@ -29,33 +29,55 @@ class Scored:
     model_dir: Path
 
 
+Build = Callable[[str], Iterator[Scored]]
+
+
 @pytest.fixture(scope="module")
-def scored(
+def build_scored(
     app_with_run: Callable[[str, Path], tuple[FastAPI, str]],
     ready: Callable[[TestClient], None],
     api_key: str,
     demo_export: Path,
     small_export: Path,
-) -> Iterator[Scored]:
-    """A store with a run (whose theme model scores), two scored exports and one running."""
-    app, run_id = app_with_run("scored", small_export)
-    settings = app.state.services.settings
-    folder = settings.db.parent
-    model_dir = settings.models_root / run_id
-    config = make_config(embedding="fake", spacy_model="blank", sentiment="vader", use_cache=False)
-    spec = ScoringSpec(model_dir=str(model_dir), config=config)
-    done = score_export(demo_export, spec, folder / "out", db=settings.db, chunk_rows=70)
-    copy = folder / "moved-model"
-    shutil.copytree(model_dir, copy)
-    spec_copy = ScoringSpec(model_dir=str(copy), config=config)
-    gone = score_export(small_export, spec_copy, folder / "out2", db=settings.db)
-    shutil.rmtree(copy)
-    Store(settings.db).start_scoring(
-        RUNNING, source="/data/big.csv", model=str(model_dir), embedding="fake", fresh=True
-    )
-    with TestClient(app, headers={"X-API-Key": api_key}) as client:
-        ready(client)
-        yield Scored(client, settings.db, done.fingerprint, gone.fingerprint, model_dir)
+) -> Build:
+    """A factory of stores (own folder) with a run whose theme model scores, two scored
+    exports and one running."""
+
+    def build(name: str) -> Iterator[Scored]:
+        app, run_id = app_with_run(name, small_export)
+        settings = app.state.services.settings
+        folder = settings.db.parent
+        model_dir = settings.models_root / run_id
+        config = make_config(
+            embedding="fake", spacy_model="blank", sentiment="vader", use_cache=False
+        )
+        spec = ScoringSpec(model_dir=str(model_dir), config=config)
+        done = score_export(demo_export, spec, folder / "out", db=settings.db, chunk_rows=70)
+        copy = folder / "moved-model"
+        shutil.copytree(model_dir, copy)
+        spec_copy = ScoringSpec(model_dir=str(copy), config=config)
+        gone = score_export(small_export, spec_copy, folder / "out2", db=settings.db)
+        shutil.rmtree(copy)
+        Store(settings.db).start_scoring(
+            RUNNING, source="/data/big.csv", model=str(model_dir), embedding="fake", fresh=True
+        )
+        with TestClient(app, headers={"X-API-Key": api_key}) as client:
+            ready(client)
+            yield Scored(client, settings.db, done.fingerprint, gone.fingerprint, model_dir)
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def scored(build_scored: Build) -> Iterator[Scored]:
+    """The store the reading tests share (none of them writes)."""
+    yield from build_scored("scored")
+
+
+@pytest.fixture
+def scored_to_edit(build_scored: Build) -> Iterator[Scored]:
+    """A store of its own for a test that edits the theme model."""
+    yield from build_scored("scored-edit")
 
 
 def _all(client: TestClient, path: str, **params: object) -> dict:  # type: ignore[type-arg]
@@ -196,8 +218,10 @@ def test_list_needs_the_key(scored: Scored) -> None:
     assert wrong.get("/v1/scored").status_code == 401
 
 
-def test_a_merge_after_scoring_counts_the_merged_mentions_for_the_survivor(scored: Scored) -> None:
-    # last in the file: it edits the shared model folder
+def test_a_merge_after_scoring_counts_the_merged_mentions_for_the_survivor(
+    scored_to_edit: Scored,
+) -> None:
+    scored = scored_to_edit  # its own store and model folder: the merge changes them
     before = {
         t["theme_id"]: t
         for t in _all(scored.client, f"/v1/scored/{scored.fingerprint}/themes")["data"]
