@@ -80,20 +80,18 @@ class VectorIndex:
         Cells visited per query (more: slower, closer to exact).
     oversample : int
         Candidates fetched per requested hit before the exact re-scoring.
-    exact_below : int, optional
+    exact_below : int
         Build the IVF index from this many vectors on (default :data:`EXACT_BELOW`).
     """
 
     vectors: np.ndarray
     nprobe: int = 48
     oversample: int = 4
-    exact_below: int | None = None
+    exact_below: int = field(default_factory=lambda: EXACT_BELOW)
     _index: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
-        if self.exact_below is None:
-            self.exact_below = EXACT_BELOW
         if len(self.vectors) >= self.exact_below:
             self._index = _build_ivf(self.vectors)
 
@@ -106,12 +104,10 @@ class VectorIndex:
         self, query: np.ndarray, k: int, mask: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Like :func:`rank_by_similarity` (same arguments and returns), through the index."""
-        if self._index is None or k <= 0:
-            return rank_by_similarity(query, self.vectors, k, mask)
-        if query.shape != (self.vectors.shape[1],):
-            return rank_by_similarity(query, self.vectors, k, mask)  # raises InputError
+        if self._index is None or k <= 0 or query.shape != (self.vectors.shape[1],):
+            return rank_by_similarity(query, self.vectors, k, mask)  # (raises on a bad shape)
         kept = len(self.vectors) if mask is None else int(np.count_nonzero(mask))
-        if kept < (self.exact_below or 0):
+        if kept < self.exact_below:
             return _exact_subset(query, self.vectors, k, mask)
         candidates = self._candidates(query, k * self.oversample, mask)
         if candidates.size < min(k, kept):
@@ -200,16 +196,15 @@ def nearest_mentions(
     DataFrame
         The chosen rows of ``mentions`` (fresh index) plus ``similarity`` (float64).
     """
-    index = (
-        embeddings
-        if isinstance(embeddings, VectorIndex)
-        else VectorIndex(embeddings, exact_below=len(embeddings) + 1)
-    )
-    if len(mentions) != len(index.vectors):
+    vectors = embeddings.vectors if isinstance(embeddings, VectorIndex) else embeddings
+    if len(mentions) != len(vectors):
         raise InputError(
-            f"{len(mentions)} mentions but {len(index.vectors)} embeddings; pass one per mention."
+            f"{len(mentions)} mentions but {len(vectors)} embeddings; pass one per mention."
         )
-    order, sims = index.search(query, k, mask)
+    if isinstance(embeddings, VectorIndex):
+        order, sims = embeddings.search(query, k, mask)
+    else:
+        order, sims = rank_by_similarity(query, embeddings, k, mask)
     hits = mentions.iloc[order].reset_index(drop=True)
     hits["similarity"] = sims
     return hits
