@@ -2,118 +2,43 @@
 
 The pipeline knows nothing about the CLI or the service. Long stages report progress through
 a small :class:`Progress` protocol; the CLI renders it as progress bars.
+
+The stages it wires live in modules of their own, and their public names are re-exported
+here: components.py (:class:`Components`, :class:`Progress`), embedding_pass.py (the embed
+stage and its language routing) and sentiment_pass.py (which model scores each mention).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analyzer import faults
-from analyzer.config import AnalysisConfig, cache_dir
-from analyzer.embed import (
-    Embedder,
-    SharedPassEmbedder,
-    embedding_space,
-    get_embedder,
-    save_embedder_card,
-)
+from analyzer.components import Components, Progress, SilentProgress, resolve_sentiment
+from analyzer.config import AnalysisConfig
+from analyzer.embed import save_embedder_card
+from analyzer.embedding_pass import MINILM_NAME as MINILM_NAME  # re-exported, as before
+from analyzer.embedding_pass import Embedded, embed_by_language, embed_mentions
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
-from analyzer.sentiment import (
-    DEFAULT_BACKEND,
-    AspectSentiment,
-    SentimentBackend,
-    SharedPassSentiment,
-    agreement_with_scores,
-    get_backend,
-    overall_sentiment,
-)
+from analyzer.sentiment import agreement_with_scores, overall_sentiment
+from analyzer.sentiment_pass import embed_with_sentiment, score_sentiment, theme_aspects
 from analyzer.store import Store
 from analyzer.text import TextProcessor
 from analyzer.text.languages import mention_languages, with_language_segment
-from analyzer.text.normalise import embedding_texts
 from analyzer.themes import ThemeModel
-
-if TYPE_CHECKING:
-    from analyzer.multilingual import Multilingual
 
 log = logging.getLogger(__name__)
 
 STAGES = ("ingest", "text", "embed", "themes", "sentiment")
 """Stages of :func:`analyze`; "sentiment" reuses the embed stage's MiniLM states."""
-
-
-class Progress(Protocol):
-    """Receives progress of the long stages."""
-
-    def start(self, stage: str, total: int | None) -> None:
-        """A stage begins; ``total`` items are expected (``None`` if unknown)."""
-
-    def advance(self, n: int) -> None:
-        """``n`` more items of the current stage are done."""
-
-    def finish(self, stage: str, seconds: float) -> None:
-        """The current stage ended after ``seconds``."""
-
-
-class _Silent:
-    def start(self, stage: str, total: int | None) -> None:
-        pass
-
-    def advance(self, n: int) -> None:
-        pass
-
-    def finish(self, stage: str, seconds: float) -> None:
-        pass
-
-
-@dataclass
-class Components:
-    """The models a pipeline uses; built once and reused across runs and chunks."""
-
-    processor: TextProcessor
-    embedder: Embedder
-    sentiment: SentimentBackend
-    multilingual: Multilingual | None = None
-    """Embeds and scores non-English mentions (``None``: every mention takes the English path)."""
-
-    @classmethod
-    def from_config(cls, config: AnalysisConfig) -> Components:
-        """Build the components named in ``config`` (models load lazily, on first use)."""
-        embedder = get_embedder(
-            config.embedding, cache_dir=cache_dir() / "embeddings" if config.use_cache else None
-        )
-        multilingual = None
-        if config.multilingual:
-            from analyzer.multilingual import Multilingual
-
-            multilingual = Multilingual.for_space(embedding_space(embedder))
-        return cls(
-            processor=TextProcessor(model=config.spacy_model),
-            embedder=embedder,
-            sentiment=get_backend(resolve_sentiment(config.sentiment, config.embedding)),
-            multilingual=multilingual,
-        )
-
-
-def resolve_sentiment(sentiment: str, embedding: str) -> str:
-    """The sentiment backend that ``"default"`` means for ``embedding``.
-
-    The trained MiniLM branch is the default where it can share the embedding pass (the
-    bundled MiniLM, +33%); with any other embedder (onnx, static for ``--fast``, a local
-    model, fake) it would need a full extra MiniLM pass, so VADER is the default there.
-    """
-    if sentiment != "default":
-        return sentiment
-    return DEFAULT_BACKEND if embedding == "minilm" else "vader"
 
 
 @dataclass
@@ -202,238 +127,6 @@ def add_response_sentiment(responses: pd.DataFrame, mentions: pd.DataFrame) -> p
     return out
 
 
-def _embed(texts: Sequence[str], embedder: Embedder, progress: Progress) -> np.ndarray:
-    if not texts:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    return embedder.encode(texts, progress=progress.advance)
-
-
-MINILM_NAME = "all-MiniLM-L6-v2"
-"""The embedder whose lower layers the MiniLM sentiment backends were trained on."""
-
-
-def _shared_encoder(components: Components) -> Any | None:
-    """The SentenceTransformer to share with the sentiment branch, or None if not shareable.
-
-    Shareable when the backend reads kept states (:class:`SharedPassSentiment`) and the
-    embedder, or what it wraps, hands out the bundled MiniLM (:class:`SharedPassEmbedder`).
-    A MiniLM embedder that does not implement the protocol still works, with a warning: the
-    backend then runs MiniLM's lower layers a second time.
-    """
-    embedder, backend = components.embedder, components.sentiment
-    if not isinstance(backend, SharedPassSentiment) or embedder.name != MINILM_NAME:
-        return None
-    if not isinstance(embedder, SharedPassEmbedder):
-        log.warning(
-            "Embedder %s does not implement SharedPassEmbedder: sentiment runs its own "
-            "MiniLM pass (about +50%% time).",
-            type(embedder).__name__,
-        )
-        return None
-    return embedder.shared_encoder()
-
-
-@dataclass
-class Embedded:
-    """What the embed stage hands to themes and sentiment.
-
-    ``embeddings`` (n, dim) float32; ``states`` the kept lower-layer token states
-    (``MentionStates``) when the sentiment backend shares the pass, None otherwise.
-    """
-
-    embeddings: np.ndarray
-    states: Any = None
-    english: np.ndarray | None = None
-    """Rows whose states ``states`` holds, in order (None: every row)."""
-
-
-def embed_mentions(
-    texts: Sequence[str],
-    components: Components,
-    progress: Progress | None = None,
-    *,
-    states_dtype: Any = np.float32,
-) -> Embedded:
-    """Embed ``texts``, keeping MiniLM's lower-layer states for the sentiment branch.
-
-    With the bundled MiniLM and a :class:`SharedPassSentiment` backend the states come from
-    the embedding pass itself (MiniLM's lower layers run once); the vectors still go to the
-    embedding cache (search reads them there). ``states_dtype`` float16 halves the memory
-    they hold until the themes are known.
-    """
-    progress = progress or _Silent()
-    if not texts:
-        return Embedded(np.zeros((0, components.embedder.dim), dtype=np.float32))
-    shared = _shared_encoder(components)
-    if shared is None:
-        return Embedded(_embed(texts, components.embedder, progress))
-    from analyzer.sentiment import encode_with_states
-
-    backend = components.sentiment
-    assert isinstance(backend, SharedPassSentiment)
-    backend.attach_base(shared)  # one copy of MiniLM for both
-    backend.check_base(shared)
-    embeddings, states = encode_with_states(
-        list(texts),
-        model=shared,
-        input_layer=backend.states_layer(),
-        progress=progress.advance,
-        dtype=states_dtype,
-    )
-    assert isinstance(components.embedder, SharedPassEmbedder)
-    components.embedder.store(texts, embeddings)
-    return Embedded(embeddings, states)
-
-
-def theme_aspects(themes: pd.DataFrame) -> dict[int, str]:
-    """Aspect text of each theme for aspect-conditioned sentiment: its label."""
-    if themes.empty or "label" not in themes:
-        return {}
-    ids = themes["theme_id"].astype("int64").tolist()
-    return {i: str(lab) for i, lab in zip(ids, themes["label"].astype(str), strict=True)}
-
-
-def score_sentiment(
-    mentions: pd.DataFrame,
-    components: Components,
-    embedded: Embedded | None = None,
-    aspects: dict[int, str] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sentiment of each mention toward its theme: the pipeline's one dispatch point.
-
-    English (and "unknown") mentions go to the sentiment backend, toward their theme's
-    aspect when it is aspect-conditioned; mentions in another supported language go to the
-    multilingual head (never to the English branch or VADER).
-
-    Returns
-    -------
-    labels : ndarray (n,) object; scores : ndarray (n,) float64 in [-1, 1]
-    """
-    foreign = _foreign_rows(mentions, components)
-    if foreign is None or components.multilingual is None:
-        return _score_english(mentions, components, embedded, aspects)
-    labels = np.empty(len(mentions), dtype=object)
-    scores = np.zeros(len(mentions), dtype="float64")
-    if embedded is not None and embedded.english is None:  # every row went the English way
-        labels[:], scores[:] = _score_english(mentions, components, embedded, aspects)
-    else:
-        home = np.flatnonzero(~foreign)
-        sub = None
-        if embedded is not None:
-            sub = Embedded(embedded.embeddings[home], embedded.states)
-        if len(home):
-            labels[home], scores[home] = _score_english(
-                mentions.iloc[home], components, sub, aspects
-            )
-    mask, other_labels, other_scores = components.multilingual.predict_sentiment(mentions)
-    labels[mask], scores[mask] = other_labels, other_scores
-    return labels, scores
-
-
-def _score_english(
-    mentions: pd.DataFrame,
-    components: Components,
-    embedded: Embedded | None = None,
-    aspects: dict[int, str] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sentiment of each mention toward its theme: the pipeline's one dispatch point.
-
-    Parameters
-    ----------
-    mentions : pandas.DataFrame
-        ``text`` and, for aspect-conditioned backends, ``theme_id`` (< 0: no theme, scored
-        on its own). A ``language`` column is accepted and not read yet (all English).
-    components : Components
-    embedded : Embedded, optional
-        The embed stage's output (kept states are used when present).
-    aspects : dict, optional
-        Theme id -> aspect text (:func:`theme_aspects`).
-
-    Returns
-    -------
-    labels : ndarray (n,) object; scores : ndarray (n,) float64 in [-1, 1]
-    """
-    backend = components.sentiment
-    # what the embedder saw (no handles, links, placeholders): every backend reads the same
-    texts = embedding_texts(mentions["text"].astype(str).tolist())
-    if not texts:
-        return np.array([], dtype=object), np.array([], dtype="float64")
-    per_mention: list[str | None] | None = None
-    if aspects and "theme_id" in mentions:
-        ids = mentions["theme_id"].astype("int64").tolist()
-        per_mention = [aspects.get(t) if t >= 0 else None for t in ids]
-    if embedded is not None and embedded.states is not None:
-        assert isinstance(backend, SharedPassSentiment)
-        labels, scores = backend.predict_states(embedded.states, per_mention)
-    elif per_mention is not None and isinstance(backend, AspectSentiment):
-        labels, scores = backend.predict_aspects(texts, per_mention)
-    else:
-        vectors = embedded.embeddings if embedded is not None else None
-        labels, scores = backend.predict(texts, vectors)
-    return np.asarray(labels, dtype=object), np.asarray(scores, dtype="float64")
-
-
-def embed_with_sentiment(
-    texts: Sequence[str], components: Components, progress: Progress | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Embeddings, and each text's sentiment on its own (no theme), of ``texts``.
-
-    Returns
-    -------
-    embeddings : ndarray (n, dim) float32; labels : ndarray (n,) object;
-    scores : ndarray (n,) float64 in [-1, 1]
-    """
-    embedded = embed_mentions(texts, components, progress)
-    labels, scores = score_sentiment(pd.DataFrame({"text": list(texts)}), components, embedded)
-    return embedded.embeddings, labels, scores
-
-
-def embed_by_language(
-    mentions: pd.DataFrame,
-    components: Components,
-    progress: Progress | None = None,
-    *,
-    states_dtype: Any = np.float32,
-) -> Embedded:
-    """:func:`embed_mentions` of the topic text, non-English mentions on the multilingual path.
-
-    English and ``"unknown"`` mentions are embedded exactly as without languages (an export
-    with no other language gives identical results); mentions in another supported
-    language get the multilingual encoder's vectors mapped into the same space
-    (:class:`analyzer.multilingual.Multilingual`). ``Embedded.english`` then lists the rows
-    whose states the English sentiment branch holds.
-
-    Parameters
-    ----------
-    mentions : pandas.DataFrame
-        ``text`` and ``language`` columns (without ``language`` every mention is English).
-    """
-    texts = embedding_texts(mentions["text"].astype(str).tolist())
-    foreign = _foreign_rows(mentions, components)
-    multi = components.multilingual
-    if foreign is None or multi is None or multi.embed is None:
-        return embed_mentions(texts, components, progress, states_dtype=states_dtype)
-    home, other = np.flatnonzero(~foreign), np.flatnonzero(foreign)
-    part = embed_mentions([texts[i] for i in home], components, progress, states_dtype=states_dtype)
-    embeddings = np.zeros((len(texts), components.embedder.dim), dtype=np.float32)
-    if len(home):
-        embeddings[home] = part.embeddings
-    embeddings[other] = multi.embed.encode([texts[i] for i in other])
-    if progress is not None:
-        progress.advance(len(other))
-    return Embedded(embeddings, part.states, english=home)
-
-
-def _foreign_rows(mentions: pd.DataFrame, components: Components) -> np.ndarray | None:
-    """Boolean (n,): mentions for the multilingual path; None when there are none."""
-    if components.multilingual is None or "language" not in mentions or mentions.empty:
-        return None
-    from analyzer.multilingual import is_foreign
-
-    foreign = np.asarray(is_foreign(mentions["language"].to_numpy()), dtype=bool)
-    return foreign if foreign.any() else None
-
-
 def analyze(
     path: str | Path,
     *,
@@ -459,7 +152,7 @@ def analyze(
     """
     config = config or AnalysisConfig()
     components = components or Components.from_config(config)
-    progress = progress or _Silent()
+    progress = progress or SilentProgress()
     timings: dict[str, float] = {}
     with _stage(progress, timings, "ingest", None):
         ingested = read_export(path, mapping, config.limits)
@@ -565,7 +258,7 @@ def score_mentions(
     model, components
         As for :func:`score_frame`.
     """
-    progress = progress or _Silent()
+    progress = progress or SilentProgress()
     mentions = mentions.copy()
     texts = mentions["text"].tolist()
     embedded = embed_by_language(mentions, components, progress)
@@ -633,7 +326,7 @@ def analyze_and_store(
             mapping=mapping,
             config=config,
             components=components,
-            progress=_StoreProgress(store, run_id, progress or _Silent()),
+            progress=_StoreProgress(store, run_id, progress or SilentProgress()),
         )
         if model_dir is not None:
             from analyzer.atomic import replacing_dir

@@ -2,7 +2,8 @@
 
 Fitting clusters the embeddings (a clusterer chosen by name, see cluster.py), drops the
 groups smaller than ``min_theme_size``, gives their mentions to the nearest theme when
-it is similar enough, and describes every theme (label, keywords, examples, parent).
+it is similar enough, and describes every theme (label, keywords, examples, parent); the
+array work of those steps is in fitting.py, the model keeps what they return.
 Scoring new mentions (:meth:`ThemeModel.transform`) is a cosine to the stored centroids,
 so a saved model scores without importing UMAP, numba or BERTopic.
 """
@@ -19,16 +20,7 @@ import pandas as pd
 
 from analyzer.errors import InputError, ModelError, NotFittedError, NotFoundError
 from analyzer.text.normalise import has_topic, topic_text
-from analyzer.themes.arrays import (
-    auto_min_size,
-    by_size,
-    centroids_of,
-    check_inputs,
-    keep_big,
-    member_cos,
-    merge_close,
-)
-from analyzer.themes.cluster import get_clusterer
+from analyzer.themes.arrays import auto_min_size, check_inputs, member_cos
 from analyzer.themes.codeframe import Codeframe
 from analyzer.themes.describe import describe_themes
 from analyzer.themes.editing import (
@@ -39,10 +31,17 @@ from analyzer.themes.editing import (
     propose_candidates,
     split_theme,
 )
-from analyzer.themes.matching import assign, calibrate, match_previous, theme_floor
+from analyzer.themes.fitting import (
+    FitOptions,
+    check_previous,
+    cluster_mentions,
+    cluster_subset,
+    number_themes,
+)
+from analyzer.themes.matching import assign, calibrate, theme_floor
 from analyzer.themes.persist import read_model_dir, themes_frame, write_model_dir
 from analyzer.themes.phrases import load_parser
-from analyzer.themes.seeds import Embed, seed_centroid
+from analyzer.themes.seeds import Embed
 
 __all__ = ["NO_TOPIC", "NO_TOPIC_LABEL", "ThemeModel", "topical_mask"]
 
@@ -201,26 +200,18 @@ class ThemeModel:
         self._validate_params()
         texts = [str(t) for t in texts]
         x = check_inputs(texts, embeddings, None)
-        if previous is not None:
-            previous._check_fitted()
-            if previous.centroids_.shape[1] != x.shape[1]:
-                raise InputError(
-                    f"previous model has dim={previous.centroids_.shape[1]}, embeddings "
-                    f"dim={x.shape[1]}; re-fit without previous or use the same embedder."
-                )
+        prior = previous.state() if previous is not None else None  # checks it is fitted
+        if prior is not None:
+            check_previous(prior, x.shape[1])
         frame = copy.deepcopy(codeframe or getattr(previous, "codeframe_", None) or Codeframe())
         # mentions that name nothing ("thanks", a lone emoji) are not clustered: they go
         # to the no-topic bucket; the rest are labelled from their topic words only
         sub = np.flatnonzero(topical_mask(texts))
         words = [topic_text(texts[i]) for i in sub]
         self.min_theme_size_ = self.min_theme_size or auto_min_size(len(sub))
-        core = None
-        if cluster_on is not None:
-            chosen = np.zeros(len(texts), dtype=bool)
-            chosen[np.asarray(cluster_on, dtype=np.int64)] = True
-            core = chosen[sub]
-        rows, centroids, seed_rows = self._cluster(words, x[sub], frame, embed, core)
-        ids = self._theme_ids(centroids, rows, seed_rows, frame, previous, words, x[sub])
+        options, core = self._fit_options(), cluster_subset(cluster_on, len(texts), sub)
+        rows, centroids, seed_rows = cluster_mentions(words, x[sub], frame, embed, options, core)
+        ids, self.next_id_ = number_themes(centroids, rows, seed_rows, frame, prior, words, options)
         written = [texts[i] for i in sub]
         raw_labels, confidence = self._finish(words, x[sub], rows, centroids, ids, frame, written)
         self.raw_labels_ = _expand(raw_labels, sub, len(texts), NO_TOPIC)
@@ -228,110 +219,18 @@ class ThemeModel:
         self.apply_codeframe(frame)
         return self
 
-    def _cluster(
-        self,
-        texts: list[str],
-        x: np.ndarray,
-        frame: Codeframe,
-        embed: Embed | None,
-        core: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """Centroid row per mention (-1 none), centroids, and the rows that are seeds.
-
-        ``core`` (bool per row): only these are clustered; the rest join the nearest theme.
-        """
-        params: dict[str, Any] = {}
-        if self.clusterer in ("ward", "spectral-ward"):
-            params = {"cohesion": self.cohesion, "max_groups": self.max_themes}
-        clusterer = get_clusterer(self.clusterer, **params)
-        at = np.arange(len(x)) if core is None else np.flatnonzero(core)
-        found = np.full(len(x), -1, dtype=np.int64)
-        if len(at) >= 2 * self.min_theme_size_:
-            found[at] = clusterer.fit_predict(x[at], min_size=self.min_theme_size_, seed=self.seed)
-        found = merge_close(x, np.asarray(found, dtype=np.int64), self.merge_similarity)
-        rows = keep_big(found, self.min_theme_size_)
-        k = int(rows.max()) + 1 if len(rows) else 0
-        centroids = centroids_of(x, rows, k)
-        seeds = [seed_centroid(s.name, s.phrases, texts, x, embed) for s in frame.seeds]
-        if seeds:
-            rows, centroids = self._add_seeds(x, rows, centroids, np.vstack(seeds))
-        seed_rows = list(range(len(centroids) - len(seeds), len(centroids)))
-        # only mentions left out by the clustering go to their nearest theme
-        near, _ = assign(x, centroids, min_similarity=self.min_similarity)
-        rows = np.where(rows >= 0, rows, near)
-        rows, centroids = by_size(x, rows, len(centroids), len(centroids) - len(seeds))
-        for r, c in zip(seed_rows, seeds, strict=True):
-            if not (rows == r).any():
-                centroids[r] = c
-        return rows, centroids, seed_rows
-
-    def _add_seeds(
-        self, x: np.ndarray, rows: np.ndarray, centroids: np.ndarray, seeds: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Seeds take the mentions closer to them than to their own theme; tiny leftovers
-        of the found themes dissolve."""
-        own = np.where(rows >= 0, (x * centroids[np.maximum(rows, 0)]).sum(axis=1), -np.inf)
-        seed_sim = x @ seeds.T
-        best = np.argmax(seed_sim, axis=1)
-        take = seed_sim[np.arange(len(x)), best] >= np.maximum(own, self.min_similarity)
-        k = len(centroids)
-        rows = rows.copy()
-        rows[take] = k + best[take]
-        counts = np.bincount(rows[rows >= 0], minlength=k + len(seeds))
-        alive = [r for r in range(k) if counts[r] >= self.min_theme_size_]
-        remap = np.full(k + len(seeds), -1, dtype=np.int64)
-        remap[alive] = np.arange(len(alive))
-        remap[k:] = len(alive) + np.arange(len(seeds))
-        rows = np.where(rows >= 0, remap[np.maximum(rows, 0)], -1)
-        return rows, np.vstack([centroids[alive], seeds])
-
-    def _theme_ids(
-        self,
-        centroids: np.ndarray,
-        rows: np.ndarray,
-        seed_rows: list[int],
-        frame: Codeframe,
-        previous: ThemeModel | None,
-        texts: list[str],
-        x: np.ndarray,
-    ) -> np.ndarray:
-        """Ids per centroid row: previous ids where matched, seed ids, then new ones."""
-        k = len(centroids)
-        ids = np.full(k, -1, dtype=np.int64)
-        for r, s in zip(seed_rows, frame.seeds, strict=True):
-            if s.theme_id is not None:
-                ids[r] = s.theme_id
-        taken = set(ids[ids >= 0].tolist())
-        next_id: int = 0
-        if previous is not None:
-            from analyzer.themes.labels import class_tfidf, keywords
-
-            free = [r for r in range(k) if ids[r] < 0]
-            weights, vocab = class_tfidf([" ".join(np.asarray(texts)[rows == r]) for r in free])
-            new_words = keywords(weights, vocab, self.n_keywords)
-            old_words = [list(w) for w in previous.raw_themes_["keywords"]]
-            old = previous.centroids_
-            pairs = match_previous(
-                centroids[free], new_words, old, old_words, threshold=self.match_threshold
-            )
-            for i, j in pairs.items():
-                if int(previous.theme_ids_[j]) not in taken:
-                    ids[free[i]] = int(previous.theme_ids_[j])
-            taken |= set(ids[ids >= 0].tolist())
-            next_id = int(getattr(previous, "next_id_"))  # noqa: B009
-        next_id = max([next_id, *(t + 1 for t in taken)])
-        for r in range(k):  # rows are already ordered biggest first
-            if ids[r] < 0:
-                if previous is None:
-                    while next_id in taken:
-                        next_id += 1
-                ids[r] = next_id
-                taken.add(next_id)
-                next_id += 1
-        for r, s in zip(seed_rows, frame.seeds, strict=True):
-            s.theme_id = int(ids[r])
-        self.next_id_ = int(max([next_id, *(t + 1 for t in taken)]))
-        return ids
+    def _fit_options(self) -> FitOptions:
+        return FitOptions(
+            clusterer=self.clusterer,
+            cohesion=self.cohesion,
+            max_themes=self.max_themes,
+            merge_similarity=self.merge_similarity,
+            min_similarity=self.min_similarity,
+            min_theme_size=self.min_theme_size_,
+            n_keywords=self.n_keywords,
+            match_threshold=self.match_threshold,
+            seed=self.seed,
+        )
 
     def _finish(
         self,

@@ -1,0 +1,156 @@
+"""The embed stage: mention vectors, routed by language, and the shared MiniLM pass.
+
+Language routing happens here: :func:`foreign_rows` picks the mentions that take the
+multilingual path (a supported language other than English), and :func:`embed_by_language`
+encodes them with the multilingual encoder mapped into the embedder's space. Everything
+else goes through :func:`embed_mentions`, which with the bundled MiniLM and a
+:class:`~analyzer.sentiment.SharedPassSentiment` backend also keeps MiniLM's lower-layer
+states for the sentiment pass (sentiment_pass.py), so those layers run once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.components import Components, Progress, SilentProgress
+from analyzer.embed import Embedder, SharedPassEmbedder
+from analyzer.sentiment import SharedPassSentiment
+from analyzer.text.normalise import embedding_texts
+
+__all__ = ["MINILM_NAME", "Embedded", "embed_by_language", "embed_mentions", "foreign_rows"]
+
+log = logging.getLogger(__name__)
+
+MINILM_NAME = "all-MiniLM-L6-v2"
+"""The embedder whose lower layers the MiniLM sentiment backends were trained on."""
+
+
+@dataclass
+class Embedded:
+    """What the embed stage hands to themes and sentiment.
+
+    ``embeddings`` (n, dim) float32; ``states`` the kept lower-layer token states
+    (``MentionStates``) when the sentiment backend shares the pass, None otherwise.
+    """
+
+    embeddings: np.ndarray
+    states: Any = None
+    english: np.ndarray | None = None
+    """Rows whose states ``states`` holds, in order (None: every row)."""
+
+
+def foreign_rows(mentions: pd.DataFrame, components: Components) -> np.ndarray | None:
+    """Boolean (n,): mentions for the multilingual path; None when there are none."""
+    if components.multilingual is None or "language" not in mentions or mentions.empty:
+        return None
+    from analyzer.multilingual import is_foreign
+
+    foreign = np.asarray(is_foreign(mentions["language"].to_numpy()), dtype=bool)
+    return foreign if foreign.any() else None
+
+
+def _embed(texts: Sequence[str], embedder: Embedder, progress: Progress) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return embedder.encode(texts, progress=progress.advance)
+
+
+def _shared_encoder(components: Components) -> Any | None:
+    """The SentenceTransformer to share with the sentiment branch, or None if not shareable.
+
+    Shareable when the backend reads kept states (:class:`SharedPassSentiment`) and the
+    embedder, or what it wraps, hands out the bundled MiniLM (:class:`SharedPassEmbedder`).
+    A MiniLM embedder that does not implement the protocol still works, with a warning: the
+    backend then runs MiniLM's lower layers a second time.
+    """
+    embedder, backend = components.embedder, components.sentiment
+    if not isinstance(backend, SharedPassSentiment) or embedder.name != MINILM_NAME:
+        return None
+    if not isinstance(embedder, SharedPassEmbedder):
+        log.warning(
+            "Embedder %s does not implement SharedPassEmbedder: sentiment runs its own "
+            "MiniLM pass (about +50%% time).",
+            type(embedder).__name__,
+        )
+        return None
+    return embedder.shared_encoder()
+
+
+def embed_mentions(
+    texts: Sequence[str],
+    components: Components,
+    progress: Progress | None = None,
+    *,
+    states_dtype: Any = np.float32,
+) -> Embedded:
+    """Embed ``texts``, keeping MiniLM's lower-layer states for the sentiment branch.
+
+    With the bundled MiniLM and a :class:`SharedPassSentiment` backend the states come from
+    the embedding pass itself (MiniLM's lower layers run once); the vectors still go to the
+    embedding cache (search reads them there). ``states_dtype`` float16 halves the memory
+    they hold until the themes are known.
+    """
+    progress = progress or SilentProgress()
+    if not texts:
+        return Embedded(np.zeros((0, components.embedder.dim), dtype=np.float32))
+    shared = _shared_encoder(components)
+    if shared is None:
+        return Embedded(_embed(texts, components.embedder, progress))
+    from analyzer.sentiment import encode_with_states
+
+    backend = components.sentiment
+    assert isinstance(backend, SharedPassSentiment)
+    backend.attach_base(shared)  # one copy of MiniLM for both
+    backend.check_base(shared)
+    embeddings, states = encode_with_states(
+        list(texts),
+        model=shared,
+        input_layer=backend.states_layer(),
+        progress=progress.advance,
+        dtype=states_dtype,
+    )
+    assert isinstance(components.embedder, SharedPassEmbedder)
+    components.embedder.store(texts, embeddings)
+    return Embedded(embeddings, states)
+
+
+def embed_by_language(
+    mentions: pd.DataFrame,
+    components: Components,
+    progress: Progress | None = None,
+    *,
+    states_dtype: Any = np.float32,
+) -> Embedded:
+    """:func:`embed_mentions` of the topic text, non-English mentions on the multilingual path.
+
+    English and ``"unknown"`` mentions are embedded exactly as without languages (an export
+    with no other language gives identical results); mentions in another supported
+    language get the multilingual encoder's vectors mapped into the same space
+    (:class:`analyzer.multilingual.Multilingual`). ``Embedded.english`` then lists the rows
+    whose states the English sentiment branch holds.
+
+    Parameters
+    ----------
+    mentions : pandas.DataFrame
+        ``text`` and ``language`` columns (without ``language`` every mention is English).
+    """
+    texts = embedding_texts(mentions["text"].astype(str).tolist())
+    foreign = foreign_rows(mentions, components)
+    multi = components.multilingual
+    if foreign is None or multi is None or multi.embed is None:
+        return embed_mentions(texts, components, progress, states_dtype=states_dtype)
+    home, other = np.flatnonzero(~foreign), np.flatnonzero(foreign)
+    part = embed_mentions([texts[i] for i in home], components, progress, states_dtype=states_dtype)
+    embeddings = np.zeros((len(texts), components.embedder.dim), dtype=np.float32)
+    if len(home):
+        embeddings[home] = part.embeddings
+    embeddings[other] = multi.embed.encode([texts[i] for i in other])
+    if progress is not None:
+        progress.advance(len(other))
+    return Embedded(embeddings, part.states, english=home)

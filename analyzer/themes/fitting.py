@@ -1,0 +1,177 @@
+"""The number crunching of ``ThemeModel.fit``: cluster, add seed themes, number the themes.
+
+Like editing.py, these are module-level functions over arrays: the model passes its
+options in (:class:`FitOptions`) and stores what comes back, so this module never imports
+the model (no import cycle) and never reaches into its attributes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analyzer.errors import InputError
+from analyzer.themes.arrays import by_size, centroids_of, keep_big, merge_close
+from analyzer.themes.cluster import get_clusterer
+from analyzer.themes.codeframe import Codeframe
+from analyzer.themes.editing import ThemeState
+from analyzer.themes.matching import assign, match_previous
+from analyzer.themes.seeds import Embed, seed_centroid
+
+__all__ = [
+    "FitOptions",
+    "add_seeds",
+    "check_previous",
+    "cluster_mentions",
+    "cluster_subset",
+    "number_themes",
+]
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """The model options fitting needs (``ThemeModel.get_params()`` with the size resolved)."""
+
+    clusterer: str
+    cohesion: float
+    max_themes: int | None
+    merge_similarity: float
+    min_similarity: float
+    min_theme_size: int
+    n_keywords: int
+    match_threshold: float
+    seed: int
+
+
+def check_previous(previous: ThemeState, dim: int) -> None:
+    """InputError unless the previous model's centroids have ``dim`` columns."""
+    if previous.centroids.shape[1] != dim:
+        raise InputError(
+            f"previous model has dim={previous.centroids.shape[1]}, embeddings "
+            f"dim={dim}; re-fit without previous or use the same embedder."
+        )
+
+
+def cluster_subset(cluster_on: np.ndarray | None, n: int, sub: np.ndarray) -> np.ndarray | None:
+    """Bool per row of ``sub`` (positions among ``n`` mentions): is it in ``cluster_on``?
+
+    None when ``cluster_on`` is None (every row is clustered).
+    """
+    if cluster_on is None:
+        return None
+    chosen = np.zeros(n, dtype=bool)
+    chosen[np.asarray(cluster_on, dtype=np.int64)] = True
+    return chosen[sub]
+
+
+def cluster_mentions(
+    texts: list[str],
+    x: np.ndarray,
+    frame: Codeframe,
+    embed: Embed | None,
+    options: FitOptions,
+    core: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Centroid row per mention (-1 none), centroids, and the rows that are seeds.
+
+    ``core`` (bool per row): only these are clustered; the rest join the nearest theme.
+    """
+    params: dict[str, Any] = {}
+    if options.clusterer in ("ward", "spectral-ward"):
+        params = {"cohesion": options.cohesion, "max_groups": options.max_themes}
+    clusterer = get_clusterer(options.clusterer, **params)
+    min_size = options.min_theme_size
+    at = np.arange(len(x)) if core is None else np.flatnonzero(core)
+    found = np.full(len(x), -1, dtype=np.int64)
+    if len(at) >= 2 * min_size:
+        found[at] = clusterer.fit_predict(x[at], min_size=min_size, seed=options.seed)
+    found = merge_close(x, np.asarray(found, dtype=np.int64), options.merge_similarity)
+    rows = keep_big(found, min_size)
+    k = int(rows.max()) + 1 if len(rows) else 0
+    centroids = centroids_of(x, rows, k)
+    seeds = [seed_centroid(s.name, s.phrases, texts, x, embed) for s in frame.seeds]
+    if seeds:
+        rows, centroids = add_seeds(x, rows, centroids, np.vstack(seeds), options)
+    seed_rows = list(range(len(centroids) - len(seeds), len(centroids)))
+    # only mentions left out by the clustering go to their nearest theme
+    near, _ = assign(x, centroids, min_similarity=options.min_similarity)
+    rows = np.where(rows >= 0, rows, near)
+    rows, centroids = by_size(x, rows, len(centroids), len(centroids) - len(seeds))
+    for r, c in zip(seed_rows, seeds, strict=True):
+        if not (rows == r).any():
+            centroids[r] = c
+    return rows, centroids, seed_rows
+
+
+def add_seeds(
+    x: np.ndarray, rows: np.ndarray, centroids: np.ndarray, seeds: np.ndarray, options: FitOptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seeds take the mentions closer to them than to their own theme; tiny leftovers
+    of the found themes dissolve."""
+    own = np.where(rows >= 0, (x * centroids[np.maximum(rows, 0)]).sum(axis=1), -np.inf)
+    seed_sim = x @ seeds.T
+    best = np.argmax(seed_sim, axis=1)
+    take = seed_sim[np.arange(len(x)), best] >= np.maximum(own, options.min_similarity)
+    k = len(centroids)
+    rows = rows.copy()
+    rows[take] = k + best[take]
+    counts = np.bincount(rows[rows >= 0], minlength=k + len(seeds))
+    alive = [r for r in range(k) if counts[r] >= options.min_theme_size]
+    remap = np.full(k + len(seeds), -1, dtype=np.int64)
+    remap[alive] = np.arange(len(alive))
+    remap[k:] = len(alive) + np.arange(len(seeds))
+    rows = np.where(rows >= 0, remap[np.maximum(rows, 0)], -1)
+    return rows, np.vstack([centroids[alive], seeds])
+
+
+def number_themes(
+    centroids: np.ndarray,
+    rows: np.ndarray,
+    seed_rows: list[int],
+    frame: Codeframe,
+    previous: ThemeState | None,
+    texts: list[str],
+    options: FitOptions,
+) -> tuple[np.ndarray, int]:
+    """Ids per centroid row: previous ids where matched, seed ids, then new ones.
+
+    Returns the ids and the id the next new theme gets. The seeds of ``frame`` are given
+    their theme's id (``frame`` is the fit's own copy).
+    """
+    k = len(centroids)
+    ids = np.full(k, -1, dtype=np.int64)
+    for r, s in zip(seed_rows, frame.seeds, strict=True):
+        if s.theme_id is not None:
+            ids[r] = s.theme_id
+    taken = set(ids[ids >= 0].tolist())
+    next_id: int = 0
+    if previous is not None:
+        from analyzer.themes.labels import class_tfidf, keywords
+
+        free = [r for r in range(k) if ids[r] < 0]
+        weights, vocab = class_tfidf([" ".join(np.asarray(texts)[rows == r]) for r in free])
+        new_words = keywords(weights, vocab, options.n_keywords)
+        old_words = [list(w) for w in previous.raw_themes["keywords"]]
+        old = previous.centroids
+        pairs = match_previous(
+            centroids[free], new_words, old, old_words, threshold=options.match_threshold
+        )
+        for i, j in pairs.items():
+            if int(previous.theme_ids[j]) not in taken:
+                ids[free[i]] = int(previous.theme_ids[j])
+        taken |= set(ids[ids >= 0].tolist())
+        next_id = int(previous.next_id)
+    next_id = max([next_id, *(t + 1 for t in taken)])
+    for r in range(k):  # rows are already ordered biggest first
+        if ids[r] < 0:
+            if previous is None:
+                while next_id in taken:
+                    next_id += 1
+            ids[r] = next_id
+            taken.add(next_id)
+            next_id += 1
+    for r, s in zip(seed_rows, frame.seeds, strict=True):
+        s.theme_id = int(ids[r])
+    return ids, int(max([next_id, *(t + 1 for t in taken)]))
