@@ -150,3 +150,50 @@ def test_training_with_mams_writes_an_aspect_model(tmp_path: Path) -> None:
     backend = AspectSentimentBackend(model_dir=out)
     labels, scores = backend.predict_aspects(["the food was awful"] * 2, ["food", None])
     assert labels.shape == (2,) and np.all(np.abs(scores) <= 1)
+
+
+def test_the_shared_loop_keeps_the_best_checkpoint_not_the_last() -> None:
+    import torch
+
+    from analyzer.sentiment.training import Batches, TrainConfig, fine_tune
+
+    class Toy(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = torch.nn.Linear(4, 4)
+            self.head = torch.nn.Linear(4, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(torch.relu(self.body(x)))
+
+    torch.manual_seed(0)
+    branch = Toy()
+    x = torch.randn(24, 4)
+    rows = Batches(
+        lengths=np.full(24, 5),
+        labels=np.arange(24) % 3,
+        binary=np.zeros(24, dtype=bool),
+    )
+    scripted = iter([0.5, 0.9, 0.7])  # the second evaluation is the best
+    seen: list[dict[str, torch.Tensor]] = []
+
+    def evaluate() -> dict[str, float]:
+        seen.append({k: v.clone() for k, v in branch.state_dict().items()})
+        return {"selection": next(scripted)}
+
+    saved: list[int] = []
+    config = TrainConfig(epochs=3, batch_size=8, eval_every=3, lr=0.05, head_lr=0.05)
+    best, history = fine_tune(
+        branch,
+        rows,
+        lambda idx, _rng: branch(x[torch.from_numpy(idx)]),
+        evaluate,
+        config,
+        on_best=lambda _b, h: saved.append(len(h)),
+    )
+    assert [h["step"] for h in history] == [3, 6, 9]
+    assert saved == [1, 2]  # called on each improvement, not on the worse third score
+    assert not best.training
+    for name, tensor in best.state_dict().items():
+        assert torch.equal(tensor, seen[1][name]), name
+    assert not torch.equal(seen[1]["head.weight"], seen[2]["head.weight"])  # it did move on

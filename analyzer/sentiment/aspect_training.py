@@ -35,15 +35,13 @@ from analyzer.sentiment import _data
 from analyzer.sentiment._base import LABELS
 from analyzer.sentiment.evaluation import classification_scores
 from analyzer.sentiment.training import (
+    Batches,
     HiddenCache,
     TrainConfig,
-    _class_weight,
     _gather,
-    _length_batches,
-    _loss,
-    _optimizer,
     _run_lower_layers,
     cache_hidden_states,
+    fine_tune,
     holdout_split,
     load_corpus,
 )
@@ -270,49 +268,21 @@ def train_aspect_branch(
     config: TrainConfig,
     on_best: Callable[[Any, list[dict[str, float]]], None] | None = None,
 ) -> tuple[Any, list[dict[str, float]]]:
-    """Fine-tune ``branch`` over the cache; keep the best held-out checkpoint."""
+    """Fine-tune ``branch`` over the cache (the shared loop, :func:`fine_tune`); keep the
+    best held-out checkpoint. Training rows draw one phrasing of their aspect per step."""
     import torch
 
     torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    weight = torch.tensor(_class_weight(train.labels, train.binary), dtype=torch.float32)
-    steps = config.epochs * -(-len(train.rows) // config.batch_size)
-    steps = min(steps, config.max_steps) if config.max_steps > 0 else steps
-    opt, sched = _optimizer(branch, config, steps)
-    history: list[dict[str, float]] = []
-    best: tuple[float, dict[str, Any]] = (-1.0, {})
+
+    def logits_of(idx: np.ndarray, rng: np.random.Generator) -> Any:
+        return _forward(branch, train, idx, states, rng)
+
+    def evaluate() -> dict[str, float]:
+        return selection_scores(predict_rows(branch, held, states), held.rows)
+
     lengths = train.cache.lengths()[train.text_index]
-    start, step, running = time.perf_counter(), 0, 0.0
-    for epoch in range(config.epochs):
-        for idx in _length_batches(lengths, config.batch_size, rng):
-            if step == steps:
-                break
-            branch.train()
-            logits = _forward(branch, train, idx, states, rng)
-            y, is_binary = torch.from_numpy(train.labels[idx]), torch.from_numpy(train.binary[idx])
-            loss = _loss(logits, y, is_binary, weight)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(branch.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            step, running = step + 1, running + float(loss.detach())
-            if step % 100 == 0:
-                log.info("step %d/%d, %.0fs", step, steps, time.perf_counter() - start)
-            if step % config.eval_every and step != steps:
-                continue
-            scores = selection_scores(predict_rows(branch, held, states), held.rows)
-            scores.update(step=step, epoch=epoch + 1, loss=running / config.eval_every)
-            scores["seconds"] = round(time.perf_counter() - start, 1)
-            history.append(scores)
-            running = 0.0
-            log.info("step %d/%d held-out %s", step, steps, json.dumps(scores))
-            if scores["selection"] > best[0]:
-                best = (scores["selection"], {k: v.clone() for k, v in branch.state_dict().items()})
-                if on_best is not None:
-                    on_best(branch, history)
-    branch.load_state_dict(best[1])
-    return branch.eval(), history
+    batches = Batches(lengths, train.labels, train.binary)
+    return fine_tune(branch, batches, logits_of, evaluate, config, on_best)
 
 
 def run(config: TrainConfig, args: Any) -> int:

@@ -298,7 +298,7 @@ def train_branch(
     config: TrainConfig,
     on_best: Callable[[Any, list[dict[str, float]]], None] | None = None,
 ) -> tuple[Any, list[dict[str, float]]]:
-    """Fine-tune the top-layer copy + head.
+    """Fine-tune the top-layer copy + head (see :func:`fine_tune`).
 
     The held-out set is scored every ``eval_every`` steps and at the end; ``on_best`` is
     called with the branch whenever the score improves (so an interrupted run keeps its
@@ -307,25 +307,64 @@ def train_branch(
     import torch
 
     torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
     branch = _initial_branch(model, config)
     labels = train["label"].map(_LABEL_INDEX).to_numpy()
     binary = train["binary"].to_numpy(dtype=bool)
-    weight = torch.tensor(_class_weight(labels, binary), dtype=torch.float32)
-    steps = config.epochs * -(-len(train) // config.batch_size)
+
+    def logits_of(idx: np.ndarray, _rng: np.random.Generator) -> Any:
+        return branch(*_gather(train_cache, idx))
+
+    def evaluate() -> dict[str, float]:
+        return holdout_scores(predict_cached(branch, holdout_cache), holdout)
+
+    batches = Batches(train_cache.lengths(), labels, binary)
+    return fine_tune(branch, batches, logits_of, evaluate, config, on_best)
+
+
+@dataclass
+class Batches:
+    """What the training loop needs of the training rows: token lengths (for batching by
+    length), class indices, and which rows are binary (negative vs positive only)."""
+
+    lengths: np.ndarray
+    labels: np.ndarray
+    binary: np.ndarray
+
+
+def fine_tune(
+    branch: Any,
+    rows: Batches,
+    logits_of: Callable[[np.ndarray, np.random.Generator], Any],
+    evaluate: Callable[[], dict[str, float]],
+    config: TrainConfig,
+    on_best: Callable[[Any, list[dict[str, float]]], None] | None = None,
+) -> tuple[Any, list[dict[str, float]]]:
+    """The training loop of both branches (clause-level here, aspect in aspect_training.py).
+
+    ``logits_of(idx, rng)`` is the branch's forward pass on training rows ``idx`` (``rng``
+    is the loop's seeded generator, for any random choice the forward pass makes);
+    ``evaluate()`` scores the held-out set and returns at least ``"selection"``. Batches of
+    similar length, class-weighted loss (:func:`_loss`), AdamW with warm-up and linear decay,
+    gradients clipped at 1. Seed torch before building the branch; the batch order comes
+    from ``config.seed``. Returns the best-scoring branch (eval mode) and the history.
+    """
+    import torch
+
+    rng = np.random.default_rng(config.seed)
+    weight = torch.tensor(_class_weight(rows.labels, rows.binary), dtype=torch.float32)
+    steps = config.epochs * -(-len(rows.labels) // config.batch_size)
     steps = min(steps, config.max_steps) if config.max_steps > 0 else steps
     opt, sched = _optimizer(branch, config, steps)
     history: list[dict[str, float]] = []
     best: tuple[float, dict[str, Any]] = (-1.0, {})
     start, step, running = time.perf_counter(), 0, 0.0
     for epoch in range(config.epochs):
-        for idx in _length_batches(train_cache.lengths(), config.batch_size, rng):
+        for idx in _length_batches(rows.lengths, config.batch_size, rng):
             if step == steps:
                 break
             branch.train()
-            states, mask = _gather(train_cache, idx)
-            y, is_binary = torch.from_numpy(labels[idx]), torch.from_numpy(binary[idx])
-            loss = _loss(branch(states, mask), y, is_binary, weight)
+            y, is_binary = torch.from_numpy(rows.labels[idx]), torch.from_numpy(rows.binary[idx])
+            loss = _loss(logits_of(idx, rng), y, is_binary, weight)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(branch.parameters(), 1.0)
@@ -336,7 +375,7 @@ def train_branch(
                 log.info("step %d/%d, %.0fs", step, steps, time.perf_counter() - start)
             if step % config.eval_every and step != steps:
                 continue
-            scores = holdout_scores(predict_cached(branch, holdout_cache), holdout)
+            scores = evaluate()
             scores.update(
                 step=step,
                 epoch=epoch + 1,
