@@ -9,8 +9,9 @@ emails, phone numbers, order numbers) to redact. Scores follow what the comment 
 and one theme (:data:`GROWING_THEME`) takes off in the last two months and drags NPS down.
 
 The phrase banks live in ``analyzer/resources/demo_phrases.yaml``. The ground truth
-has one row per planted mention; :func:`match_mentions_to_truth` maps the mentions a
-splitter produced back onto it, so theme quality can be scored (e.g. NMI).
+has one row per planted mention; :func:`match_mentions_to_truth` (in
+:mod:`analyzer.demo_truth`, re-exported here) maps the mentions a splitter produced back
+onto it, so theme quality can be scored (e.g. NMI).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from analyzer.demo_truth import match_mentions_to_truth
 from analyzer.errors import ConfigError
 
 __all__ = [
@@ -78,8 +80,6 @@ _SAME = (". ", ". ", ". Also, ", ". And ")
 _ENDINGS = (".", ".", ".", "!", "", "!!", "...")
 _KEEP_CASE = {"I", "Google", "Android", "iPhone", "Northwind", "Pro"}
 _TYPO_WORD = re.compile(r"(?<![{\w])[A-Za-z]{4,}(?![}\w])")
-_PLACEHOLDER = re.compile(r"[\[<]\s*[A-Z][A-Z_ ]*\s*[\]>]")
-_TOKEN = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=1)
@@ -456,50 +456,3 @@ def write(
     export.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     truth.to_csv(truth_path, index=False, encoding="utf-8", lineterminator="\n")
     return path, truth_path
-
-
-def _tokens(text: object) -> frozenset[str]:
-    """Lower-case word tokens of ``text``, ignoring redaction placeholders like [EMAIL]."""
-    if not isinstance(text, str):
-        return frozenset()
-    return frozenset(_TOKEN.findall(_PLACEHOLDER.sub(" ", text).lower()))
-
-
-def match_mentions_to_truth(mentions: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
-    """Give each split mention the theme of the planted clause it overlaps most.
-
-    Parameters
-    ----------
-    mentions : pandas.DataFrame
-        Columns ``response_id``, ``position`` and ``text``, as produced by a clause
-        splitter; the text may contain redaction placeholders (``[PERSON]``, ``[EMAIL]``,
-        ``[PHONE]``, ...) and the split may differ slightly from the generator's.
-    truth : pandas.DataFrame
-        The ground truth returned by :func:`generate`.
-
-    Returns
-    -------
-    pandas.Series
-        String dtype, index aligned with ``mentions``: for each mention the theme of the
-        truth clause of the same response with the largest Jaccard overlap of word
-        tokens (ties go to the nearest position), or ``<NA>`` if nothing overlaps.
-    """
-    clauses: dict[str, list[tuple[frozenset[str], int, str]]] = {}
-    for rid, pos, text, theme in zip(
-        truth["response_id"], truth["position"], truth["text"], truth["theme"], strict=True
-    ):
-        clauses.setdefault(str(rid), []).append((_tokens(text), int(pos), str(theme)))
-    positions = mentions["position"] if "position" in mentions else pd.Series(0, mentions.index)
-    themes: list[object] = []
-    for rid, pos, text in zip(mentions["response_id"], positions, mentions["text"], strict=True):
-        words = _tokens(text)
-        where = int(pos) if pd.notna(pos) else 0
-        best: tuple[float, int] = (0.0, 0)
-        found: object = pd.NA
-        for clause_words, clause_pos, theme in clauses.get(str(rid), []):
-            union = len(words | clause_words)
-            score = (len(words & clause_words) / union if union else 0.0, -abs(clause_pos - where))
-            if score[0] > 0 and score > best:
-                best, found = score, theme
-        themes.append(found)
-    return pd.Series(themes, index=mentions.index, dtype="string", name="theme")

@@ -1,7 +1,9 @@
 """The DuckDB store: runs, responses, mentions, themes and rejects in one embedded file.
 
-Database rows are mapped to and from DataFrames only here. Everything stored is already
-redacted: the pipeline redacts comments before they reach this module.
+Database rows are mapped to and from DataFrames only here (the mapping in
+:mod:`analyzer.store_rows`, the tables and their migrations in :mod:`analyzer.store_schema`).
+Everything stored is already redacted: the pipeline redacts comments before they reach this
+module.
 
 Many processes share one file (the service, ``cxa analyze``, ``cxa score``, ``cxa themes``):
 no process keeps it open. Every method opens a short connection and closes it (waiting while
@@ -41,80 +43,7 @@ from analyzer.store_rows import (
     themes_rows,
     with_run,
 )
-
-SCHEMA_VERSION = 3
-"""Bump it whenever ``_DDL`` or ``_MIGRATIONS`` change: a store at this version skips them on open
-(opening then costs one query, not a schema pass)."""
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id VARCHAR PRIMARY KEY, created_at TIMESTAMP, source VARCHAR, status VARCHAR,
-    stage VARCHAR, error VARCHAR, config JSON, info JSON
-);
-CREATE TABLE IF NOT EXISTS responses (
-    run_id VARCHAR, response_id VARCHAR, "row" BIGINT, date TIMESTAMP, comment VARCHAR,
-    nps INTEGER, csat INTEGER, ces INTEGER, sentiment VARCHAR, sentiment_score DOUBLE,
-    segments JSON, metrics JSON, language VARCHAR
-);
-CREATE TABLE IF NOT EXISTS mentions (
-    run_id VARCHAR, mention_id VARCHAR, response_id VARCHAR, position BIGINT, text VARCHAR,
-    theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR, sentiment_score DOUBLE,
-    language VARCHAR
-);
-CREATE TABLE IF NOT EXISTS themes (
-    run_id VARCHAR, theme_id BIGINT, label VARCHAR, keywords JSON, parent_id BIGINT,
-    parent_label VARCHAR, size BIGINT, examples JSON, owner VARCHAR
-);
-CREATE TABLE IF NOT EXISTS rejects (
-    run_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR
-);
-CREATE TABLE IF NOT EXISTS scored_exports (
-    fingerprint VARCHAR PRIMARY KEY, source VARCHAR, model VARCHAR, embedding VARCHAR,
-    status VARCHAR, updated_at TIMESTAMP, info JSON
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    job_id VARCHAR PRIMARY KEY, kind VARCHAR, status VARCHAR, created_at TIMESTAMP,
-    updated_at TIMESTAMP, source VARCHAR, upload VARCHAR, options JSON, attempts INTEGER,
-    error VARCHAR
-);
-INSERT OR IGNORE INTO meta VALUES ('generation', '0');
-ALTER TABLE runs ADD COLUMN IF NOT EXISTS owner VARCHAR;
-ALTER TABLE runs ADD COLUMN IF NOT EXISTS changed BIGINT DEFAULT 0;
-ALTER TABLE scored_exports ADD COLUMN IF NOT EXISTS changed BIGINT DEFAULT 0;
-CREATE TABLE IF NOT EXISTS scored_responses (
-    fingerprint VARCHAR, chunk BIGINT, response_id VARCHAR, "row" BIGINT, date TIMESTAMP,
-    comment VARCHAR, nps INTEGER, csat INTEGER, ces INTEGER, sentiment VARCHAR,
-    sentiment_score DOUBLE, segments JSON, metrics JSON, language VARCHAR
-);
-CREATE TABLE IF NOT EXISTS scored_mentions (
-    fingerprint VARCHAR, chunk BIGINT, mention_id VARCHAR, response_id VARCHAR, position BIGINT,
-    text VARCHAR, theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR,
-    sentiment_score DOUBLE, language VARCHAR
-);
-CREATE TABLE IF NOT EXISTS actions (
-    action_id VARCHAR PRIMARY KEY, run_id VARCHAR, theme_ids JSON, title VARCHAR,
-    team VARCHAR, effective DATE, note VARCHAR, link VARCHAR, status VARCHAR,
-    created_at TIMESTAMP, created_by VARCHAR, closed_at TIMESTAMP, closed_by VARCHAR
-);
-CREATE TABLE IF NOT EXISTS suggestions (
-    suggestion_id VARCHAR PRIMARY KEY, run_id VARCHAR, kind VARCHAR, theme_ids JSON,
-    payload JSON, comment VARCHAR, author VARCHAR, created_at TIMESTAMP, status VARCHAR,
-    reviewer VARCHAR, reviewed_at TIMESTAMP, reason VARCHAR, result JSON
-);
-CREATE TABLE IF NOT EXISTS api_keys (
-    key_id VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR, key_hash VARCHAR,
-    created_at TIMESTAMP, created_by VARCHAR, revoked_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS audit (
-    "at" TIMESTAMP, actor VARCHAR, verb VARCHAR, target VARCHAR, detail JSON
-);
-"""
-# Files written before the language column existed get it (NULL for their rows).
-_MIGRATIONS = "".join(
-    f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS language VARCHAR;"
-    for t in ("responses", "mentions", "scored_responses", "scored_mentions")
-)
+from analyzer.store_schema import SCHEMA_VERSION, create_schema, schema_current
 
 _TABLES = ("responses", "mentions", "themes", "rejects")
 _write_locks: dict[str, threading.RLock] = {}
@@ -166,12 +95,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self._schema_current():
                 with self.connect() as con:
-                    con.execute(_DDL)
-                    con.execute(_MIGRATIONS)
-                    con.execute(
-                        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                        [str(SCHEMA_VERSION)],
-                    )
+                    create_schema(con)
         elif not self.path.exists():
             raise NotFoundError(f"No database at {self.path}. Run 'cxa analyze' first.")
 
@@ -179,11 +103,7 @@ class Store:
         if not self.path.exists():
             return False
         with self.connect() as con:
-            try:
-                row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            except duckdb.CatalogException:
-                return False
-        return row is not None and row[0] == str(SCHEMA_VERSION)
+            return schema_current(con)
 
     @contextmanager
     def connect(self, *, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:

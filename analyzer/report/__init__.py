@@ -3,6 +3,7 @@
 ::
 
     content   ReportContent: every table behind the report (pure pandas over metrics)
+    drilldown ThemeDetail: each theme's keywords, examples and verbatims
     figures   one plotly figure per chart, free functions over those tables
     exports   the tables as CSV and data: URIs for the download links
     page      Jinja rendering (autoescaped) with plotly.js inlined; write_report

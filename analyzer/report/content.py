@@ -3,13 +3,15 @@
 :func:`report_content` turns a stored run into a :class:`ReportContent` with plain pandas on
 top of :mod:`analyzer.metrics`; nothing here knows about HTML or plotly, so the figures and
 the page can change without touching the figures' definitions.
+
+Each theme's drill-down (:class:`ThemeDetail`, its verbatims) is picked in
+:mod:`analyzer.report.drilldown`; its public names are re-exported here.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,34 +25,9 @@ from analyzer.metrics._tables import commented
 from analyzer.metrics.scores import check_kind, headline_estimate, score_values
 from analyzer.metrics.trends import EMERGING_COLUMNS
 from analyzer.report._windows import Windows, find_windows
+from analyzer.report.drilldown import N_VERBATIMS, ThemeDetail, Verbatim, theme_details
 from analyzer.store import RunData
 from analyzer.themes.model import NO_TOPIC
-
-N_VERBATIMS = 8
-"""Verbatims listed per theme in the drill-down (besides the theme's stored examples)."""
-
-
-@dataclass(frozen=True)
-class Verbatim:
-    """One mention as the drill-down lists it: redacted text, its sentiment, date and rating."""
-
-    text: str
-    sentiment: str
-    date: str
-    rating: float | None
-
-
-@dataclass(frozen=True)
-class ThemeDetail:
-    """What the drill-down of one theme shows."""
-
-    theme_id: int
-    label: str
-    parent_label: str
-    owner: str | None
-    keywords: list[str]
-    examples: list[str]
-    verbatims: list[Verbatim]
 
 
 @dataclass(frozen=True)
@@ -178,76 +155,6 @@ def _catalogue(
 
 def _text(value: Any) -> str:
     return "" if _owner(value) is None else str(value)
-
-
-def _key(text: Any) -> str:
-    """Text normalised for de-duplication: lower case, single spaces."""
-    return " ".join(str(text).lower().split())
-
-
-def _pick_verbatims(rows: pd.DataFrame, skip: set[str], k: int) -> list[dict[Hashable, Any]]:
-    """Up to ``k`` rows with distinct texts, round-robin over the sentiments.
-
-    Negative mentions come first, most negative first; then positive (most positive
-    first) and neutral, so a reader sees both sides of a mixed theme.
-    """
-    by_score = rows.sort_values(["sentiment_score", "mention_id"])
-    queues: list[list[dict[Hashable, Any]]] = [
-        by_score[by_score["sentiment"] == "negative"].to_dict("records"),
-        by_score[by_score["sentiment"] == "positive"].iloc[::-1].to_dict("records"),
-        by_score[by_score["sentiment"] == "neutral"].to_dict("records"),
-    ]
-    seen = set(skip)
-    picked: list[dict[Hashable, Any]] = []
-    while len(picked) < k and any(queues):
-        for queue in queues:
-            while queue and len(picked) < k:
-                row = queue.pop(0)
-                if _key(row["text"]) and _key(row["text"]) not in seen:
-                    seen.add(_key(row["text"]))
-                    picked.append(row)
-                    break
-    return picked
-
-
-def _verbatim(row: dict[Hashable, Any]) -> Verbatim:
-    date, rating = row["date"], row["rating"]
-    return Verbatim(
-        text=str(row["text"]),
-        sentiment=str(row["sentiment"]),
-        date="" if pd.isna(date) else pd.Timestamp(date).strftime("%Y-%m-%d"),
-        rating=None if pd.isna(rating) else float(rating),
-    )
-
-
-def _details(run: RunData, kind: str, table: pd.DataFrame) -> list[ThemeDetail]:
-    """One drill-down per theme, in the catalogue's order."""
-    scored = run.responses.loc[:, ["response_id", "date", kind]].rename(columns={kind: "rating"})
-    mentions = run.mentions.merge(scored, on="response_id", how="left")
-    groups = {int(str(t)): g for t, g in mentions.groupby("theme_id")}
-    examples = {
-        int(t): [str(e) for e in ex]
-        for t, ex in zip(
-            run.themes["theme_id"].tolist(), run.themes["examples"].tolist(), strict=True
-        )
-    }
-    out = []
-    for row in table.to_dict("records"):
-        tid = int(row["theme_id"])
-        rows = groups.get(tid, mentions.iloc[:0])
-        skip = {_key(e) for e in examples.get(tid, [])}
-        out.append(
-            ThemeDetail(
-                theme_id=tid,
-                label=str(row["label"]),
-                parent_label=str(row["parent_label"]),
-                owner=row["owner"],
-                keywords=list(row["keywords"]),
-                examples=examples.get(tid, []),
-                verbatims=[_verbatim(r) for r in _pick_verbatims(rows, skip, N_VERBATIMS)],
-            )
-        )
-    return out
 
 
 def _segment(run: RunData) -> str | None:
@@ -464,7 +371,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         segment_scores=_segment_scores(run.responses, segment, score),
         segments=_segment_table(run, themes, segment, score),
         pain_points=frames["pain_points"],
-        details=_details(run, score, table),
+        details=theme_details(run, score, table),
         changed=_what_changed(run, score, frames, windows),
         sentiment_agreement=agreement,
         overall_agreement=overall,
