@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (``sys.argv[1:]`` when None), train and save; return the exit code."""
-    from analyzer.sentiment.training import main as train_main
+    from analyzer.sentiment.train_command import main as train_main
 
     return train_main(argv)
 

@@ -10,7 +10,7 @@ import pytest
 
 from analyzer.sentiment import get_backend
 from analyzer.sentiment._data import SEMEVAL_POOL_FILES
-from analyzer.sentiment.training import main
+from analyzer.sentiment.train_command import main
 
 pytestmark = pytest.mark.slow
 

@@ -222,7 +222,7 @@ def train_sentiment(ctx: typer.Context) -> None:
     Writes models/sentiment/aspect/ (or --out DIR; with --sources sst2,semeval,uci the
     clause-level models/sentiment/). Takes tens of minutes on 2 cores.
     """
-    from analyzer.sentiment.training import main as train
+    from analyzer.sentiment.train_command import main as train
 
     args = ["--help" if a == "--help-trainer" else a for a in ctx.args]
     raise typer.Exit(code=train(args))
