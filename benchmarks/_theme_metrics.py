@@ -155,6 +155,17 @@ def lemma_share(fit: Fit, gold: np.ndarray) -> tuple[int, int]:
     return hits, len(intent)
 
 
+def theme_categories(
+    sentences: Sequence[str], ids: np.ndarray, gold: dict[str, frozenset[str]], skip: frozenset[int]
+) -> dict[int, str]:
+    """Each theme's gold category: the one its items' sentences name most (ties by name)."""
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for s, t in zip(sentences, ids.tolist(), strict=True):
+        if t >= 0 and t not in skip:
+            counts[t].update(gold[s])
+    return {t: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for t, c in counts.items()}
+
+
 def category_scores(
     sentences: Sequence[str], ids: np.ndarray, gold: dict[str, frozenset[str]], skip: frozenset[int]
 ) -> dict[str, float]:
@@ -163,13 +174,7 @@ def category_scores(
     ``sentences[i]`` is the sentence of item ``i`` (a mention or the sentence itself); each
     theme stands for the gold category it co-occurs with most over its items.
     """
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for s, t in zip(sentences, ids.tolist(), strict=True):
-        if t >= 0 and t not in skip:
-            counts[t].update(gold[s])
-    category = {
-        t: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for t, c in counts.items()
-    }
+    category = theme_categories(sentences, ids, gold, skip)
     predicted: dict[str, set[str]] = defaultdict(set)
     for s, t in zip(sentences, ids.tolist(), strict=True):
         if t in category:

@@ -58,6 +58,7 @@ from benchmarks._theme_metrics import (
     lemma_share,
     nmi,
     shape,
+    theme_categories,
 )
 
 Target = tuple[str, str, bool]  # (target, measured, met)
@@ -203,8 +204,11 @@ def run_mams(corpus: corpora.Corpus, parts: Any, competitors: bool) -> Outcome:
         fits += mention_fits + sentence_fits
     labels = Counter(c for g in gold.values() for c in g)
     allowed = max(MAX_SHARE, max(labels.values()) / sum(labels.values()))
+    mapped = Counter(theme_categories(sent, ours.ids, gold, ours.bucket).values())
     notes = [
-        f"{len(gold)} sentences, {len(mentions)} mentions; gold: {dict(sorted(labels.items()))}"
+        f"{len(gold)} sentences, {len(mentions)} mentions; gold: {dict(sorted(labels.items()))}",
+        "our themes per gold category they map to: "
+        + ", ".join(f"{c} {mapped.get(c, 0)}" for c in sorted(labels)),
     ]
     f1 = ours.quality["F1"]
     goal = ("category micro-F1 >= 0.70", f"{f1:.3f}", f1 >= 0.70)
