@@ -73,7 +73,9 @@ def _score_english(
     embedded: Embedded | None = None,
     aspects: dict[int, str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sentiment of each mention toward its theme: the pipeline's one dispatch point.
+    """Sentiment of English (and unknown-language) mentions with the English backend:
+    from the embed stage's kept states when it can, toward the theme's aspect when the
+    backend is aspect-conditioned, else by a plain ``predict``.
 
     Parameters
     ----------

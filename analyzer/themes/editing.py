@@ -1,7 +1,7 @@
 """Edits that change a fitted model's themes: split, seed, and candidate new themes.
 
 Every edit is a pure function: it takes the model's learned state (:class:`ThemeState`),
-its codeframe and its options (:class:`EditOptions`), and returns a new state and
+its codeframe and its options (:class:`ThemeOptions`), and returns a new state and
 codeframe (:class:`Edit`) without touching the inputs. ``ThemeModel`` applies the result
 with one method, so this module never imports the model (no import cycle) and never
 reaches into its private attributes.
@@ -26,7 +26,7 @@ from analyzer.themes.matching import theme_floor
 from analyzer.themes.phrases import load_parser
 from analyzer.themes.seeds import Embed, seed_centroid
 
-__all__ = ["Edit", "EditOptions", "ThemeState", "add_seed", "propose_candidates", "split_theme"]
+__all__ = ["Edit", "ThemeOptions", "ThemeState", "add_seed", "propose_candidates", "split_theme"]
 
 
 @dataclass(frozen=True)
@@ -59,18 +59,22 @@ class ThemeState:
 
 
 @dataclass(frozen=True)
-class EditOptions:
-    """The model options an edit needs (a subset of ``ThemeModel.get_params()``)."""
+class ThemeOptions:
+    """The model's options as fitting and editing read them (``ThemeModel.get_params()`` with
+    the theme size resolved to ``min_theme_size_``)."""
 
-    min_similarity: float
-    outlier_quantile: float
-    n_keywords: int
-    n_examples: int
-    spacy_model: str | None
     clusterer: str
     cohesion: float
-    seed: int
+    max_themes: int | None
+    merge_similarity: float
+    min_similarity: float
     min_theme_size: int
+    n_keywords: int
+    n_examples: int
+    match_threshold: float
+    outlier_quantile: float
+    spacy_model: str | None
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ class Edit:
 
 def _appended(
     state: ThemeState,
-    options: EditOptions,
+    options: ThemeOptions,
     centroids: np.ndarray,
     table: pd.DataFrame,
     member_cos: list[np.ndarray],
@@ -115,7 +119,7 @@ def _describe(
     rows: np.ndarray,
     centroids: np.ndarray,
     ids: np.ndarray,
-    options: EditOptions,
+    options: ThemeOptions,
     fixed: dict[int, str],
 ) -> pd.DataFrame:
     return describe_themes(
@@ -128,7 +132,7 @@ def _describe(
 def split_theme(
     state: ThemeState,
     codeframe: Codeframe,
-    options: EditOptions,
+    options: ThemeOptions,
     theme_id: int,
     texts: Sequence[str],
     x: np.ndarray,
@@ -177,7 +181,7 @@ def split_theme(
 def add_seed(
     state: ThemeState,
     codeframe: Codeframe,
-    options: EditOptions,
+    options: ThemeOptions,
     name: str,
     phrases: list[str],
     texts: Sequence[str],
@@ -207,7 +211,7 @@ def add_seed(
 
 
 def propose_candidates(
-    options: EditOptions,
+    options: ThemeOptions,
     texts: Sequence[str],
     x: np.ndarray,
     assigned: np.ndarray,

@@ -1,13 +1,12 @@
 """The number crunching of ``ThemeModel.fit``: cluster, add seed themes, number the themes.
 
 Like editing.py, these are module-level functions over arrays: the model passes its
-options in (:class:`FitOptions`) and stores what comes back, so this module never imports
-the model (no import cycle) and never reaches into its attributes.
+options in (:class:`~analyzer.themes.editing.ThemeOptions`) and stores what comes back, so
+this module never imports the model (no import cycle) and never reaches into its attributes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,33 +15,17 @@ from analyzer.errors import InputError
 from analyzer.themes.arrays import by_size, centroids_of, keep_big, merge_close
 from analyzer.themes.cluster import get_clusterer
 from analyzer.themes.codeframe import Codeframe
-from analyzer.themes.editing import ThemeState
+from analyzer.themes.editing import ThemeOptions, ThemeState
 from analyzer.themes.matching import assign, match_previous
 from analyzer.themes.seeds import Embed, seed_centroid
 
 __all__ = [
-    "FitOptions",
     "add_seeds",
     "check_previous",
     "cluster_mentions",
     "cluster_subset",
     "number_themes",
 ]
-
-
-@dataclass(frozen=True)
-class FitOptions:
-    """The model options fitting needs (``ThemeModel.get_params()`` with the size resolved)."""
-
-    clusterer: str
-    cohesion: float
-    max_themes: int | None
-    merge_similarity: float
-    min_similarity: float
-    min_theme_size: int
-    n_keywords: int
-    match_threshold: float
-    seed: int
 
 
 def check_previous(previous: ThemeState, dim: int) -> None:
@@ -71,7 +54,7 @@ def cluster_mentions(
     x: np.ndarray,
     frame: Codeframe,
     embed: Embed | None,
-    options: FitOptions,
+    options: ThemeOptions,
     core: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Centroid row per mention (-1 none), centroids, and the rows that are seeds.
@@ -106,7 +89,7 @@ def cluster_mentions(
 
 
 def add_seeds(
-    x: np.ndarray, rows: np.ndarray, centroids: np.ndarray, seeds: np.ndarray, options: FitOptions
+    x: np.ndarray, rows: np.ndarray, centroids: np.ndarray, seeds: np.ndarray, options: ThemeOptions
 ) -> tuple[np.ndarray, np.ndarray]:
     """Seeds take the mentions closer to them than to their own theme; tiny leftovers
     of the found themes dissolve."""
@@ -133,7 +116,7 @@ def number_themes(
     frame: Codeframe,
     previous: ThemeState | None,
     texts: list[str],
-    options: FitOptions,
+    options: ThemeOptions,
 ) -> tuple[np.ndarray, int]:
     """Ids per centroid row: previous ids where matched, seed ids, then new ones.
 

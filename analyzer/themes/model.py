@@ -25,14 +25,13 @@ from analyzer.themes.codeframe import Codeframe
 from analyzer.themes.describe import describe_themes
 from analyzer.themes.editing import (
     Edit,
-    EditOptions,
+    ThemeOptions,
     ThemeState,
     add_seed,
     propose_candidates,
     split_theme,
 )
 from analyzer.themes.fitting import (
-    FitOptions,
     check_previous,
     cluster_mentions,
     cluster_subset,
@@ -209,7 +208,7 @@ class ThemeModel:
         sub = np.flatnonzero(topical_mask(texts))
         words = [topic_text(texts[i]) for i in sub]
         self.min_theme_size_ = self.min_theme_size or auto_min_size(len(sub))
-        options, core = self._fit_options(), cluster_subset(cluster_on, len(texts), sub)
+        options, core = self._options(), cluster_subset(cluster_on, len(texts), sub)
         rows, centroids, seed_rows = cluster_mentions(words, x[sub], frame, embed, options, core)
         ids, self.next_id_ = number_themes(centroids, rows, seed_rows, frame, prior, words, options)
         written = [texts[i] for i in sub]
@@ -218,19 +217,6 @@ class ThemeModel:
         self.confidence_ = _expand(confidence, sub, len(texts), 0.0)
         self.apply_codeframe(frame)
         return self
-
-    def _fit_options(self) -> FitOptions:
-        return FitOptions(
-            clusterer=self.clusterer,
-            cohesion=self.cohesion,
-            max_themes=self.max_themes,
-            merge_similarity=self.merge_similarity,
-            min_similarity=self.min_similarity,
-            min_theme_size=self.min_theme_size_,
-            n_keywords=self.n_keywords,
-            match_threshold=self.match_threshold,
-            seed=self.seed,
-        )
 
     def _finish(
         self,
@@ -346,17 +332,21 @@ class ThemeModel:
             next_id=int(self.next_id_),
         )
 
-    def _edit_options(self) -> EditOptions:
-        return EditOptions(
-            min_similarity=self.min_similarity,
-            outlier_quantile=self.outlier_quantile,
-            n_keywords=self.n_keywords,
-            n_examples=self.n_examples,
-            spacy_model=self.spacy_model,
+    def _options(self) -> ThemeOptions:
+        """The options fitting and editing read, with the theme size resolved."""
+        return ThemeOptions(
             clusterer=self.clusterer,
             cohesion=self.cohesion,
-            seed=self.seed,
+            max_themes=self.max_themes,
+            merge_similarity=self.merge_similarity,
+            min_similarity=self.min_similarity,
             min_theme_size=int(self.min_theme_size_),
+            n_keywords=self.n_keywords,
+            n_examples=self.n_examples,
+            match_threshold=self.match_threshold,
+            outlier_quantile=self.outlier_quantile,
+            spacy_model=self.spacy_model,
+            seed=self.seed,
         )
 
     def apply_edit(self, edit: Edit) -> ThemeModel:
@@ -384,7 +374,7 @@ class ThemeModel:
         texts, x = self._prepared(texts, embeddings)
         assigned, _ = self.transform(texts, x)
         edit = split_theme(
-            self.state(), self.codeframe_, self._edit_options(), theme_id, texts, x, assigned,
+            self.state(), self.codeframe_, self._options(), theme_id, texts, x, assigned,
             n_parts=n_parts,
         )  # fmt: skip
         self.apply_edit(edit)
@@ -402,7 +392,7 @@ class ThemeModel:
         """Add a seed theme (name + example phrases) to a fitted model; return its id."""
         texts, x = self._prepared(texts, embeddings)
         edit = add_seed(
-            self.state(), self.codeframe_, self._edit_options(), name, list(phrases), texts, x,
+            self.state(), self.codeframe_, self._options(), name, list(phrases), texts, x,
             embed=embed,
         )  # fmt: skip
         self.apply_edit(edit)
@@ -418,7 +408,7 @@ class ThemeModel:
         """
         texts, x = self._prepared(texts, embeddings)
         assigned, _ = self.transform(texts, x)
-        return propose_candidates(self._edit_options(), texts, x, assigned, min_size=min_size)
+        return propose_candidates(self._options(), texts, x, assigned, min_size=min_size)
 
     # -- persistence -----------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
