@@ -80,6 +80,18 @@ def tweets() -> Corpus:
     return Corpus("tweets", frame.reset_index(drop=True))
 
 
+def negative_tweets() -> list[str]:
+    """Every downloaded SemEval tweet labelled negative (deduplicated by id), in file order:
+    complaint-like messy text, fitted whole (no mention split) as a blob check."""
+    rows = {}
+    for path in sorted((DATA / "semeval2017_task4a" / "downloaded").glob("*.tsv")):
+        for line in path.read_text("utf-8").splitlines():
+            tweet_id, label, text = line.split("\t")[:3]
+            if label == "negative":
+                rows.setdefault(tweet_id, text)
+    return list(rows.values())
+
+
 CORPORA = {"banking77": banking77, "mams": mams, "demo": demo, "tweets": tweets}
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.cluster.hierarchy import linkage
 
+from analyzer.errors import ConfigError
 from analyzer.themes.arrays import merge_close
 from analyzer.themes.cluster import default_max_groups, mean_cohesion_cut, normalise
 from analyzer.themes.labels import labels_for
@@ -19,7 +20,7 @@ def test_cohesion_cut_stops_at_max_groups():
     capped = mean_cohesion_cut(z, x, cohesion=0.99, min_size=2, max_groups=5)
     assert len(set(free.tolist())) > 5
     assert len(set(capped.tolist())) == 5
-    assert default_max_groups(3000) == 77
+    assert default_max_groups(3000) == 67  # round(sqrt(1.5 * 3000))
 
 
 def test_merge_close_joins_groups_with_near_identical_centroids():
@@ -130,12 +131,13 @@ def test_themes_without_words_are_called_emoji_only_or_no_words():
     assert twice[0] == "emoji only" and twice[1].startswith("emoji only ")
 
 
-def test_worst_first_cut_breaks_up_a_blob_the_tree_sees_as_compact():
+@pytest.mark.parametrize("order", ["gain", "loss"])
+def test_greedy_cut_breaks_up_a_blob_the_tree_sees_as_compact(order):
     """The failure on noisy tweets: mentions that are loose in the embedding space but sit
     together in the tree's coordinates (the spectral embedding) stayed one giant theme."""
-    from scipy.cluster.hierarchy import linkage
+    from sklearn.metrics import adjusted_rand_score
 
-    from analyzer.themes.cluster import mean_cohesion_cut, worst_first_cut
+    from analyzer.themes.cluster import greedy_cut
 
     rng = np.random.default_rng(0)
     dim = 64
@@ -147,11 +149,34 @@ def test_worst_first_cut_breaks_up_a_blob_the_tree_sees_as_compact():
     coords[320:] = 0.01 * rng.standard_normal((480, dim))  # ... but compact for the tree
     z = linkage(coords, method="ward")
     by_height = mean_cohesion_cut(z, x, cohesion=0.78, min_size=5, max_groups=40)
-    worst = worst_first_cut(z, x, cohesion=0.78, min_size=5, max_groups=40)
+    greedy = greedy_cut(z, x, cohesion=0.78, min_size=5, max_groups=40, order=order)
     assert np.bincount(by_height).max() >= 400  # the blob stays one group
-    assert np.bincount(worst).max() <= 0.10 * len(x)
+    assert np.bincount(greedy).max() <= 0.10 * len(x)
     # the tight groups are found either way
-    from sklearn.metrics import adjusted_rand_score
-
     truth = np.repeat(np.arange(8), 40)
-    assert adjusted_rand_score(truth, worst[:320]) > 0.9
+    assert adjusted_rand_score(truth, greedy[:320]) > 0.9
+
+
+def test_gain_cut_spends_a_split_on_two_themes_not_on_a_diffuse_one():
+    """Once no group is loose, ``gain`` splits where cohesion rises most: the group made of
+    two tight themes, not the bigger diffuse group (which ``loss``, worst-first, halves)."""
+    from analyzer.themes.cluster import greedy_cut
+
+    rng = np.random.default_rng(0)
+    dim = 32
+    c = normalise(rng.standard_normal((3, dim)))
+    diffuse = normalise(np.repeat(c[:1], 300, axis=0) + 0.22 * rng.standard_normal((300, dim)))
+    modes = normalise(np.vstack([c[1], c[1] + 0.9 * c[2]]))
+    pair = normalise(np.repeat(modes, 60, axis=0) + 0.08 * rng.standard_normal((120, dim)))
+    x = np.vstack([diffuse, pair]).astype(np.float32)
+    z = linkage(x.astype(np.float64), method="ward")
+    kw = {"cohesion": 0.72, "min_size": 5, "max_groups": 3}
+    gain = greedy_cut(z, x, order="gain", **kw)
+    loss = greedy_cut(z, x, order="loss", **kw)
+    assert len(set(gain[:300].tolist())) == 1  # the diffuse group stays whole
+    assert len({gain[300], gain[360], gain[0]}) == 3  # the two modes are told apart
+    assert len(set(gain[300:360].tolist())) == 1 and len(set(gain[360:].tolist())) == 1
+    assert len(set(loss[:300].tolist())) == 2  # worst-first halves the diffuse group
+    assert len(set(loss[300:].tolist())) == 1  # ... and leaves the two modes together
+    with pytest.raises(ConfigError):
+        greedy_cut(z, x, order="best", **kw)
