@@ -22,6 +22,16 @@ _DMY = (  # d/m/y or m/d/y, optional h:mm[:ss] [AM|PM]
     r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
 )
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+)
+_MONTHS = {  # every prefix of three letters or more: "jul", "sept", "august"
+    name[:k]: i for i, name in enumerate(_MONTH_NAMES.split(), 1) for k in range(3, len(name) + 1)
+}
+_DAY_MONTH = r"^(\d{1,2})[\s\-/.]+([A-Za-z]{3,9})\.?[\s\-/.,]+(\d{4}|\d{2})$"  # 31-Jul-18
+_MONTH_DAY = (
+    r"^([A-Za-z]{3,9})\.?[\s\-/.]+(\d{1,2})(?:st|nd|rd|th)?[\s\-/.,]+(\d{4}|\d{2})$"  # Jul 31, 18
+)
 
 
 def stripped(values: pd.Series) -> pd.Series:
@@ -75,6 +85,18 @@ def _slash_dates(text: pd.Series, dayfirst: bool) -> pd.Series:
     return pd.to_datetime(pd.DataFrame(parts), errors="coerce").astype("datetime64[ns]")
 
 
+def _month_name_dates(text: pd.Series) -> pd.Series:
+    """Dates with an English month name and a two- or four-digit year: "31-Jul-18" (the
+    DD-MON-YY of Excel and database exports), "31 July 2018", "Jul 31, 18"."""
+    a, b = text.str.extract(_DAY_MONTH), text.str.extract(_MONTH_DAY)
+    day = pd.to_numeric(a[0]).fillna(pd.to_numeric(b[1]))
+    month = a[1].fillna(b[0]).str.lower().map(_MONTHS)
+    year = pd.to_numeric(a[2]).fillna(pd.to_numeric(b[2]))
+    year = year.where(year >= 100, year + np.where(year < 69, 2000, 1900))
+    parts = pd.DataFrame({"year": year, "month": month, "day": day})
+    return pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+
+
 def _number_dates(text: pd.Series) -> pd.Series:
     """Excel serial days (1954-2119) and Unix seconds (2001-2096)."""
     number = pd.to_numeric(text, errors="coerce")
@@ -95,7 +117,8 @@ def dates(values: pd.Series, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
     todo = out.isna() & ~missing
     if todo.any():
         rest = text[todo]
-        found = _slash_dates(rest, dayfirst).fillna(_number_dates(rest))
+        found = _slash_dates(rest, dayfirst).fillna(_month_name_dates(rest))
+        found = found.fillna(_number_dates(rest))
         worded = found.isna() & rest.str.contains(r"\d{4}") & rest.str.contains(r"[^\W\d_]")
         if worded.any():
             mixed = pd.to_datetime(rest[worded], format="mixed", errors="coerce", utc=True)

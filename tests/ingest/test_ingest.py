@@ -200,6 +200,23 @@ def test_dates_flexible_and_consistent(tmp_path: Path) -> None:
     assert list(parsed) == [pd.Timestamp("2025-04-03"), pd.Timestamp("2025-04-13 14:15")]
 
 
+def test_dates_with_a_month_name_and_a_two_digit_year(tmp_path: Path) -> None:
+    """DD-MON-YY ("31-Jul-18") is how Excel and many databases export dates; a review export
+    written that way once lost every date to the rejects."""
+    cells = ["31-Jul-18", "1 Aug 18", "Jul 31, 18", "05-Sept-19", "31-Foo-18", "30-Feb-18"]
+    path = write_csv(tmp_path / "x.csv", ["comment", "date"], [["x", d] for d in cells])
+    result = read_export(path)
+    parsed = result.responses["date"]
+    assert list(parsed[:4].dt.date.astype(str)) == [
+        "2018-07-31",
+        "2018-08-01",
+        "2018-07-31",
+        "2019-09-05",
+    ]
+    assert parsed[4:].isna().all() and len(parsed) == 6  # unreadable: rejected, row kept
+    assert result.rejects["value"].tolist() == ["31-Foo-18", "30-Feb-18"]
+
+
 def test_excel_serial_and_date_cells(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
