@@ -33,7 +33,19 @@ def test_email_like_handles_are_not_mistaken_for_mentions() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["thanks", "Thank you!!", "p", "I didn't today", "@united", "😡", "[PERSON]", "lol ok"]
+    "text",
+    [
+        "thanks",
+        "Thank you!!",
+        "p",
+        "I didn't today",
+        "@united",
+        "😡",
+        "[PERSON]",
+        "lol ok",
+        "Really enjoying it",  # praise of nothing in particular (a review export)
+        "love it alot",
+    ],
 )
 def test_mentions_without_content_have_no_topic(text: str) -> None:
     assert not has_topic(text)
