@@ -112,6 +112,17 @@ def _match(columns: list[str], phrases: Iterable[str], *, exact: bool) -> list[s
     return found
 
 
+def _headerless_hint(columns: list[str]) -> str:
+    """A hint when the header row holds a number, as a headerless "text<TAB>1" file does
+    (a real header is never a bare number)."""
+    if not any(c.strip().lstrip("+-").replace(".", "", 1).isdigit() for c in columns):
+        return ""
+    return (
+        " The first row looks like data, not column names: if the file has no header row, "
+        "add one (e.g. comment,label) and run again."
+    )
+
+
 def _columns_found(columns: list[str]) -> str:
     shown = ", ".join(repr(c) for c in columns[:40])
     return shown + (f", ... ({len(columns) - 40} more)" if len(columns) > 40 else "")
@@ -214,6 +225,7 @@ def resolve(
             f"No comment column found in {source}. Columns found: {_columns_found(columns)}. "
             "Expected a column named like 'comment', 'feedback', 'verbatim' or 'response'; pass "
             'the one holding the free-text answers with --text COLUMN (e.g. --text "Q3 text").'
+            + _headerless_hint(columns)
         )
     free = [c for c in columns if c not in roles.values()]
     segments = chosen["segments"]

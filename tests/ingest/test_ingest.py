@@ -148,6 +148,17 @@ def test_missing_text_column(tmp_path: Path) -> None:
     with pytest.raises(ColumnError, match="--text COLUMN") as info:
         read_export(path)
     assert "'id', 'nps', 'region'" in str(info.value)
+    assert "no header row" not in str(info.value)
+
+
+def test_a_file_without_a_header_row_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.tsv"
+    path.write_text("Wow... Loved this place.\t1\nCrust is not good.\t0\n", "utf-8")
+    with pytest.raises(ColumnError, match="--text COLUMN") as info:
+        read_export(path)
+    message = str(info.value)
+    assert "reviews.tsv" in message and "'1'" in message
+    assert "if the file has no header row, add one" in message
 
 
 def test_bad_values_become_rejects_and_rows_are_kept(tmp_path: Path) -> None:
