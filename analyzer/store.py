@@ -16,8 +16,10 @@ reader sees another process's writes by checking :meth:`Store.generation`.
 from __future__ import annotations
 
 import json
+import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +47,10 @@ from analyzer.store_rows import (
 )
 from analyzer.store_schema import SCHEMA_VERSION, create_schema, schema_current
 
+log = logging.getLogger(__name__)
 _TABLES = ("responses", "mentions", "themes", "rejects")
+WRITE_ATTEMPTS = 3
+"""Most runs of one write (see :meth:`Store.write`)."""
 _write_locks: dict[str, threading.RLock] = {}
 _write_locks_guard = threading.Lock()
 
@@ -143,6 +148,27 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
 
+    def write(self, label: str, body: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+        """Run ``body(con)`` in one :meth:`transaction`, again from the start (up to
+        :data:`WRITE_ATTEMPTS` times) when DuckDB fails to find its own pandas scan.
+
+        Under concurrent connections of one process, DuckDB 2.0 now and then binds the scan of
+        a registered DataFrame without finding ``pandas_scan`` ("Table Function with name
+        pandas_scan does not exist"): a race inside DuckDB, seen about once in a dozen API runs
+        on a busy machine. The transaction rolled back, so running it again is safe; any other
+        error is raised at once.
+        """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.transaction(label) as con:
+                    body(con)
+                return
+            except duckdb.CatalogException as exc:
+                if "pandas_scan" not in str(exc) or attempt == WRITE_ATTEMPTS:
+                    raise
+                log.warning("store write %s retried (attempt %d): %s", label, attempt + 1, exc)
+                time.sleep(0.05 * attempt)
+
     def generation(self, *, timeout: float | None = None) -> int:
         """The number of write transactions committed to the store so far (by any process).
 
@@ -216,7 +242,8 @@ class Store:
             "rejects": with_run(run_id, rejects, REJECT_COLS),
         }
         info = {**info, "segments": segments, "metrics": metrics}
-        with self.transaction("write_results") as con:
+
+        def body(con: duckdb.DuckDBPyConnection) -> None:
             for table, frame in frames.items():
                 con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
                 con.register("frame", frame)
@@ -228,6 +255,8 @@ class Store:
                 f"changed = {GENERATION} WHERE run_id = ?",
                 [json.dumps(info, default=str), run_id],
             )
+
+        self.write("write_results", body)
 
     def fail_orphaned_runs(self) -> list[str]:
         """Mark ``failed`` every run still ``running`` whose process is gone (a crash or
@@ -314,20 +343,17 @@ class Store:
         frame = pd.DataFrame(
             {"mention_id": mention_ids, "theme_id": theme_ids, "theme_confidence": confidence}
         )
-        with self.transaction("set_mention_themes") as con:
-            set_mention_themes(con, run_id, frame)
+        self.write("set_mention_themes", lambda con: set_mention_themes(con, run_id, frame))
 
     def remap_mention_themes(self, run_id: str, mapping: dict[int, int]) -> None:
         """Replace theme ids of a run's mentions by ``mapping`` (absorbed -> surviving id)."""
         if not mapping:
             return
-        with self.transaction("remap_mention_themes") as con:
-            remap_themes(con, run_id, mapping)
+        self.write("remap_mention_themes", lambda con: remap_themes(con, run_id, mapping))
 
     def update_themes(self, run_id: str, themes: pd.DataFrame) -> None:
         """Replace the themes rows of a run (after a codeframe edit)."""
-        with self.transaction("update_themes") as con:
-            replace_themes(con, run_id, themes)
+        self.write("update_themes", lambda con: replace_themes(con, run_id, themes))
 
     def apply_codeframe(
         self,
@@ -350,12 +376,15 @@ class Store:
             ``mention_id, theme_id, theme_confidence`` of reassigned mentions (a split),
             applied before ``remap``.
         """
-        with self.transaction("apply_codeframe") as con:
+
+        def body(con: duckdb.DuckDBPyConnection) -> None:
             if assignments is not None and len(assignments):
                 set_mention_themes(con, run_id, assignments)
             remap_themes(con, run_id, remap)
             faults.point("store.codeframe:mentions")
             replace_themes(con, run_id, themes)
+
+        self.write("apply_codeframe", body)
 
     # -- batch scoring (cxa score) ------------------------------------------------------------
     # Scored exports are keyed by fingerprint (export bytes + theme model), not by run: scoring
@@ -391,7 +420,8 @@ class Store:
             "scored_responses": responses_rows(fingerprint, responses, segments, metrics),
             "scored_mentions": with_run(fingerprint, mentions, MENTION_COLS),
         }
-        with self.transaction(f"write_scored_chunk:{chunk}") as con:
+
+        def body(con: duckdb.DuckDBPyConnection) -> None:
             for table, frame in frames.items():
                 frame = frame.rename(columns={"run_id": "fingerprint"})
                 frame.insert(1, "chunk", chunk)
@@ -406,6 +436,8 @@ class Store:
                 f"UPDATE scored_exports SET changed = {GENERATION} WHERE fingerprint = ?",
                 [fingerprint],
             )
+
+        self.write(f"write_scored_chunk:{chunk}", body)
 
     def finish_scoring(self, fingerprint: str, info: dict[str, Any]) -> None:
         """Mark a scored export ``done`` with ``info`` (counts, timings, segments, metrics)."""
