@@ -68,14 +68,17 @@ def demo() -> Corpus:
     return Corpus("demo", export[["response_id", "comment"]].copy(), truth)
 
 
-def tweets() -> Corpus:
-    """10,000 SemEval-2013..2016 tweets: every downloaded file, deduplicated by id, sampled."""
+def _downloaded_tweets() -> pd.DataFrame:
+    """Every row of every downloaded SemEval file: ``response_id, label, comment``."""
     rows = []
     for path in sorted((DATA / "semeval2017_task4a" / "downloaded").glob("*.tsv")):
-        for line in path.read_text("utf-8").splitlines():
-            tweet_id, _label, text = line.split("\t")[:3]
-            rows.append((tweet_id, text))
-    frame = pd.DataFrame(rows, columns=["response_id", "comment"])
+        rows += [line.split("\t")[:3] for line in path.read_text("utf-8").splitlines()]
+    return pd.DataFrame(rows, columns=["response_id", "label", "comment"])
+
+
+def tweets() -> Corpus:
+    """10,000 SemEval-2013..2016 tweets: every downloaded file, deduplicated by id, sampled."""
+    frame = _downloaded_tweets()[["response_id", "comment"]]
     frame = frame.drop_duplicates("response_id").sample(N_TWEETS, random_state=0)
     return Corpus("tweets", frame.reset_index(drop=True))
 
@@ -83,13 +86,9 @@ def tweets() -> Corpus:
 def negative_tweets() -> list[str]:
     """Every downloaded SemEval tweet labelled negative (deduplicated by id), in file order:
     complaint-like messy text, fitted whole (no mention split) as a blob check."""
-    rows = {}
-    for path in sorted((DATA / "semeval2017_task4a" / "downloaded").glob("*.tsv")):
-        for line in path.read_text("utf-8").splitlines():
-            tweet_id, label, text = line.split("\t")[:3]
-            if label == "negative":
-                rows.setdefault(tweet_id, text)
-    return list(rows.values())
+    frame = _downloaded_tweets()
+    frame = frame[frame["label"] == "negative"].drop_duplicates("response_id")
+    return frame["comment"].tolist()
 
 
 CORPORA = {"banking77": banking77, "mams": mams, "demo": demo, "tweets": tweets}

@@ -4,8 +4,8 @@ A clusterer only proposes groups; the theme model then drops the small ones, com
 centroids and assigns every mention by cosine to them. Backends:
 
 - ``ward``: each embedding is averaged with its nearest neighbours (a cheap
-  denoising step), a Ward tree is built on the result, and the tree is cut, each step
-  splitting the group whose split raises cohesion most (:func:`greedy_cut`), until
+  denoising step), a Ward tree is built on the result, and the tree is cut one split at a
+  time, loose groups first, then the split that raises cohesion most (:func:`greedy_cut`), until
   mentions are, on average, ``cohesion`` cosine-similar to the centre of their group, but
   at no more than ``max_groups`` groups (default ``sqrt(1.5 n)``:
   MiniLM's fine structure, e.g. one group per phrasing template, would otherwise turn
@@ -267,10 +267,10 @@ class WardClusterer:
         Above this many points the tree is built on a seeded sample of this size and the
         rest join the nearest group centre (Ward needs n² memory).
     cut : {"gain", "worst-first", "height"}
-        How the tree is cut: split the group whose split raises cohesion most (default),
-        or the loosest group first (both measured in the embedding space, so a noisy blob
-        cannot stay one theme; :func:`greedy_cut`), or undo merges in height order
-        (:func:`mean_cohesion_cut`).
+        How the tree is cut: loose groups first, then the split that raises cohesion most
+        (default), or always the loosest group (both measured in the embedding space, so a
+        noisy blob cannot stay one theme; :func:`greedy_cut`), or undo merges in height
+        order (:func:`mean_cohesion_cut`).
     """
 
     name = "ward"
