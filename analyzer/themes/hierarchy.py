@@ -31,8 +31,7 @@ def parent_groups(
         return np.full(k, -1, dtype=np.int64)
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    # about four themes per parent: a report reads as 15-40 groups with their details
-    # a report leads with 8-40 top-level themes; each parent has two children on average
+    # about four themes per parent, and a report leads with 8-40 top-level themes
     wanted = n_parents if n_parents is not None else min(40, max(8, round(k / 4)), k // 2)
     wanted = int(min(max(wanted, 1), k))
     z = linkage(np.asarray(centroids, dtype=np.float64), method="ward")

@@ -36,7 +36,7 @@ __all__ = [
     "parent_terms",
 ]
 
-_TOKEN = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
+_TOKEN = re.compile(r"[a-z][a-z'\u2019]*[a-z]|[a-z]")
 _EXTRA_STOP = {"im", "ive", "dont", "didnt", "doesnt", "cant", "wont", "isnt", "wasnt", "got"}
 _EXTRA_STOP |= {"really", "just", "also", "like", "get", "did", "does", "thing", "things"}
 _EXTRA_STOP |= {"whats", "thats", "theres", "youre", "theyre", "ill", "id", "youve", "weve"}
@@ -56,8 +56,9 @@ _LENGTH_WEIGHT = {2: 1.0, 3: 0.9, 4: 0.75}
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens (letters and inner apostrophes), apostrophes dropped."""
-    return [t.replace("'", "") for t in _TOKEN.findall(text.lower())]
+    """Lower-cased word tokens (letters and inner apostrophes, straight or curly),
+    apostrophes dropped: "Nicki’s" is "nickis", never "nicki" and a stray "s"."""
+    return [t.replace("'", "").replace("\u2019", "") for t in _TOKEN.findall(text.lower())]
 
 
 def class_tfidf(docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -90,7 +90,8 @@ class ThemeModel:
         Granularity of the Ward clusterers: mean cosine of the mentions to their theme's
         centre. Higher gives more, tighter themes.
     max_themes : int or None
-        Most themes the Ward clusterers may find; None takes ``sqrt(2 n)`` for n mentions.
+        Most themes the Ward clusterers may find; None takes ``round(sqrt(1.5 n))`` for n
+        mentions (see ``default_max_groups``).
     merge_similarity : float
         Found themes whose centroids are at least this cosine-similar are merged into one.
     clusterer : str

@@ -35,11 +35,31 @@ def knn(x: np.ndarray, k: int, *, chunk: int = 2048) -> tuple[np.ndarray, np.nda
     for start in range(0, n, chunk):
         sim = x[start : start + chunk] @ x.T
         sim[np.arange(len(sim)), np.arange(start, start + len(sim))] = -np.inf
-        # a stable sort keeps ties in index order, so the graph is deterministic
-        idx = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+        idx = _top_k(sim, k)
         index[start : start + chunk] = idx
         cosine[start : start + chunk] = np.take_along_axis(sim, idx, axis=1)
     return index, cosine
+
+
+def _top_k(sim: np.ndarray, k: int, margin: int = 16) -> np.ndarray:
+    """Column indices of the ``k`` largest values per row, largest first, ties in index
+    order: exactly ``np.argsort(-sim, kind="stable")[:, :k]`` (so the graph is deterministic)
+    without sorting whole rows. ``argpartition`` picks ``k + margin`` candidates; a row whose
+    ties at the k-th value reach past them (exact duplicates) is sorted whole."""
+    wide = min(k + margin, sim.shape[1])
+    if wide >= sim.shape[1]:
+        return np.argsort(-sim, axis=1, kind="stable")[:, :k]
+    part = np.argpartition(-sim, wide - 1, axis=1)[:, :wide]
+    values = np.take_along_axis(sim, part, axis=1)
+    # sort the candidates by value (descending), then by column index
+    order = np.lexsort((part, -values), axis=1)
+    idx = np.take_along_axis(part, order, axis=1)[:, :k]
+    # exact unless something outside the candidates ties with the k-th value
+    kth = np.take_along_axis(sim, idx[:, -1:], axis=1)
+    crowded = np.flatnonzero((sim >= kth).sum(axis=1) > wide)
+    if len(crowded):
+        idx[crowded] = np.argsort(-sim[crowded], axis=1, kind="stable")[:, :k]
+    return idx
 
 
 def _fuzzy_graph(index: np.ndarray, cosine: np.ndarray) -> object:

@@ -180,3 +180,38 @@ def test_gain_cut_spends_a_split_on_two_themes_not_on_a_diffuse_one():
     assert len(set(loss[300:].tolist())) == 1  # ... and leaves the two modes together
     with pytest.raises(ConfigError):
         greedy_cut(z, x, order="best", **kw)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_knn_matches_a_stable_full_sort_even_with_many_ties(seed):
+    """The kNN graph picks its neighbours without sorting whole rows, and must still pick
+    exactly what a stable full sort picks: ties (exact duplicates) in index order."""
+    from analyzer.themes.spectral import _top_k, knn
+
+    rng = np.random.default_rng(seed)
+    sim = rng.integers(0, 4 + 10 * seed, size=(37, 300)).astype(np.float64)
+    sim[rng.random(sim.shape) < 0.1] = -np.inf
+    for k in (1, 5, 30):
+        assert (_top_k(sim, k) == np.argsort(-sim, axis=1, kind="stable")[:, :k]).all()
+    x = normalise(rng.standard_normal((120, 8)))
+    x = np.vstack([x, x[:40]])  # 40 exact duplicates: their first neighbour ties
+    index, cosine = knn(x, 30, chunk=50)
+    full = x @ x.T
+    np.fill_diagonal(full, -np.inf)
+    assert (index == np.argsort(-full, axis=1, kind="stable")[:, :30]).all()
+    assert np.allclose(cosine, np.take_along_axis(full, index, axis=1), atol=1e-6)
+
+
+def test_phrase_labels_read_curly_apostrophes_as_apostrophes():
+    """Tweets and phone keyboards write "Nicki’s": the phrase labeller must not split it
+    into "nicki" and a stray "s" and offer "s laugh" as a label."""
+    texts = [
+        "Nicki’s laugh on the show",
+        "that Nicki’s laugh though",
+        "Nicki’s laugh is everything",
+        "can’t stop hearing Nicki’s laugh",
+    ]
+    emb = normalise(np.tile([1.0, 0.0, 0.0], (len(texts), 1)) + 0.01 * np.eye(4, 3))
+    (label,) = labels_for(texts, emb, [np.arange(4)], emb[:1], [["laugh"]])
+    assert "s" not in label.split() and "t" not in label.split()
+    assert "laugh" in label
