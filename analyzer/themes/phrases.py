@@ -18,6 +18,7 @@ distinctiveness (labels.py); parents pick a category noun.
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -222,13 +223,16 @@ def choose_labels(
     *,
     used: set[str] | None = None,
     acceptable: Callable[[int, str], bool] | None = None,
+    min_coverage: float = 0.0,
 ) -> list[str | None]:
     """One distinct label per group, or None where no candidate repeats in the group.
 
     A candidate scores ``coverage * specificity * kind weight``: the share of the group's
     sampled members that contain it, the share of all its uses that fall in this group,
     and a preference for phrases that say what happened ("app crashing") over a bare noun.
-    Groups are labelled in order, so the biggest (first) gets its best phrase.
+    A candidate must occur in at least ``min_coverage`` of the sampled members (and in two):
+    a phrase unique to the group but said by 3% of it does not name it. Groups are
+    labelled in order, so the biggest (first) gets its best phrase.
     """
     used = set() if used is None else used
     total: Counter[str] = Counter()
@@ -244,7 +248,7 @@ def choose_labels(
                 inside[c.key] += 1
                 kinds[c.key] = c.kind
         forms = display_forms(c for i in sample for c in candidates.get(i, []))
-        min_count = 2 if len(sample) >= 4 else 1
+        min_count = max(2 if len(sample) >= 4 else 1, math.ceil(min_coverage * len(sample)))
         scored = sorted(
             (
                 -(n / len(sample)) * (n / total[key]) * _KIND_WEIGHT[kinds[key]],

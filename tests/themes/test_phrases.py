@@ -59,3 +59,23 @@ def test_a_phrasal_verb_keeps_its_particle() -> None:
     assert not any(c.text == "parcel turned" for c in arrived)
     assert ("pick up parcel", "picked up parcel") in {(c.key, c.text) for c in picked}
     assert ("app crash", "app crashing") in {(c.key, c.text) for c in crashed}  # no particle
+
+
+def test_a_label_must_be_said_by_a_share_of_the_theme_not_only_be_unique_to_it() -> None:
+    """A diffuse theme of 50 mentions: "wife hates" is said twice and nowhere else, "wife"
+    by 8 members here and 6 in another theme. Unique but rare used to win; with the
+    coverage floor the label is what the theme says."""
+    from analyzer.themes.describe import LABEL_MIN_COVERAGE
+    from analyzer.themes.phrases import Candidate, choose_labels
+
+    wife = Candidate("wife", "wife", "noun", ("wife",))
+    hates = Candidate("wife hate", "wife hates", "subject-verb", ("wife",))
+    candidates = {i: [wife] for i in range(6)}
+    candidates.update({i: [wife, hates] for i in (6, 7)})
+    candidates.update({i: [wife] for i in range(100, 106)})  # the other theme
+    samples = [list(range(50)), list(range(100, 130))]
+    assert choose_labels(samples, candidates)[0] == "wife hates"  # no floor: rare but unique
+    assert choose_labels(samples, candidates, min_coverage=LABEL_MIN_COVERAGE)[0] == "wife"
+    # a theme where nothing reaches the floor gets no parse label (the caller falls back)
+    rare = {i: [hates] for i in (0, 1)}
+    assert choose_labels([list(range(50))], rare, min_coverage=LABEL_MIN_COVERAGE) == [None]
