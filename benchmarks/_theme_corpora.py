@@ -91,7 +91,22 @@ def negative_tweets() -> list[str]:
     return frame["comment"].tolist()
 
 
-CORPORA = {"banking77": banking77, "mams": mams, "demo": demo, "tweets": tweets}
+def reviews() -> Corpus:
+    """The 3,150 Amazon Alexa reviews as written (stars and dates are not used here)."""
+    frame = pd.read_csv(DATA / "amazon_alexa_reviews" / "amazon_alexa.tsv", sep="\t")
+    comments = frame["verified_reviews"].fillna("").astype(str)
+    return Corpus(
+        "reviews", pd.DataFrame({"response_id": frame.index.astype(str), "comment": comments})
+    )
+
+
+CORPORA = {
+    "banking77": banking77,
+    "mams": mams,
+    "demo": demo,
+    "tweets": tweets,
+    "reviews": reviews,
+}
 
 
 def _source_hash(folder: str) -> str:

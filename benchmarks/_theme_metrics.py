@@ -82,6 +82,39 @@ def shape(fit: Fit) -> dict[str, Any]:
     return out
 
 
+def label_coverage(fit: Fit) -> tuple[float, int, int]:
+    """How well our labels describe their themes, without gold labels.
+
+    A label's coverage is the share of its theme's mentions that contain every word of the
+    label (a word matches any mention word with the same first four letters: "crashes" /
+    "crashing"); "mixed topics" labels are left out. Returns the median coverage, the
+    number of labels said by under 10% of their theme, and the number of labels counted.
+    """
+    import re
+
+    from analyzer.text.normalise import topic_text
+
+    assert fit.themes is not None
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"[a-z]+", text.lower())
+
+    covered = []
+    for theme_id, label in zip(fit.themes["theme_id"], fit.themes["label"], strict=True):
+        members = [
+            set(words(topic_text(str(fit.texts[i])))) for i in np.flatnonzero(fit.ids == theme_id)
+        ]
+        if not members or str(label).startswith("mixed topics") or theme_id in fit.bucket:
+            continue
+        stems = [w[:4] for w in words(str(label))]
+        covered.append(
+            np.mean([all(any(x.startswith(s) for x in m) for s in stems) for m in members])
+        )
+    if not covered:
+        return float("nan"), 0, 0
+    return float(np.median(covered)), int(np.sum(np.array(covered) < 0.10)), len(covered)
+
+
 def _largest(ids: np.ndarray) -> int:
     return int(np.bincount(pd.factorize(ids)[0]).max()) if len(ids) else 0
 
