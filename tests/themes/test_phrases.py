@@ -79,3 +79,33 @@ def test_a_label_must_be_said_by_a_share_of_the_theme_not_only_be_unique_to_it()
     # a theme where nothing reaches the floor gets no parse label (the caller falls back)
     rare = {i: [hates] for i in (0, 1)}
     assert choose_labels([list(range(50))], rare, min_coverage=LABEL_MIN_COVERAGE) == [None]
+
+
+def test_a_diffuse_theme_takes_a_parse_phrase_half_as_common_before_rare_ngrams() -> None:
+    """Nothing in the theme reaches the 8% floor; "wife" (5 of 80, 6%) still beats both
+    the rare unique "wife hates" (2 of 80) and whatever n-gram the statistics find."""
+    import numpy as np
+
+    from analyzer.themes.describe import _theme_labels
+    from analyzer.themes.hygiene import corpus_words
+    from analyzer.themes.phrases import Candidate
+
+    texts = [f"remark number {i} about nothing much" for i in range(80)]
+    texts[:5] = ["my wife uses it daily"] * 3 + ["wife hates it, blah blah"] * 2
+    wife = Candidate("wife", "wife", "noun", ("wife",))
+    hates = Candidate("wife hate", "wife hates", "subject-verb", ("wife",))
+    candidates: dict[int, list[Candidate]] = {i: [] for i in range(80)}
+    candidates.update({0: [wife], 1: [wife], 2: [wife], 3: [wife, hates], 4: [wife, hates]})
+    emb = np.tile(np.eye(1, 4), (80, 1))
+    labels = _theme_labels(
+        texts,
+        emb,
+        [np.arange(80)],
+        emb[:1],
+        [["remark", "number"]],
+        [list(range(80))],
+        candidates,
+        None,
+        [corpus_words(texts)],
+    )
+    assert labels == ["wife"]
