@@ -108,7 +108,7 @@ def _noun_phrases(token: Any) -> Iterable[Candidate]:
             yield Candidate(key, f"{child.lower_} {word}", "compound", nouns)
         elif child.dep_ == "amod" and child.pos_ in {"ADJ", "VERB"} and _word_ok(child):
             yield Candidate(
-                f"{_lemma(child)} {lemma}", f"{child.lower_} {word}", "modified", (lemma,)
+                f"{_lemma(child)} {lemma}", f"{child.lower_} {word}", "modified", _category(token)
             )
 
 
@@ -139,11 +139,15 @@ def _verb_phrases(token: Any) -> Iterable[Candidate]:
     subject = _subject_of(token)
     if subject is not None:
         noun = _lemma(subject)
-        yield Candidate(f"{noun} {verb}", f"{subject.lower_} {written}", "subject-verb", (noun,))
+        yield Candidate(
+            f"{noun} {verb}", f"{subject.lower_} {written}", "subject-verb", _category(subject)
+        )
     for child in token.children:
         if child.dep_ in {"dobj", "obj"} and child.pos_ in _NOUNS and _word_ok(child):
             noun = _lemma(child)
-            yield Candidate(f"{verb} {noun}", f"{written} {child.lower_}", "verb-object", (noun,))
+            yield Candidate(
+                f"{verb} {noun}", f"{written} {child.lower_}", "verb-object", _category(child)
+            )
 
 
 def _predicates(token: Any) -> Iterable[Candidate]:
@@ -154,7 +158,10 @@ def _predicates(token: Any) -> Iterable[Candidate]:
         if child.dep_ in _SUBJECTS and child.pos_ in _NOUNS and _word_ok(child):
             noun = _lemma(child)
             yield Candidate(
-                f"{_lemma(token)} {noun}", f"{token.lower_} {child.lower_}", "modified", (noun,)
+                f"{_lemma(token)} {noun}",
+                f"{token.lower_} {child.lower_}",
+                "modified",
+                _category(child),
             )
 
 

