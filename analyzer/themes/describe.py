@@ -146,26 +146,25 @@ def _theme_labels(
     """Parse-based labels ("app crashing") said by ``LABEL_MIN_COVERAGE`` of the theme,
     then by half that; the phrase statistics of labels.py where the parse offers nothing
     that common (or spaCy is not installed)."""
-    chosen = choose_labels(
-        samples,
-        candidates,
-        acceptable=lambda r, text: not label_problems(text, words=evidence[r]),
-        min_coverage=LABEL_MIN_COVERAGE,
-    )
-    if any(label is None for label in chosen):
-        # a diffuse theme: a parse phrase half as common still names it better than the
-        # rare n-gram the statistics fallback would find (tweets: 48 -> 30 labels said by
-        # under 5% of their theme)
-        again = choose_labels(
+    chosen: list[str | None] = [None] * len(samples)
+
+    def open_and_clean(r: int, text: str) -> bool:
+        return chosen[r] is None and not label_problems(text, words=evidence[r])
+
+    # a diffuse theme: a parse phrase half as common still names it better than the rare
+    # n-gram the statistics fallback would find (tweets: 48 -> 30 labels said by under 5%
+    # of their theme)
+    for floor in (LABEL_MIN_COVERAGE, LABEL_MIN_COVERAGE / 2):
+        if all(label is not None for label in chosen):
+            break
+        found = choose_labels(
             samples,
             candidates,
             used={label for label in chosen if label is not None},
-            acceptable=lambda r, text: (
-                chosen[r] is None and not label_problems(text, words=evidence[r])
-            ),
-            min_coverage=LABEL_MIN_COVERAGE / 2,
+            acceptable=open_and_clean,
+            min_coverage=floor,
         )
-        chosen = [a if a is not None else b for a, b in zip(chosen, again, strict=True)]
+        chosen = [a if a is not None else b for a, b in zip(chosen, found, strict=True)]
     if all(label is not None for label in chosen):
         return [str(label) for label in chosen]
     fallback = labels_for(texts, embeddings, groups, centroids, words, tagger=tagger)

