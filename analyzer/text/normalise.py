@@ -21,8 +21,10 @@ from functools import lru_cache
 
 __all__ = [
     "CONTENT_FREE",
+    "TOPIC_WORDS",
     "content_words",
     "embedding_texts",
+    "english_stop_words",
     "has_topic",
     "split_hashtag",
     "topic_text",
@@ -40,7 +42,8 @@ _SPACES = re.compile(r"\s+")
 _NUMBER_WORD = re.compile(r"\b\d+(?:st|nd|rd|th|s|am|pm|k|m|x)\b", re.I)
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’])*[^\W\d_]|[^\W\d_]")
 
-# Words that carry no topic of their own: courtesy, fillers, bare judgements, time words.
+# Words that carry no topic of their own: courtesy, fillers, bare judgements, time words,
+# chat interjections, empty verbs.
 # Stop words (sklearn's English list) are added in :func:`_stop_words`.
 CONTENT_FREE = frozenset(
     "thanks thank thx ty tks cheers please pls plz lol lmao haha hahaha hehe omg wow yay ugh "
@@ -52,7 +55,17 @@ CONTENT_FREE = frozenset(
     "today tomorrow yesterday tonight now ago day days week weeks time times morning night "
     "im ive dont didnt doesnt cant wont isnt wasnt got get gets getting thing things stuff "
     "u ur r ya im ill id youre theyre thats whats theres lets gonna wanna gotta "
-    "rt amp via gon na wan ta am pm".split()
+    "rt amp via gon na wan ta am pm "
+    # chat interjections and swearing: "C'mon", "wtf", "you bro", "what the hell"
+    "cmon wtf smh idk tbh imo imho fyi btw lmk omfg yea aw aww whoa woah woo woohoo yo bro "
+    "bruh dude damn dang hmm meh oops eh fuck fucking fuckin shit hell crap "
+    # verbs that say nothing on their own ("I don't know", "going to come"); not "made"
+    # ("well made"), "feel" ("love the feel"), "wait" or "work": those are topics
+    "know knew think thought want wants wanted going come coming comes came say says said "
+    "mean guess believe let tell told make makes did does doing done went gone seen saw hope "
+    # days and months ("see you Friday"); "march" and "may" are words too
+    "monday tuesday wednesday thursday friday saturday sunday january february april june "
+    "july august september october november december".split()
 )
 # laughs, kisses and other letter runs that are not words: "hahaha", "lmfao", "xoxo"
 _NOT_WORDS = re.compile(r"^(?:(?:ha|he|ja)+h?|l+o+l+|lm+f*a+o+|x+o+x*o*|a+h+|o+h+|u+g+h+|h+m+|z+)$")
@@ -116,11 +129,27 @@ def topic_text(text: str, *, keep_emoji: bool = False) -> str:
     return text
 
 
+# Words of the generic English stop lists (scikit-learn's, spaCy's) that name what customers
+# write about: "my bill", "the top runs small", "top up", "interest rate", "Fire stick",
+# "the call dropped", "side dish". They are never stop words here.
+TOPIC_WORDS = frozenset(
+    "amount bill bottom call detail empty fill fire front full interest move name part side "
+    "system thick thin top show".split()
+)
+
+
 @lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
+def english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words without :data:`TOPIC_WORDS`: the one stop list
+    of has_topic, the theme keywords and the label hygiene check."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | CONTENT_FREE
+    return frozenset(ENGLISH_STOP_WORDS) - TOPIC_WORDS
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    return english_stop_words() | CONTENT_FREE
 
 
 def content_words(text: str) -> list[str]:

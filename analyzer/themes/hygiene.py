@@ -300,6 +300,6 @@ def _has_noun_or_verb(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _function_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    from analyzer.text.normalise import english_stop_words
 
-    return frozenset(ENGLISH_STOP_WORDS | _FRAGMENTS | _MARKUP)
+    return english_stop_words() | _FRAGMENTS | _MARKUP

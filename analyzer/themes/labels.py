@@ -22,7 +22,9 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
+
+from analyzer.text.normalise import english_stop_words
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ _EXTRA_STOP = {"im", "ive", "dont", "didnt", "doesnt", "cant", "wont", "isnt", "
 _EXTRA_STOP |= {"really", "just", "also", "like", "get", "did", "does", "thing", "things"}
 _EXTRA_STOP |= {"whats", "thats", "theres", "youre", "theyre", "ill", "id", "youve", "weve"}
 _EXTRA_STOP |= {"havent", "hasnt", "arent", "werent", "couldnt", "wouldnt", "shouldnt", "lets"}
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | _EXTRA_STOP)
+STOP_WORDS = english_stop_words() | _EXTRA_STOP
 # Words that say when or how, not what: a label made only of them ("weeks ago") says
 # nothing, and one ending in them ("atm today", "took ages") reads as a fragment.
 _WHEN = {"ago", "today", "yesterday", "tonight", "tomorrow", "now", "night", "morning"}

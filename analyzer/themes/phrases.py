@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from analyzer.text.normalise import CONTENT_FREE, has_topic
+from analyzer.text.normalise import CONTENT_FREE, TOPIC_WORDS, has_topic
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def _word_ok(token: Any) -> bool:
         and has_topic(low)
         and len(low) > 1
         and low not in _SIZE_CODES
-        and not token.is_stop
+        and (not token.is_stop or low in TOPIC_WORDS)
         and low not in CONTENT_FREE
         and token.lemma_.lower() not in CONTENT_FREE
     )
@@ -94,14 +94,33 @@ def _lemma(token: Any) -> str:
     return str(token.lemma_ or token.text).lower()
 
 
+_NOUN_PARTICLES = frozenset({"up", "in", "out", "off", "down", "over"})
+
+
+def _noun(token: Any) -> tuple[str, str]:
+    """Lemma and written form of a noun, with the particle of a phrasal verb used as a
+    noun: "my top up failed", "the check-in was slow" -> "top up", "check in" (the
+    particle follows the noun, depends on it and has nothing of its own: not "the box in
+    the hall")."""
+    lemma, word = _lemma(token), token.lower_
+    doc, j = token.doc, token.i + 1
+    if j < len(doc) - 1 and doc[j].text == "-":
+        j += 1
+    if j < len(doc):
+        nxt = doc[j]
+        if nxt.lower_ in _NOUN_PARTICLES and nxt.head.i == token.i and not any(nxt.children):
+            return f"{lemma} {nxt.lower_}", f"{word} {nxt.lower_}"
+    return lemma, word
+
+
 def _category(token: Any) -> tuple[str, ...]:
     """The lemma of a common noun, which can name a parent ("delivery"); names of people,
     brands and places cannot ("Justin", "Delta")."""
-    return (_lemma(token),) if token.pos_ == "NOUN" else ()
+    return (_noun(token)[0],) if token.pos_ == "NOUN" else ()
 
 
 def _noun_phrases(token: Any) -> Iterable[Candidate]:
-    lemma, word = _lemma(token), token.lower_
+    lemma, word = _noun(token)
     yield Candidate(lemma, word, "noun", _category(token))
     for child in token.lefts:
         if child.dep_ == "compound" and child.pos_ in _NOUNS and _word_ok(child):
@@ -141,18 +160,14 @@ def _verb_phrases(token: Any) -> Iterable[Candidate]:
     subject = _subject_of(token)
     found = False
     if subject is not None:
-        noun = _lemma(subject)
+        noun, said = _noun(subject)
         found = True
-        yield Candidate(
-            f"{noun} {verb}", f"{subject.lower_} {written}", "subject-verb", _category(subject)
-        )
+        yield Candidate(f"{noun} {verb}", f"{said} {written}", "subject-verb", _category(subject))
     for child in token.children:
         if child.dep_ in {"dobj", "obj"} and child.pos_ in _NOUNS and _word_ok(child):
-            noun = _lemma(child)
+            noun, said = _noun(child)
             found = True
-            yield Candidate(
-                f"{verb} {noun}", f"{written} {child.lower_}", "verb-object", _category(child)
-            )
+            yield Candidate(f"{verb} {noun}", f"{written} {said}", "verb-object", _category(child))
     if prt and not found and prt != " on":
         # "I can't log in": a phrasal verb says what happened even without a noun. Not
         # with "on": the topic text of "you can reach me on [PHONE]" is "you can reach me
@@ -166,10 +181,10 @@ def _predicates(token: Any) -> Iterable[Candidate]:
         return
     for child in token.head.children:
         if child.dep_ in _SUBJECTS and child.pos_ in _NOUNS and _word_ok(child):
-            noun = _lemma(child)
+            noun, said = _noun(child)
             yield Candidate(
                 f"{_lemma(token)} {noun}",
-                f"{token.lower_} {child.lower_}",
+                f"{token.lower_} {said}",
                 "modified",
                 _category(child),
             )

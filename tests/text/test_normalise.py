@@ -45,6 +45,12 @@ def test_email_like_handles_are_not_mistaken_for_mentions() -> None:
         "lol ok",
         "Really enjoying it",  # praise of nothing in particular (a review export)
         "love it alot",
+        "C'mon",  # tweet chatter formed a theme of its own ("Wtf", "you bro", "yea")
+        "Wtf",
+        "you bro",
+        "I don't know what you mean",
+        "going to come",
+        "see you Friday",
     ],
 )
 def test_mentions_without_content_have_no_topic(text: str) -> None:
@@ -53,7 +59,20 @@ def test_mentions_without_content_have_no_topic(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["the app keeps crashing", "delivery was late", "expensive", "#lostluggage", "rude staff"],
+    [
+        "the app keeps crashing",
+        "delivery was late",
+        "expensive",
+        "#lostluggage",
+        "rude staff",
+        "love the feel",  # the feel of a fabric; "feel" is not an empty verb
+        "told me to wait",
+        "wanted a refund",
+        "no delivery on Saturday",
+        "how can i top up?",  # generic stop lists hold "top", "bill", "interest"
+        "my bill",
+        "interest",
+    ],
 )
 def test_mentions_that_name_something_have_a_topic(text: str) -> None:
     assert has_topic(text)

@@ -26,6 +26,10 @@ CLEAN_LABELS = [
     "wifi",
     "concert",
     "work",
+    "bill",  # generic stop lists hold these; customers write about them
+    "top up",
+    "interest rate",
+    "side dish",
 ]
 
 

@@ -145,3 +145,23 @@ def test_a_phrasal_verb_alone_is_a_candidate_when_nothing_else_names_the_mention
     assert ("sorted out", "phrasal") in {(c.text, c.kind) for c in found["I sorted it out quickly"]}
     assert all(c.kind != "phrasal" for c in found["the parcel turned up"])
     assert all(c.kind != "phrasal" for c in found["you can reach me on"])
+
+
+def test_words_of_generic_stop_lists_that_name_a_topic_are_candidates() -> None:
+    """spaCy and scikit-learn call "top", "bill" and "side" stop words: banking77's top-up
+    queries and a restaurant's bill could never be named by them."""
+    found = _parsed(["Why can't I top up?", "they overcharged the bill", "the side dish was cold"])
+    assert "top up" in {c.text for c in found["Why can't I top up?"]}
+    assert "bill" in {c.text for c in found["they overcharged the bill"]}
+    assert "side dish" in {c.text for c in found["the side dish was cold"]}
+
+
+def test_a_phrasal_verb_used_as_a_noun_keeps_its_particle() -> None:
+    """ "my top up failed": the noun is "top up" (a label "top" says nothing); a
+    preposition with an object of its own is not a particle ("the box in the hall")."""
+    found = _parsed(["My top up failed", "the set up was easy", "the box in the hall was wet"])
+    assert {"top up", "top up failed"} <= {c.text for c in found["My top up failed"]}
+    assert ("top up",) in {c.nouns for c in found["My top up failed"]}
+    assert "easy set up" in {c.text for c in found["the set up was easy"]}
+    assert "box" in {c.text for c in found["the box in the hall was wet"]}
+    assert not any("box in" in c.text for c in found["the box in the hall was wet"])
