@@ -10,7 +10,8 @@ make re-runs quick without changing any result:
 - the embeddings (the project's ``CachedEmbedder``, keyed by model name and text hash).
 
 Sentiment uses VADER here (cheap; themes do not depend on it), so MiniLM runs only for
-texts the cache has not seen.
+texts the cache has not seen. Mentions in other languages take the multilingual path, as in
+``cxa analyze`` (the demo export has German, Spanish, French... comments).
 """
 
 from __future__ import annotations
@@ -136,17 +137,24 @@ def _cached_processor(model: str) -> Any:
 
 
 def components() -> Any:
-    """Pipeline components: cached text stage, cached MiniLM embeddings, VADER sentiment."""
+    """Pipeline components as ``cxa analyze`` builds them (the multilingual path for
+    mentions in other languages included), with a cached text stage, cached MiniLM
+    embeddings and VADER sentiment."""
     from analyzer.config import AnalysisConfig
-    from analyzer.embed import get_embedder
+    from analyzer.embed import embedding_space, get_embedder
+    from analyzer.multilingual import Multilingual
     from analyzer.pipeline import Components
     from analyzer.sentiment import get_backend
 
     config = AnalysisConfig()
+    embedder = get_embedder(config.embedding, cache_dir=CACHE / "embeddings")
     return Components(
         processor=_cached_processor(config.spacy_model),
-        embedder=get_embedder(config.embedding, cache_dir=CACHE / "embeddings"),
+        embedder=embedder,
         sentiment=get_backend("vader"),
+        multilingual=Multilingual.for_space(embedding_space(embedder))
+        if config.multilingual
+        else None,
     )
 
 
@@ -162,8 +170,17 @@ def analyze_corpus(corpus: Corpus, parts: Any) -> tuple[Any, np.ndarray]:
         path = Path(tmp) / f"{corpus.name}.csv"
         corpus.responses.to_csv(path, index=False, encoding="utf-8")
         result = analyze(path, config=AnalysisConfig(sentiment="vader", seed=0), components=parts)
-    # the vectors the pipeline's themes were fitted on, so every model gets the same input
-    return result, embed(result.mentions["text"].tolist(), parts)
+    # the vectors the pipeline's themes were fitted on (mentions in other languages on the
+    # multilingual path), so every model gets the same input
+    return result, mention_vectors(result.mentions, parts)
+
+
+def mention_vectors(mentions: pd.DataFrame, parts: Any) -> np.ndarray:
+    """The pipeline's vectors of ``mentions`` (``text``, ``language``): MiniLM of the topic
+    text, the multilingual encoder mapped into MiniLM's space for other languages."""
+    from analyzer.embedding_pass import embed_by_language
+
+    return np.asarray(embed_by_language(mentions, parts).embeddings, dtype=np.float32)
 
 
 def embed(texts: list[str], parts: Any) -> np.ndarray:

@@ -145,8 +145,13 @@ def _lemmatizer() -> Any:
 @lru_cache(maxsize=8192)
 def lemmas(text: str) -> frozenset[str]:
     """Lower-case lemmas of the content words of ``text`` ("app_crashes" -> app, crash)."""
+    from analyzer.text.normalise import TOPIC_WORDS
+
     doc = _lemmatizer()(text.replace("_", " ").lower())
-    words = [t for t in doc if t.is_alpha and not t.is_stop and len(t) > 1]
+    # spaCy's stop list holds words that name topics ("top" of "top_up_failed")
+    words = [
+        t for t in doc if t.is_alpha and (not t.is_stop or t.lower_ in TOPIC_WORDS) and len(t) > 1
+    ]
     # the word as written too: spaCy lemmatises "tracking" to "track" in one context only
     return frozenset(t.lemma_ for t in words) | frozenset(t.lower_ for t in words)
 
@@ -154,10 +159,11 @@ def lemmas(text: str) -> frozenset[str]:
 def shares_word(label: str, name: str) -> bool:
     """Whether ``label`` holds a word of ``name`` ("app_crashes"): the same lemma, or one of
     the same family, where one lemma of 5+ letters starts the other ("deliver" / "delivery",
-    "cancel" / "cancellation"; not "product" / "produce"), or two words of the name run
-    together ("topup" for "top_up")."""
+    "cancel" / "cancellation"; not "product" / "produce"), or two words of one run together
+    as a word of the other ("topup" for "top_up", "log in" for "login_problems")."""
     words = name.replace("_", " ").lower().split()
-    ours = lemmas(label)
+    said = label.lower().split()
+    ours = lemmas(label) | {a + b for a, b in itertools.pairwise(said)}
     theirs = lemmas(name) | {a + b for a, b in itertools.pairwise(words)}
     if ours & theirs:
         return True
