@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 __all__ = [
+    "CHAT_WORDS",
     "CONTENT_FREE",
     "TOPIC_WORDS",
     "content_words",
@@ -42,30 +43,36 @@ _SPACES = re.compile(r"\s+")
 _NUMBER_WORD = re.compile(r"\b\d+(?:st|nd|rd|th|s|am|pm|k|m|x)\b", re.I)
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’])*[^\W\d_]|[^\W\d_]")
 
+# Chat interjections and swearing ("C'mon", "wtf", "you bro", "what the hell"): never a
+# topic, and never a word of a label either.
+CHAT_WORDS = frozenset(
+    "cmon wtf smh idk tbh imo imho fyi btw lmk omfg yea aw aww whoa woah woo woohoo yo bro "
+    "bruh dude damn dang hmm meh oops eh fuck fucking fuckin shit hell crap".split()
+)
 # Words that carry no topic of their own: courtesy, fillers, bare judgements, time words,
 # chat interjections, empty verbs.
 # Stop words (sklearn's English list) are added in :func:`_stop_words`.
-CONTENT_FREE = frozenset(
-    "thanks thank thx ty tks cheers please pls plz lol lmao haha hahaha hehe omg wow yay ugh "
-    "ok okay k yes yeah yep yup no nope nah hi hello hey bye dear guys folks sir madam "
-    "great good bad awesome terrible nice amazing excellent perfect poor horrible fine cool "
-    "love loved loving hate hated like liked best worst better worse super fantastic brilliant "
-    "awful lovely happy sad glad sorry well pretty really very just much many lot lots alot "
-    "enjoy enjoys enjoyed enjoying "
-    "today tomorrow yesterday tonight now ago day days week weeks time times morning night "
-    "im ive dont didnt doesnt cant wont isnt wasnt got get gets getting thing things stuff "
-    "u ur r ya im ill id youre theyre thats whats theres lets gonna wanna gotta "
-    "rt amp via gon na wan ta am pm "
-    # chat interjections and swearing: "C'mon", "wtf", "you bro", "what the hell"
-    "cmon wtf smh idk tbh imo imho fyi btw lmk omfg yea aw aww whoa woah woo woohoo yo bro "
-    "bruh dude damn dang hmm meh oops eh fuck fucking fuckin shit hell crap "
-    # verbs that say nothing on their own ("I don't know", "going to come"); not "made"
-    # ("well made"), "feel" ("love the feel"), "wait" or "work": those are topics
-    "know knew think thought want wants wanted going come coming comes came say says said "
-    "mean guess believe let tell told make makes did does doing done went gone seen saw hope "
-    # days and months ("see you Friday"); "march" and "may" are words too
-    "monday tuesday wednesday thursday friday saturday sunday january february april june "
-    "july august september october november december".split()
+CONTENT_FREE = (
+    frozenset(
+        "thanks thank thx ty tks cheers please pls plz lol lmao haha hahaha hehe omg wow yay ugh "
+        "ok okay k yes yeah yep yup no nope nah hi hello hey bye dear guys folks sir madam "
+        "great good bad awesome terrible nice amazing excellent perfect poor horrible fine cool "
+        "love loved loving hate hated like liked best worst better worse super fantastic brilliant "
+        "awful lovely happy sad glad sorry well pretty really very just much many lot lots alot "
+        "enjoy enjoys enjoyed enjoying "
+        "today tomorrow yesterday tonight now ago day days week weeks time times morning night "
+        "im ive dont didnt doesnt cant wont isnt wasnt got get gets getting thing things stuff "
+        "u ur r ya im ill id youre theyre thats whats theres lets gonna wanna gotta "
+        "rt amp via gon na wan ta am pm "
+        # verbs that say nothing on their own ("I don't know", "going to come"); not "made"
+        # ("well made"), "feel" ("love the feel"), "wait" or "work": those are topics
+        "know knew think thought want wants wanted going come coming comes came say says said "
+        "mean guess believe let tell told make makes did does doing done went gone seen saw hope "
+        # days and months ("see you Friday"); "march" and "may" are words too
+        "monday tuesday wednesday thursday friday saturday sunday january february april june "
+        "july august september october november december".split()
+    )
+    | CHAT_WORDS
 )
 # laughs, kisses and other letter runs that are not words: "hahaha", "lmfao", "xoxo"
 _NOT_WORDS = re.compile(r"^(?:(?:ha|he|ja)+h?|l+o+l+|lm+f*a+o+|x+o+x*o*|a+h+|o+h+|u+g+h+|h+m+|z+)$")

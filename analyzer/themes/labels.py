@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from analyzer.text.normalise import english_stop_words
+from analyzer.text.normalise import CHAT_WORDS, english_stop_words
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ _EXTRA_STOP = {"im", "ive", "dont", "didnt", "doesnt", "cant", "wont", "isnt", "
 _EXTRA_STOP |= {"really", "just", "also", "like", "get", "did", "does", "thing", "things"}
 _EXTRA_STOP |= {"whats", "thats", "theres", "youre", "theyre", "ill", "id", "youve", "weve"}
 _EXTRA_STOP |= {"havent", "hasnt", "arent", "werent", "couldnt", "wouldnt", "shouldnt", "lets"}
-STOP_WORDS = english_stop_words() | _EXTRA_STOP
+_EXTRA_STOP |= {"ll", "ve"}  # what the keyword tokenizer leaves of "I'll", "we've"
+STOP_WORDS = english_stop_words() | _EXTRA_STOP | CHAT_WORDS
 # Words that say when or how, not what: a label made only of them ("weeks ago") says
 # nothing, and one ending in them ("atm today", "took ages") reads as a fragment.
 _WHEN = {"ago", "today", "yesterday", "tonight", "tomorrow", "now", "night", "morning"}
@@ -63,6 +64,12 @@ def tokens(text: str) -> list[str]:
     return [t.replace("'", "").replace("\u2019", "") for t in _TOKEN.findall(text.lower())]
 
 
+def _keyword_tokens(text: str) -> list[str]:
+    """Words of 2+ letters as :func:`tokens` reads them: "c'mon" is "cmon" (a chat word),
+    not "mon"; "I'll" is "ill", not "ll"."""
+    return [t for t in tokens(text) if len(t) > 1]
+
+
 def class_tfidf(docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """c-TF-IDF of one concatenated document per class (BERTopic's formula, no BM25).
 
@@ -74,7 +81,8 @@ def class_tfidf(docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     vectorizer = CountVectorizer(
         ngram_range=(1, 2),
         stop_words=sorted(STOP_WORDS),
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
+        tokenizer=_keyword_tokens,
+        token_pattern=None,
     )
     try:
         counts = vectorizer.fit_transform(docs).toarray().astype(np.float64)

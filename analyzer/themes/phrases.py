@@ -78,7 +78,7 @@ def load_parser(name: str | None) -> Any:
 
 
 def _word_ok(token: Any) -> bool:
-    low = token.lower_
+    low = token.lower_.replace("'", "").replace("\u2019", "")  # "c'mon" is "cmon"
     return (
         token.is_alpha
         and has_topic(low)
@@ -149,7 +149,33 @@ def _particle(verb: Any) -> str:
     return next((f" {c.lower_}" for c in verb.children if c.dep_ == "prt" and c.is_alpha), "")
 
 
+def _state_of(verb: Any) -> Any:
+    """A participle or adjective after ``verb`` that says in what state its subject came:
+    "the box arrived crushed", "my order turned up damaged", "the food arrived cold"; or
+    None."""
+    for child in verb.children:
+        if (
+            child.dep_ in {"acomp", "oprd", "advcl"}
+            and child.i > verb.i
+            and (child.tag_ == "VBN" or (child.pos_ == "ADJ" and child.dep_ != "advcl"))
+            and not any(
+                c.dep_ in _SUBJECTS or c.dep_ in {"mark", "aux", "auxpass"} for c in child.children
+            )
+            and _word_ok(child)
+        ):
+            return child
+    return None
+
+
 def _verb_phrases(token: Any) -> Iterable[Candidate]:
+    state = _state_of(token)
+    if state is not None and (subject := _subject_of(token)) is not None:
+        # what happened is the state, not the arrival: "crushed box", not "box arrived"
+        noun, said = _noun(subject)
+        yield Candidate(
+            f"{_lemma(state)} {noun}", f"{state.lower_} {said}", "modified", _category(subject)
+        )
+        return
     verb = _lemma(token)
     if verb in _LIGHT_VERBS or not _word_ok(token):
         return

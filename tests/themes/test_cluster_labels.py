@@ -215,3 +215,14 @@ def test_phrase_labels_read_curly_apostrophes_as_apostrophes():
     (label,) = labels_for(texts, emb, [np.arange(4)], emb[:1], [["laugh"]])
     assert "s" not in label.split() and "t" not in label.split()
     assert "laugh" in label
+
+
+def test_keywords_hold_no_chat_words_or_contraction_pieces():
+    """ "c'mon man, I'll be there" gave the tweet label "cmon man" and the keyword "ll"."""
+    from analyzer.themes.labels import class_tfidf, keywords
+
+    docs = ["c'mon man I'll be there, wtf bro", "the parcel arrived damaged, we've complained"]
+    weights, vocab = class_tfidf(docs)
+    words = {w for ws in keywords(weights, vocab, 20) for w in ws}
+    assert {"man", "parcel"} <= words
+    assert not words & {"cmon", "mon", "ll", "ve", "wtf", "bro"}

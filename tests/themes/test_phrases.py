@@ -165,3 +165,17 @@ def test_a_phrasal_verb_used_as_a_noun_keeps_its_particle() -> None:
     assert "easy set up" in {c.text for c in found["the set up was easy"]}
     assert "box" in {c.text for c in found["the box in the hall was wet"]}
     assert not any("box in" in c.text for c in found["the box in the hall was wet"])
+
+
+def test_the_state_a_thing_arrived_in_names_it_not_the_arrival() -> None:
+    """ "my order turned up damaged" is about damage: the demo's theme of such mentions was
+    labelled "order turned up". An adverb is not a state ("arrived quickly")."""
+    found = _parsed(
+        ["My order turned up damaged", "The food arrived cold", "the order arrived quickly"]
+    )
+    texts = {t: {c.text for c in cs} for t, cs in found.items()}
+    assert "damaged order" in texts["My order turned up damaged"]
+    assert "order turned up" not in texts["My order turned up damaged"]
+    assert "cold food" in texts["The food arrived cold"]
+    assert "food arrived" not in texts["The food arrived cold"]
+    assert "order arrived" in texts["the order arrived quickly"]
