@@ -20,7 +20,7 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,13 +124,15 @@ def _cached_processor(model: str) -> Any:
     class CachedProcessor(TextProcessor):
         def process(self, texts: Sequence[str]) -> list[ProcessedText]:
             key = hashlib.sha256("\x1f".join(map(str, texts)).encode()).hexdigest()[:16]
-            path = CACHE / "text" / f"{self.model}-{_source_hash('text')}-{key}.json"
+            # every field of ProcessedText is kept: without the language a cached run sent
+            # the demo's German and Spanish comments down another path than a fresh run
+            path = CACHE / "text" / f"{self.model}-{_source_hash('text')}-{key}-v2.json"
             if path.exists():
                 cached = json.loads(path.read_text("utf-8"))
-                return [ProcessedText(redacted=r, mentions=m) for r, m in cached]
+                return [ProcessedText(**fields) for fields in cached]
             out = super().process(texts)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps([[p.redacted, p.mentions] for p in out]), "utf-8")
+            path.write_text(json.dumps([asdict(p) for p in out]), "utf-8")
             return out
 
     return CachedProcessor(model=model)
