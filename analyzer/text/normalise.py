@@ -51,7 +51,7 @@ CHAT_WORDS = frozenset(
 )
 # Words that carry no topic of their own: courtesy, fillers, bare judgements, time words,
 # chat interjections, empty verbs.
-# Stop words (sklearn's English list) are added in :func:`_stop_words`.
+# Stop words (scikit-learn's English list without TOPIC_WORDS) are added in :func:`_stop_words`.
 CONTENT_FREE = (
     frozenset(
         "thanks thank thx ty tks cheers please pls plz lol lmao haha hahaha hehe omg wow yay ugh "

@@ -99,7 +99,7 @@ _NOUN_PARTICLES = frozenset({"up", "in", "out", "off", "down", "over"})
 
 def _noun(token: Any) -> tuple[str, str]:
     """Lemma and written form of a noun, with the particle of a phrasal verb used as a
-    noun: "my top up failed", "the check-in was slow" -> "top up", "check in" (the
+    noun: "my top up failed", "the set up was easy" -> "top up", "set up" (the
     particle follows the noun, depends on it and has nothing of its own: not "the box in
     the hall")."""
     lemma, word = _lemma(token), token.lower_
