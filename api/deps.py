@@ -41,9 +41,13 @@ LOCAL = Principal(name="local", role="admin")
 
 def principal_of(services: Services, key: str | None) -> Principal | None:
     """Who ``key`` belongs to: the service's key (admin, compared in constant time), a
-    live stored key, or nobody. Under ``--insecure-local`` with no stored keys: local."""
+    live stored key, or nobody. Under ``--insecure-local`` with no stored keys: local.
+
+    Only the setting opens the service: a service started with keys that sees none (the
+    last one revoked) answers nobody until a key exists, instead of serving everyone.
+    """
     expected = services.api_key
-    if expected is None and not services.has_keys():
+    if services.open_locally():
         return LOCAL
     if expected is not None and key_matches(key, expected):
         return ADMIN
@@ -60,8 +64,7 @@ def require_api_key(
     Refuses the request with 401 unless ``X-API-Key`` is the service's key (compared in
     constant time) or a live key made with ``cxa keys create``.
     """
-    expected = services.api_key
-    if expected is None and not services.has_keys():  # --insecure-local, no keys made
+    if services.open_locally():  # --insecure-local, no keys made
         return LOCAL
     found = principal_of(services, key)
     if found is None:

@@ -167,6 +167,12 @@ class Services:
 
     # -- keys ---------------------------------------------------------------------------------
 
+    def open_locally(self) -> bool:
+        """Whether every request is served without a key: only when the service was started
+        with ``--insecure-local`` (bound to 127.0.0.1), has no key of its own and no live
+        stored key. Never inferred from the keys alone."""
+        return self.settings.insecure_local and self.api_key is None and not self.has_keys()
+
     def has_keys(self) -> bool:
         """Whether any live key was made with ``cxa keys create`` (cached for a second)."""
         return bool(self._live_keys())

@@ -21,7 +21,7 @@ from analyzer.ingest import parse
 from analyzer.ingest.columns import ColumnMapping, Plan, resolve
 from analyzer.ingest.limits import Limits
 from analyzer.ingest.readers import stringify
-from analyzer.text.redact import redact_patterns
+from analyzer.text.redact import redact_id, redact_patterns
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,13 @@ def _shorten(value: str, limit: int = 200) -> str:
 def private_id(value: str) -> str:
     """A response id with personal data (an e-mail, a phone number...) redacted.
 
-    An id holding personal data becomes the redacted text plus the first 8 hex digits of
-    the id's SHA-256, e.g. ``[EMAIL]-1f0c9a2b``: the same id gives the same result in
-    every run, and different ids stay apart (a clash of hashes is caught as a duplicate).
-    Other ids are kept as they are.
+    Only what is unambiguous in an identifier is redacted (see :func:`redact_id`): a bare
+    digit string stays as it is. An id holding personal data becomes the redacted text
+    plus the first 8 hex digits of the id's SHA-256, e.g. ``[EMAIL]-1f0c9a2b``: the same
+    id gives the same result in every run, and different ids stay apart (a clash of hashes
+    is caught as a duplicate). Other ids are kept as they are.
     """
-    redacted = redact_patterns(value)
+    redacted = redact_id(value)
     if redacted == value:
         return value
     return f"{redacted}-{hashlib.sha256(value.encode()).hexdigest()[:8]}"

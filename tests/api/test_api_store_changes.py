@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import add_run
 from fastapi.testclient import TestClient
+from service_fixtures import add_run
 
 from analyzer import curation
 from analyzer.forget import forget_response
