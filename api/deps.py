@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Path, Request, Security
 from fastapi.security import APIKeyHeader
 
-from analyzer.keys import Principal
+from analyzer.privacy.keys import Principal
 from api.filters import Page, RunFilters, page, run_filters
 from api.middleware import MISSING_KEY, key_matches
 from api.services import Services

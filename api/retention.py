@@ -1,13 +1,13 @@
 """The retention schedule: with ``CXA_RETAIN_DAYS`` set, purge older comment text at start and
-then every hour (see :func:`analyzer.forget.purge_text`; the figures stay)."""
+then every hour (see :func:`analyzer.privacy.forget.purge_text`; the figures stay)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
-from analyzer import forget
 from analyzer.errors import AnalyzerError
+from analyzer.privacy import forget
 from analyzer.store import Store
 
 log = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 that survives restarts.
 
 Each upload is saved to disk (fsync, atomic rename) and recorded as a job in the store's
-``jobs`` table (:mod:`analyzer.jobs`) before the API answers 202. On start the service
+``jobs`` table (:mod:`analyzer.store.jobs`) before the API answers 202. On start the service
 resumes every queued job and runs again a job that a previous process left running (a
-crash or ``kill -9``); one that was interrupted :data:`~analyzer.jobs.MAX_ATTEMPTS` times is
+crash or ``kill -9``); one that was interrupted :data:`~analyzer.store.jobs.MAX_ATTEMPTS` times is
 marked failed with the reason instead. The uploaded export is deleted once its job ends,
 whatever the outcome.
 """
@@ -19,11 +19,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer import jobs
 from analyzer.config import AnalysisConfig
 from analyzer.errors import NotFoundError
 from analyzer.ingest import ColumnMapping
-from analyzer.store import Store
+from analyzer.store import Store, jobs
 from api.model_pool import ModelPool
 
 log = logging.getLogger(__name__)
@@ -98,7 +97,7 @@ class RunQueue:
     def recover(self) -> list[str]:
         """Resume the jobs a previous process left queued or running; the ids resumed.
 
-        A job interrupted :data:`~analyzer.jobs.MAX_ATTEMPTS` times, or whose saved upload
+        A job interrupted :data:`~analyzer.store.jobs.MAX_ATTEMPTS` times, or whose saved upload
         is gone, is marked failed with the reason instead.
         """
         resumed = []

@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from analyzer import curation, jobs, keys, runs
+from analyzer.embed.search import VectorIndex
 from analyzer.errors import ConfigError, ModelError, NotFoundError
-from analyzer.keys import Principal
-from analyzer.search import VectorIndex
-from analyzer.store import RunData, Store
+from analyzer.loop import curation
+from analyzer.pipeline import runs
+from analyzer.privacy import keys
+from analyzer.privacy.keys import Principal
+from analyzer.store import RunData, Store, jobs
 from analyzer.text.normalise import embedding_texts
 from api.cache import LRU, StoreWatch
 from api.errors import ConflictError
@@ -178,7 +180,7 @@ class Services:
         return bool(self._live_keys())
 
     def authenticate(self, key: str) -> Principal | None:
-        """The live stored key matching ``key`` (see :func:`analyzer.keys.authenticate`)."""
+        """The live stored key matching ``key`` (see :func:`analyzer.privacy.keys.authenticate`)."""
         digest = keys.hash_key(key)
         return next((p for h, p in self._live_keys() if hmac.compare_digest(h, digest)), None)
 
@@ -232,7 +234,7 @@ class Services:
         return self._runs.get_or_compute((run_id, version), lambda: self.store.load_run(run_id))
 
     def edit_codeframe(self, run_id: str, change: curation.Change) -> int:
-        """Apply a codeframe change to a finished run (see :func:`analyzer.curation.edit`)."""
+        """Apply a codeframe change to a finished run (see :func:`analyzer.loop.curation.edit`)."""
         self.finished_meta(run_id)
         with self._edit_lock:
             theme_id = curation.edit(self.store, run_id, change)
@@ -255,7 +257,7 @@ class Services:
 
     def mention_index(self, data: RunData, embedder: Embedder) -> VectorIndex:
         """The run's mention embeddings, in ``mentions`` order, ready for search: an IVF index
-        on big runs (see :class:`analyzer.search.VectorIndex`), built once per version of the
+        on big runs (see :class:`analyzer.embed.search.VectorIndex`), built once per version of the
         run.
 
         The run's embeddings must live in the vector space of the service's embedder; with

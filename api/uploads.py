@@ -69,7 +69,7 @@ def save_upload(stream: BinaryIO, filename: str | None, root: Path | None = None
     written durably: fsync, then an atomic rename, so a queued run finds it whole after a
     crash. Without it, a temp folder is used.
     """
-    from analyzer.atomic import write_stream
+    from analyzer.store.atomic import write_stream
 
     name = safe_name(filename)
     if root is None:

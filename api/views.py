@@ -20,8 +20,8 @@ from analyzer.metrics import (
     theme_table,
     theme_trends,
 )
+from analyzer.metrics.summary import scores_table
 from analyzer.store import RunData
-from analyzer.summary import scores_table
 from api.filters import RunFilters
 
 _THEME_META = ["theme_id", "keywords", "parent_id", "parent_label", "owner"]

@@ -180,7 +180,7 @@ def analyze_corpus(corpus: Corpus, parts: Any) -> tuple[Any, np.ndarray]:
 def mention_vectors(mentions: pd.DataFrame, parts: Any) -> np.ndarray:
     """The pipeline's vectors of ``mentions`` (``text``, ``language``): MiniLM of the topic
     text, the multilingual encoder mapped into MiniLM's space for other languages."""
-    from analyzer.embedding_pass import embed_by_language
+    from analyzer.pipeline.embedding_pass import embed_by_language
 
     return np.asarray(embed_by_language(mentions, parts).embeddings, dtype=np.float32)
 

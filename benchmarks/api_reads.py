@@ -153,7 +153,7 @@ def _recall(db: Path, client: httpx.Client, k: int = 20) -> tuple[float, int]:
     at least the exact k-th best (minus 1e-5).
     """
     from analyzer.embed import get_embedder
-    from analyzer.search import rank_by_similarity
+    from analyzer.embed.search import rank_by_similarity
     from analyzer.store import Store
     from analyzer.text.normalise import embedding_texts
 

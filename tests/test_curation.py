@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from analyzer import curation, demo
+from analyzer import demo
 from analyzer.cli import app as app_
 from analyzer.config import make_config
 from analyzer.errors import NotFoundError
+from analyzer.loop import curation
 from analyzer.pipeline import Components, analyze_and_store, score_frame
 from analyzer.store import Store
 from analyzer.themes import ThemeModel

@@ -1,4 +1,4 @@
-"""Tests of the synthetic demo export generator (analyzer/demo.py); no models needed."""
+"""Tests of the synthetic demo export generator (analyzer/demo/generator.py); no models needed."""
 
 from __future__ import annotations
 

@@ -14,10 +14,11 @@ import pytest
 from tolerance import EXACT_ATOL, assert_frames_close
 from typer.testing import CliRunner
 
-from analyzer import demo, forget
+from analyzer import demo
 from analyzer.cli import app
 from analyzer.config import make_config
 from analyzer.metrics import theme_table
+from analyzer.privacy import forget
 from analyzer.store import Store
 
 runner = CliRunner()

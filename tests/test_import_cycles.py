@@ -122,7 +122,9 @@ def _graph(*, lazy: bool, typing: bool) -> dict[str, set[str]]:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert _cycles(graph) == [frozenset({"a", "b", "c"})]
-    assert _imports("analyzer.runs", MODULES["analyzer.runs"], lazy=True, typing=True) >= {
+    assert _imports(
+        "analyzer.pipeline.runs", MODULES["analyzer.pipeline.runs"], lazy=True, typing=True
+    ) >= {
         "analyzer.embed",
         "analyzer.store",
         "analyzer.themes.persist",

@@ -18,9 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from analyzer import actions, curation, demo
+from analyzer import demo
 from analyzer.cli import app
 from analyzer.config import make_config
+from analyzer.loop import actions, curation
 from analyzer.pipeline import analyze_and_store
 from analyzer.store import Store
 

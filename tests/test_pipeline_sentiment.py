@@ -76,7 +76,7 @@ def test_protocols_are_declared_by_the_shareable_parts(tmp_path) -> None:
 
 def test_a_wrapper_without_the_protocol_is_not_silent(caplog) -> None:
     comps = _components(_Wrapper("all-MiniLM-L6-v2"), AspectSentimentBackend())
-    with caplog.at_level(logging.WARNING, logger="analyzer.embedding_pass"):
+    with caplog.at_level(logging.WARNING, logger="analyzer.pipeline.embedding_pass"):
         embedded = embed_mentions(["fine", "bad"], comps)
     assert embedded.states is None and embedded.embeddings.shape == (2, 8)
     assert "does not implement SharedPassEmbedder" in caplog.text

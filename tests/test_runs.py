@@ -1,4 +1,4 @@
-"""analyzer.runs: "latest", which embedder a run used, and the files a run writes."""
+"""analyzer.pipeline.runs: "latest", which embedder a run used, and the files a run writes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analyzer import demo, runs
+from analyzer import demo
 from analyzer.batch import ScoringSpec, score_export
 from analyzer.config import make_config
 from analyzer.errors import NotFoundError
+from analyzer.pipeline import runs
 from analyzer.store import Store
 
 FAST = make_config(embedding="fake", spacy_model="blank", sentiment="vader", use_cache=False)

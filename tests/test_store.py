@@ -100,7 +100,7 @@ def test_failed_write_leaves_no_half_written_rows(tmp_path) -> None:
 
 def _race_once(monkeypatch, message: str) -> list[str]:
     """Make the first write of the mentions table fail as DuckDB's scan race does."""
-    from analyzer import store as store_module
+    from analyzer.store import database as store_module
 
     calls: list[str] = []
 

@@ -21,7 +21,7 @@ from analyzer.batch.local import Chunk, Scored, score_local, score_pool
 from analyzer.batch.manifest import Manifest
 from analyzer.batch.setup import ScoringSpec
 from analyzer.errors import ConfigError, ModelError
-from analyzer.runs import rejects_frame, write_rejects_csv
+from analyzer.pipeline.runs import rejects_frame, write_rejects_csv
 from analyzer.text.languages import with_language_segment
 
 if TYPE_CHECKING:
@@ -175,7 +175,8 @@ def score_export(
         Theme model folder and the components to score with.
     out : str or Path
         Output folder: ``parts/``, ``manifest.json`` and the merged ``responses.parquet``,
-        ``mentions.parquet``, ``rejects.parquet`` and ``rejects.csv`` (see :mod:`analyzer.runs`).
+        ``mentions.parquet``, ``rejects.parquet`` and ``rejects.csv`` (see
+        :mod:`analyzer.pipeline.runs`).
     db : str or Path, optional
         DuckDB store to write the scored rows to (tables ``scored_*``, keyed by fingerprint).
     chunk_rows : int

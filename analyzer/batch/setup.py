@@ -52,7 +52,7 @@ class ScoringSpec:
 def resolve_embedding(model_dir: str | Path, *, fast: bool, requested: str | None) -> str:
     """The embedder to score with: ``requested``, else ``static`` for ``--fast``, else the
     one recorded with the model (``embedder.json``), else ``minilm``."""
-    from analyzer.runs import DEFAULT_EMBEDDING, model_embedder
+    from analyzer.pipeline.runs import DEFAULT_EMBEDDING, model_embedder
 
     if requested:
         return requested

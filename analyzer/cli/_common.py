@@ -120,7 +120,7 @@ def progress_bar(*, rate: bool = False) -> Progress:
 
 def open_run(db: Path, run: str) -> Any:
     """Load ``run`` ('latest' allowed) from the store at ``db`` as a ``RunData``."""
-    from analyzer.runs import resolve_run
+    from analyzer.pipeline.runs import resolve_run
     from analyzer.store import Store
 
     store = Store(db, read_only=True)

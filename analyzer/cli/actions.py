@@ -46,7 +46,7 @@ def _effect_line(effect: dict[str, Any]) -> tuple[str, str, str, str]:
 def _with_effects(
     db: Path, actions: list[dict[str, Any]], before: int, after: int
 ) -> list[dict[str, Any]]:
-    from analyzer import actions as lib
+    from analyzer.loop import actions as lib
     from analyzer.store import Store
 
     store = Store(db, read_only=True)
@@ -74,10 +74,10 @@ def add(
     run: RunOption = "latest",
 ) -> None:
     """Record an action on one or more themes of a run."""
-    from analyzer import actions as lib
-    from analyzer.audit import cli_actor
-    from analyzer.runs import resolve_run
+    from analyzer.loop import actions as lib
+    from analyzer.pipeline.runs import resolve_run
     from analyzer.store import Store
+    from analyzer.store.audit import cli_actor
 
     try:
         store = Store(db)
@@ -101,7 +101,7 @@ def list_(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """List actions with before / after / change / verdict of their theme's share."""
-    from analyzer import actions as lib
+    from analyzer.loop import actions as lib
     from analyzer.store import Store
 
     try:
@@ -135,7 +135,7 @@ def show(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Show one action's effect on every measure (share, negative share, impact, score)."""
-    from analyzer import actions as lib
+    from analyzer.loop import actions as lib
     from analyzer.store import Store
 
     try:
@@ -171,9 +171,9 @@ def close(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Mark an action closed (its effect is still measured and reported)."""
-    from analyzer import actions as lib
-    from analyzer.audit import cli_actor
+    from analyzer.loop import actions as lib
     from analyzer.store import Store
+    from analyzer.store.audit import cli_actor
 
     try:
         lib.close_action(Store(db), action_id, actor=cli_actor())

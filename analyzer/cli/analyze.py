@@ -121,7 +121,7 @@ def analyze(
 
 
 def _save_tables(result: AnalysisResult, out: Path) -> dict[str, Path]:
-    from analyzer.runs import write_tables
+    from analyzer.pipeline.runs import write_tables
 
     tables = {
         "responses": result.responses,

@@ -42,9 +42,9 @@ def forget(
     become [PURGED]; every count, theme, sentiment and score stays. Run it from cron for a
     schedule ('cxa serve' does it hourly when CXA_RETAIN_DAYS is set).
     """
-    from analyzer import forget as lib
-    from analyzer.audit import cli_actor
+    from analyzer.privacy import forget as lib
     from analyzer.store import Store
+    from analyzer.store.audit import cli_actor
 
     try:
         store = Store(db)

@@ -24,9 +24,9 @@ def create(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Make a key; it is printed once (only its hash is stored)."""
-    from analyzer import keys
-    from analyzer.audit import cli_actor
+    from analyzer.privacy import keys
     from analyzer.store import Store
+    from analyzer.store.audit import cli_actor
 
     try:
         key, record = keys.create_key(Store(db), name=name, role=role, actor=cli_actor())
@@ -39,7 +39,7 @@ def create(
 @keys_app.command("list")
 def list_(db: DbOption = DEFAULT_DB) -> None:
     """List keys (names, roles, who made them, revoked or live); never the keys."""
-    from analyzer import keys
+    from analyzer.privacy import keys
     from analyzer.store import Store
 
     try:
@@ -63,9 +63,9 @@ def revoke(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Revoke a key; the service refuses it from then on (within a second)."""
-    from analyzer import keys
-    from analyzer.audit import cli_actor
+    from analyzer.privacy import keys
     from analyzer.store import Store
+    from analyzer.store.audit import cli_actor
 
     try:
         keys.revoke_key(Store(db), name, actor=cli_actor())

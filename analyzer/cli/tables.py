@@ -92,7 +92,7 @@ def report_table(
     mention the theme (NPS points, -200..200). Figures on fewer than 30 responses are flagged
     low_n.
     """
-    from analyzer.summary import Filters, summarize
+    from analyzer.metrics.summary import Filters, summarize
 
     try:
         data = open_run(db, run)

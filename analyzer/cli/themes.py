@@ -16,7 +16,7 @@ from analyzer.cli._common import DEFAULT_DB, DbOption, app, console, fail
 from analyzer.errors import AnalyzerError
 
 if TYPE_CHECKING:
-    from analyzer.curation import Change
+    from analyzer.loop.curation import Change
     from analyzer.store import Store
 
 themes_app = typer.Typer(
@@ -30,7 +30,7 @@ ThemeId = Annotated[int, typer.Argument(help="Theme id (see 'cxa themes list')."
 
 
 def _store_and_run(db: Path, run: str) -> tuple[Store, str]:
-    from analyzer.runs import resolve_run
+    from analyzer.pipeline.runs import resolve_run
     from analyzer.store import Store
 
     store = Store(db)
@@ -38,7 +38,7 @@ def _store_and_run(db: Path, run: str) -> tuple[Store, str]:
 
 
 def _apply(db: Path, run: str, change: Change) -> int:
-    from analyzer import curation
+    from analyzer.loop import curation
 
     store, run_id = _store_and_run(db, run)
     return curation.edit(store, run_id, change)
@@ -47,7 +47,7 @@ def _apply(db: Path, run: str, change: Change) -> int:
 @themes_app.command("list")
 def list_themes(db: DbOption = DEFAULT_DB, run: RunOption = "latest") -> None:
     """List themes with their parent, owner, size and keywords."""
-    from analyzer.runs import resolve_run
+    from analyzer.pipeline.runs import resolve_run
     from analyzer.store import Store
 
     try:
@@ -78,7 +78,7 @@ def rename(
     run: RunOption = "latest",
 ) -> None:
     """Give a theme a new label."""
-    from analyzer import curation
+    from analyzer.loop import curation
 
     try:
         _apply(db, run, curation.rename(theme_id, label))
@@ -96,7 +96,7 @@ def merge(
     run: RunOption = "latest",
 ) -> None:
     """Merge themes into one; their mentions move to the surviving id."""
-    from analyzer import curation
+    from analyzer.loop import curation
 
     try:
         survivor = _apply(db, run, curation.merge(theme_ids, into=into, label=label))
@@ -113,9 +113,10 @@ def split(
     run: RunOption = "latest",
 ) -> None:
     """Split a theme into PARTS themes by clustering its mentions."""
-    from analyzer import curation, runs
     from analyzer.config import cache_dir
     from analyzer.embed import get_embedder
+    from analyzer.loop import curation
+    from analyzer.pipeline import runs
 
     try:
         store, run_id = _store_and_run(db, run)
@@ -135,7 +136,7 @@ def move(
     run: RunOption = "latest",
 ) -> None:
     """Move a theme under another parent theme."""
-    from analyzer import curation
+    from analyzer.loop import curation
 
     target: int | str = int(parent) if parent.lstrip("-").isdigit() else parent
     try:
@@ -153,7 +154,7 @@ def owner(
     run: RunOption = "latest",
 ) -> None:
     """Make a team responsible for a theme (shown with pain points)."""
-    from analyzer import curation
+    from analyzer.loop import curation
 
     try:
         _apply(db, run, curation.set_owner(theme_id, team or None))
@@ -165,7 +166,7 @@ def owner(
 @themes_app.command()
 def history(db: DbOption = DEFAULT_DB, run: RunOption = "latest") -> None:
     """Show the codeframe's edit history."""
-    from analyzer import curation
+    from analyzer.loop import curation
     from analyzer.themes import ThemeModel
 
     try:

@@ -1,8 +1,8 @@
 """The report's "Actions and their effect" and team sections, and the action trend charts.
 
 :func:`loop_content` reads the actions recorded on a run from the store, measures each
-(:func:`analyzer.actions.evaluate`, on the run plus the exports scored with its model) and
-builds one team view per owner team (:func:`analyzer.teams.team_view`). Each action gets a
+(:func:`analyzer.loop.actions.evaluate`, on the run plus the exports scored with its model) and
+builds one team view per owner team (:func:`analyzer.loop.teams.team_view`). Each action gets a
 chart of its themes' weekly share with the action's date marked and its windows shaded.
 """
 
@@ -14,12 +14,12 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from analyzer import actions as lib
 from analyzer.errors import AnalyzerError
+from analyzer.loop import actions as lib
+from analyzer.loop.teams import team_names, team_view
 from analyzer.metrics.effects import share_trend
 from analyzer.report.figures import ACCENT, MUTED, _esc, _short, _style
 from analyzer.store import RunData, Store
-from analyzer.teams import team_names, team_view
 
 VERDICT_COLORS = {
     "worked": "#2a9d8f",

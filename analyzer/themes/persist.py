@@ -80,12 +80,12 @@ def write_model_dir(
 ) -> Path:
     """Write ``meta`` (+ the themes table) to model.json, ``arrays`` and the codeframe.
 
-    The folder is replaced as a whole (see :func:`analyzer.atomic.replacing_dir`): a crash
+    The folder is replaced as a whole (see :func:`analyzer.store.atomic.replacing_dir`): a crash
     leaves the previous model, never a mix of old and new files.
     """
     from safetensors.numpy import save_file
 
-    from analyzer.atomic import replacing_dir
+    from analyzer.store.atomic import replacing_dir
 
     doc = {"format": FORMAT, "version": FORMAT_VERSION, **meta}
     doc["themes"] = _table_records(table)

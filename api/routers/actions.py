@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from analyzer import actions as lib
 from analyzer.errors import AnalyzerError
+from analyzer.loop import actions as lib
 from analyzer.store import Store
 from api.deps import AnalystDep, ApiKeyDep, PageDep, ServicesDep
 from api.errors import ERROR_RESPONSES, FORBIDDEN

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from analyzer import keys as lib
+from analyzer.privacy import keys as lib
 from api.deps import AdminDep, ApiKeyDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, FORBIDDEN
 from api.schemas_loop import KeyCreate, KeyCreatedPublic, KeysPublic, WhoAmIPublic

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from analyzer import forget as lib
+from analyzer.privacy import forget as lib
 from api.deps import AdminDep, ApiKeyDep, ServicesDep
 from api.errors import ERROR_RESPONSES, FORBIDDEN
 from api.schemas_loop import ForgetPublic

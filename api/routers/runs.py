@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from analyzer import audit
 from analyzer.errors import NotFoundError
 from analyzer.pipeline import STAGES, new_run_id
+from analyzer.store import audit
 from api.deps import AnalystDep, ApiKeyDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, TOO_LARGE, ConflictError
 from api.runner import QueuedRun

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from analyzer.embed import CachedEmbedder, Embedder
-from analyzer.search import nearest_mentions, themes_of_hits
+from analyzer.embed.search import nearest_mentions, themes_of_hits
 from api.deps import ApiKeyDep, FiltersDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, NOT_READY
 from api.filters import MAX_LIMIT
@@ -38,7 +38,7 @@ def search(
     """The mentions closest in meaning to ``q`` (cosine over embeddings), best first, among
     the filtered responses; ``themes`` counts the hits per theme and ``count`` is the number
     of hits. Runs of 50,000 mentions or more are searched through an approximate index
-    (candidates re-scored exactly; see ``analyzer.search.VectorIndex``). The query is never
+    (candidates re-scored exactly; see ``analyzer.embed.search.VectorIndex``). The query is never
     logged."""
     data = services.finished_run(run_id)
     mask = services.run_view(run_id, "search-mask", repr(filters), filters.mention_mask)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from analyzer import suggestions as lib
+from analyzer.loop import suggestions as lib
 from api.deps import AnalystDep, ApiKeyDep, PageDep, PrincipalDep, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, FORBIDDEN, NOT_READY
 from api.schemas_loop import (

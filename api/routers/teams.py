@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from analyzer import actions as actions_lib
-from analyzer.teams import team_names, team_tables, team_view
+from analyzer.loop import actions as actions_lib
+from analyzer.loop.teams import team_names, team_tables, team_view
 from api.deps import ApiKeyDep, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.routers.actions import with_effects

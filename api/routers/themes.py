@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from analyzer import audit, curation
 from analyzer.errors import ConfigError
+from analyzer.loop import curation
+from analyzer.store import audit
 from api.deps import AnalystDep, ApiKeyDep, FiltersDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.filters import RunFilters

@@ -41,7 +41,7 @@ def fuzz_target(
     spec = ScoringSpec(model_dir=str(settings.models_root / run_id), config=config)
     out = settings.db.parent / "scored"
     fingerprint = score_export(small_export, spec, out, db=settings.db).fingerprint
-    from analyzer import actions, suggestions
+    from analyzer.loop import actions, suggestions
 
     store = app.state.services.store
     themes = store.load_run(run_id).themes["theme_id"].tolist()

@@ -12,8 +12,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from analyzer import audit, keys
-from analyzer.keys import ROLES
+from analyzer.privacy import keys
+from analyzer.privacy.keys import ROLES
+from analyzer.store import audit
 
 Roled = tuple[TestClient, str, dict[str, str], int]
 
@@ -162,7 +163,7 @@ def test_the_service_purges_old_text_when_retention_is_set(
     small_export: Path,
     ready: Callable[[TestClient], None],
 ) -> None:
-    from analyzer.forget import PURGED
+    from analyzer.privacy.forget import PURGED
     from api.main import create_app
 
     app, run_id = app_with_run("retention", small_export)

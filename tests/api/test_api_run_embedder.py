@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from analyzer import runs
 from analyzer.cli import app as cli
+from analyzer.pipeline import runs
 
 
 def test_cli_split_and_api_search_ask_runs_run_embedder(

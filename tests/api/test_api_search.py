@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from analyzer.search import VectorIndex, nearest_mentions, rank_by_similarity, themes_of_hits
+from analyzer.embed.search import VectorIndex, nearest_mentions, rank_by_similarity, themes_of_hits
 
 Shared = tuple[FastAPI, TestClient, str]
 
@@ -104,7 +104,7 @@ def test_vector_index_is_exact_on_small_runs() -> None:
 def test_vector_index_on_big_runs_finds_what_the_exact_scan_finds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import analyzer.search as search
+    import analyzer.embed.search as search
 
     monkeypatch.setattr(search, "EXACT_BELOW", 2_000)
     vectors = _clustered(6_000)
@@ -130,7 +130,7 @@ def test_vector_index_on_big_runs_finds_what_the_exact_scan_finds(
 def test_vector_index_falls_back_to_the_exact_scan_under_a_narrow_filter(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import analyzer.search as search
+    import analyzer.embed.search as search
 
     monkeypatch.setattr(search, "EXACT_BELOW", 2_000)
     vectors = _clustered(6_000)

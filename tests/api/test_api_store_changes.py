@@ -8,8 +8,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from service_fixtures import add_run
 
-from analyzer import curation
-from analyzer.forget import forget_response
+from analyzer.loop import curation
+from analyzer.privacy.forget import forget_response
 from analyzer.store import Store
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from analyzer import keys
+from analyzer.privacy import keys
 from analyzer.themes import ThemeModel
 
 Setup = tuple[TestClient, str, dict[str, dict[str, str]], list[int]]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from procs import STARTED, Server, cxa, wait_for
 
-from analyzer import demo, jobs
-from analyzer.store import Store
+from analyzer import demo
+from analyzer.store import Store, jobs
 
 
 @pytest.fixture(autouse=True)

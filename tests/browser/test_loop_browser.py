@@ -14,8 +14,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from analyzer import actions, curation, demo, keys
+from analyzer import demo
 from analyzer.config import make_config
+from analyzer.loop import actions, curation
+from analyzer.privacy import keys
 from analyzer.store import Store
 
 FAST = {"embedding": "fake", "spacy_model": "blank", "sentiment": "vader", "use_cache": False}

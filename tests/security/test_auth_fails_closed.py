@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from analyzer import keys
+from analyzer.privacy import keys
 from analyzer.store import Store
 
 MakeApp = Callable[..., FastAPI]

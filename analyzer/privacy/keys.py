@@ -21,9 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer import audit
 from analyzer.errors import ConfigError, NotFoundError
-from analyzer.store import Store
+from analyzer.store import Store, audit
 
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 """Roles from least to most allowed."""

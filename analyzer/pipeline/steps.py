@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 
 from analyzer import faults
-from analyzer.components import Components, Progress, SilentProgress, resolve_sentiment
 from analyzer.config import AnalysisConfig
 from analyzer.embed import save_embedder_card
-from analyzer.embedding_pass import MINILM_NAME as MINILM_NAME  # re-exported, as before
-from analyzer.embedding_pass import Embedded, embed_by_language, embed_mentions
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
+from analyzer.pipeline.components import Components, Progress, SilentProgress, resolve_sentiment
+from analyzer.pipeline.embedding_pass import MINILM_NAME as MINILM_NAME  # re-exported, as before
+from analyzer.pipeline.embedding_pass import Embedded, embed_by_language, embed_mentions
+from analyzer.pipeline.sentiment_pass import embed_with_sentiment, score_sentiment, theme_aspects
 from analyzer.sentiment import agreement_with_scores, overall_sentiment
-from analyzer.sentiment_pass import embed_with_sentiment, score_sentiment, theme_aspects
 from analyzer.store import Store
 from analyzer.text import TextProcessor
 from analyzer.text.languages import mention_languages, with_language_segment
@@ -329,7 +329,7 @@ def analyze_and_store(
             progress=_StoreProgress(store, run_id, progress or SilentProgress()),
         )
         if model_dir is not None:
-            from analyzer.atomic import replacing_dir
+            from analyzer.store.atomic import replacing_dir
 
             with replacing_dir(Path(model_dir)) as staging:  # model and card appear together
                 result.model.save(staging)

@@ -58,7 +58,7 @@ def team_view(
     themes, pain : DataFrame
         From :func:`team_tables` (or the report's theme and pain point tables).
     actions : list of dict
-        Actions with their ``effect`` records (:func:`analyzer.actions.effect_record`).
+        Actions with their ``effect`` records (:func:`analyzer.loop.actions.effect_record`).
 
     Raises
     ------

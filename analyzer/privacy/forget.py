@@ -29,10 +29,9 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer import audit
 from analyzer.errors import ConfigError, NotFoundError
-from analyzer.store import Store
-from analyzer.store_rows import GENERATION
+from analyzer.store import Store, audit
+from analyzer.store.rows import GENERATION
 
 PURGED = "[PURGED]"
 _RUN_TABLES = ("responses", "mentions")

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analyzer.components import Components, Progress, SilentProgress
 from analyzer.embed import Embedder, SharedPassEmbedder
+from analyzer.pipeline.components import Components, Progress, SilentProgress
 from analyzer.sentiment import SharedPassSentiment
 from analyzer.text.normalise import embedding_texts
 

@@ -3,7 +3,7 @@
 Anyone with a key (a *viewer*) can suggest a codeframe change (``rename``, ``merge``,
 ``split``, ``move``, ``seed``: a new theme seeded with example phrases) or leave a ``note`` on
 a theme. An analyst approves or rejects it with a reason; an approved change is applied
-through :mod:`analyzer.curation`, exactly like the analyst's own edit (the codeframe of the
+through :mod:`analyzer.loop.curation`, exactly like the analyst's own edit (the codeframe of the
 run's theme model and the run's stored themes and mentions). Every suggestion keeps its
 author, time and outcome; writes are audited.
 """
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analyzer import audit, curation
 from analyzer.errors import ConfigError, InputError, NotFoundError
-from analyzer.store import Store
+from analyzer.loop import curation
+from analyzer.store import Store, audit
 
 if TYPE_CHECKING:
     from analyzer.embed import Embedder
@@ -127,7 +127,7 @@ def apply(
     embedder: Embedder | None = None,
     edit: Any = None,
 ) -> dict[str, Any]:
-    """Apply an approved suggestion through :mod:`analyzer.curation`; what it did.
+    """Apply an approved suggestion through :mod:`analyzer.loop.curation`; what it did.
 
     ``edit(run_id, change)`` applies a codeframe change (default :func:`curation.edit` on
     ``store``; the service passes its own, which also drops its caches). Splits and seeds

@@ -1,7 +1,7 @@
 """The sentiment pass: which model scores each mention, and toward which theme.
 
 :func:`score_sentiment` is the pipeline's one dispatch point. Mentions on the multilingual
-path (see :func:`analyzer.embedding_pass.foreign_rows`) go to the multilingual head; the
+path (see :func:`analyzer.pipeline.embedding_pass.foreign_rows`) go to the multilingual head; the
 others go to the configured backend, which reads the states kept by the shared MiniLM pass
 when there are some, scores each mention toward its theme's aspect when it is
 aspect-conditioned, and otherwise scores the text (clause) on its own.
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analyzer.components import Components, Progress
-from analyzer.embedding_pass import Embedded, embed_mentions, foreign_rows
+from analyzer.pipeline.components import Components, Progress
+from analyzer.pipeline.embedding_pass import Embedded, embed_mentions, foreign_rows
 from analyzer.sentiment import AspectSentiment, SharedPassSentiment
 from analyzer.text.normalise import embedding_texts
 

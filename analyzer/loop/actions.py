@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analyzer import audit
 from analyzer.errors import ConfigError, NotFoundError
 from analyzer.metrics.effects import Change, Effect, action_effect
-from analyzer.store import Store
+from analyzer.store import Store, audit
 
 STATUSES = ("open", "closed")
 FIELDS = ("title", "team", "effective", "note", "link", "status", "theme_ids")

@@ -1,13 +1,13 @@
 """The DuckDB store: runs, responses, mentions, themes and rejects in one embedded file.
 
 Database rows are mapped to and from DataFrames only here (the mapping in
-:mod:`analyzer.store_rows`, the tables and their migrations in :mod:`analyzer.store_schema`).
+:mod:`analyzer.store.rows`, the tables and their migrations in :mod:`analyzer.store.schema`).
 Everything stored is already redacted: the pipeline redacts comments before they reach this
 module.
 
 Many processes share one file (the service, ``cxa analyze``, ``cxa score``, ``cxa themes``):
 no process keeps it open. Every method opens a short connection and closes it (waiting while
-another process holds the file, see :mod:`analyzer.dbfile`), and every logical write (a
+another process holds the file, see :mod:`analyzer.store.dbfile`), and every logical write (a
 run's results, a scored chunk, a codeframe edit) is one transaction that also bumps the
 store's ``generation``, so a crash leaves the store as it was before or fully after, and a
 reader sees another process's writes by checking :meth:`Store.generation`.
@@ -29,9 +29,9 @@ import duckdb
 import pandas as pd
 
 from analyzer import faults
-from analyzer.dbfile import FileToken, file_token, open_connection, owner_alive, process_owner
 from analyzer.errors import NotFoundError
-from analyzer.store_rows import (
+from analyzer.store.dbfile import FileToken, file_token, open_connection, owner_alive, process_owner
+from analyzer.store.rows import (
     GENERATION,
     MENTION_COLS,
     REJECT_COLS,
@@ -45,7 +45,7 @@ from analyzer.store_rows import (
     themes_rows,
     with_run,
 )
-from analyzer.store_schema import SCHEMA_VERSION, create_schema, schema_current
+from analyzer.store.schema import SCHEMA_VERSION, create_schema, schema_current
 
 log = logging.getLogger(__name__)
 _TABLES = ("responses", "mentions", "themes", "rejects")

@@ -6,7 +6,7 @@ every later scoring honours the edit) and updates the run's stored themes and me
 CLI (``cxa themes``) and the API call these same functions, so both have the same effect.
 Edits in one process are serialised by a lock.
 
-Crash safety: the model folder is replaced as a whole (:func:`analyzer.atomic.replacing_dir`)
+Crash safety: the model folder is replaced as a whole (:func:`analyzer.store.atomic.replacing_dir`)
 and the run's rows change in one store transaction after it. A crash between the two leaves
 the store as it was before the edit; the next edit of the run first brings the store in line
 with the saved codeframe (:func:`_sync_run` derives everything from it).

@@ -8,9 +8,9 @@ non-answers, a few comments in Spanish, German or French, and personal data (nam
 emails, phone numbers, order numbers) to redact. Scores follow what the comment says,
 and one theme (:data:`GROWING_THEME`) takes off in the last two months and drags NPS down.
 
-The phrase banks live in ``analyzer/resources/demo_phrases.yaml``. The ground truth
+The phrase banks live in ``analyzer/demo/phrases.yaml``. The ground truth
 has one row per planted mention; :func:`match_mentions_to_truth` (in
-:mod:`analyzer.demo_truth`, re-exported here) maps the mentions a splitter produced back
+:mod:`analyzer.demo.truth`, re-exported here) maps the mentions a splitter produced back
 onto it, so theme quality can be scored (e.g. NMI).
 """
 
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analyzer.demo_truth import match_mentions_to_truth
+from analyzer.demo.truth import match_mentions_to_truth
 from analyzer.errors import ConfigError
 
 __all__ = [
@@ -89,10 +89,10 @@ def load_phrases() -> dict[str, Any]:
     Returns
     -------
     dict
-        The parsed ``analyzer/resources/demo_phrases.yaml`` (themes, openers, tails,
+        The parsed ``analyzer/demo/phrases.yaml`` (themes, openers, tails,
         PII templates, emoji, non-answers, foreign-language clauses). Do not mutate it.
     """
-    text = resources.files("analyzer").joinpath("resources/demo_phrases.yaml").read_text("utf-8")
+    text = resources.files("analyzer.demo").joinpath("phrases.yaml").read_text("utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return data
 
