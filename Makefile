@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Default: file order.
 PYTEST_ARGS ?=
 
-.PHONY: install browser demo test lint typecheck unit bench lock clean help
+.PHONY: install browser demo test lint contracts typecheck unit bench lock clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -44,13 +44,16 @@ lint: install  ## ruff lint + format check
 	$(BIN)/ruff check analyzer api tests benchmarks
 	$(BIN)/ruff format --check analyzer api tests benchmarks
 
+contracts: install  ## The architecture's import contracts (import-linter; pyproject.toml)
+	$(BIN)/lint-imports --no-cache --no-logo
+
 typecheck: install  ## mypy on the package
 	$(BIN)/mypy
 
 unit: install browser  ## The test suite only
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck unit  ## Everything CI runs: lint, types, the whole test suite
+test: lint contracts typecheck unit  ## Everything CI runs: lint, import contracts, types, the whole test suite
 
 bench: install  ## Time `cxa analyze` on the 3,000-response demo export
 	$(BIN)/python benchmarks/analyze.py
