@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pandas as pd
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from analyzer import demo
@@ -148,3 +151,18 @@ def test_report_command_writes_html(analyzed, tmp_path) -> None:
     result = runner.invoke(app, ["report", "--db", str(out / "cxa.duckdb"), "--out", str(target)])
     assert result.exit_code == 0, result.output
     assert target.stat().st_size > 100_000  # plotly.js is inlined
+
+
+def test_help_paragraphs_have_no_hard_line_breaks_so_the_formatter_wraps_them() -> None:
+    def commands(typer_app: typer.Typer) -> list[Any]:
+        found = list(typer_app.registered_commands)
+        for group in typer_app.registered_groups:
+            found += commands(group.typer_instance) if group.typer_instance else []
+        return found
+
+    helps = [c.help for c in commands(app) if c.help]
+    assert len(helps) > 20
+    for text in helps:
+        assert all("\n" not in paragraph for paragraph in text.split("\n\n")), text
+    result = CliRunner().invoke(app, ["forget", "--help"], env={"COLUMNS": "200"})
+    assert "leave every run and scored export in the store" in result.output

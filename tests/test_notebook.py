@@ -30,3 +30,16 @@ def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch) -> None:
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert (tmp_path / "work" / "model" / "model.json").exists()
+
+
+def test_notebook_uses_only_the_public_api() -> None:
+    import analyzer
+
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    imports = [line for line in code.splitlines() if "analyzer" in line and "import" in line]
+    assert imports
+    for line in imports:
+        assert line.startswith("from analyzer import "), line
+        names = [n.strip() for n in line.removeprefix("from analyzer import ").split(",")]
+        assert set(names) <= set(analyzer.__all__), line

@@ -9,10 +9,11 @@ are plug-ins: callables named in the ``cxa.commands`` entry-point group that tak
 from importlib.metadata import entry_points
 
 from analyzer.cli import actions, analyze, forget, keys, score, tables, themes  # noqa: F401  (register the commands)
-from analyzer.cli._common import app
+from analyzer.cli._common import app, reflow_help
 
 for _plugin in sorted(entry_points(group="cxa.commands"), key=lambda e: e.name):
     _plugin.load()(app)
+reflow_help(app)
 
 
 def run() -> None:

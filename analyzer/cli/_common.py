@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 from pathlib import Path
@@ -31,6 +32,29 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _reflow(text: str) -> str:
+    """A command's help with each paragraph on one line, so the help formatter wraps it to
+    the terminal (Typer keeps a docstring's line breaks: "leave every run / and scored
+    export" broke mid-sentence on an 80-column terminal)."""
+    text = inspect.cleandoc(text).partition("\f")[0]
+    return "\n\n".join(
+        " ".join(line.strip() for line in p.splitlines()) for p in text.split("\n\n")
+    )
+
+
+def reflow_help(typer_app: typer.Typer) -> None:
+    """Reflow the help of every command of ``typer_app`` and of its command groups."""
+    for command in typer_app.registered_commands:
+        doc = command.help or (command.callback.__doc__ if command.callback else None)
+        if doc:
+            command.help = _reflow(doc)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            reflow_help(group.typer_instance)
+
+
 console = Console(stderr=False)
 err_console = Console(stderr=True)
 
