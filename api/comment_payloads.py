@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analyzer.ingest import ColumnMapping, validate
+from analyzer.tables import PRIMARY
 from analyzer.themes.model import NO_TOPIC, NO_TOPIC_LABEL
 from api.errors import TooLargeError
 from api.schemas import CommentIn
@@ -60,7 +62,8 @@ _MENTION_COLS += ["language"]
 
 
 def _mentions_of(mentions: pd.DataFrame, labels: dict[int, str]) -> dict[str, list[Row]]:
-    """Each response's mentions as public rows, by ``response_id``."""
+    """Each response's mentions as public rows, by ``response_id``: one row per mention, the
+    other themes it names in its ``other_themes`` (each with its own sentiment)."""
     frame = mentions.rename(columns={"theme_confidence": "confidence"})
     # a mention that names nothing ("thanks", an emoji) says so instead of a null label
     named = {**labels, NO_TOPIC: NO_TOPIC_LABEL}
@@ -69,17 +72,33 @@ def _mentions_of(mentions: pd.DataFrame, labels: dict[int, str]) -> dict[str, li
     frame["theme_label"] = pd.Series(
         [named.get(int(t)) for t in frame["theme_id"]], index=frame.index, dtype=object
     )
+    primary = (
+        frame[PRIMARY].fillna(True).astype(bool).to_numpy()
+        if PRIMARY in frame
+        else np.ones(len(frame), dtype=bool)
+    )
     rows = records(frame[[*_MENTION_COLS, "sentiment_score"]])
     out: dict[str, list[Row]] = {}
-    for rid, row in zip(frame["response_id"].astype(str), rows, strict=True):
-        out.setdefault(rid, []).append(row)
+    own: dict[tuple[str, int], Row] = {}
+    rids = frame["response_id"].astype(str).tolist()
+    for rid, row, is_own in zip(rids, rows, primary.tolist(), strict=True):
+        if is_own:
+            row["other_themes"] = []
+            out.setdefault(rid, []).append(row)
+            own[(rid, int(row["position"]))] = row
+    for rid, row, is_own in zip(rids, rows, primary.tolist(), strict=True):
+        if not is_own and (rid, int(row["position"])) in own:
+            keys = ("theme_id", "theme_label", "confidence", "sentiment", "sentiment_score")
+            own[(rid, int(row["position"]))]["other_themes"].append({k: row[k] for k in keys})
     return out
 
 
 def _themes_of(mentions: list[Row]) -> list[Row]:
-    """Themes a comment mentions (not -1 unassigned, not -2 no topic), most confident first."""
+    """Themes a comment mentions (not -1 unassigned, not -2 no topic), most confident first;
+    a mention counts for its own theme and for each other theme it names."""
     by_theme: dict[int, Row] = {}
-    for m in mentions:
+    carried = [m for mention in mentions for m in (mention, *mention.get("other_themes", []))]
+    for m in carried:
         if m["theme_id"] < 0:
             continue
         entry = by_theme.setdefault(

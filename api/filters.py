@@ -14,6 +14,7 @@ from fastapi import Query
 from analyzer.errors import ConfigError
 from analyzer.metrics import filter_responses
 from analyzer.store import RunData
+from analyzer.tables import primary_rows
 from api.schemas import ScoreBand, Sentiment
 
 MAX_LIMIT = 500
@@ -79,12 +80,12 @@ class RunFilters:
         )
 
     def mention_mask(self, data: RunData) -> np.ndarray | None:
-        """Which of the run's mentions pass the filters, shape (n_mentions,) bool; ``None``
-        when nothing is filtered."""
+        """Which of the run's mentions (one row each: the primary rows) pass the filters,
+        shape (n_mentions,) bool; ``None`` when nothing is filtered."""
         if self == RunFilters():
             return None
         _, kept = self.apply(data)
-        return data.mentions["mention_id"].isin(kept["mention_id"]).to_numpy()
+        return primary_rows(data.mentions)["mention_id"].isin(kept["mention_id"]).to_numpy()
 
 
 def _segments(values: list[str]) -> dict[str, list[str]]:

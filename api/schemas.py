@@ -170,6 +170,20 @@ class ThemeBase(BaseModel):
     parent_id: int = -1
     parent_label: str | None = None
     owner: str | None = None
+    kind: Literal["named", "residual", "seed"] = Field(
+        default="named",
+        description="named: its label is said by most of its mentions (see coverage, lift); "
+        "residual: what no phrase named in its part of the map ('Flight: other'), counted, "
+        "never ranked as a pain point; seed: an analyst's seeded theme.",
+    )
+    coverage: float | None = Field(
+        default=None,
+        description="Share of the theme's mentions that say its label (when fitted).",
+    )
+    lift: float | None = Field(
+        default=None,
+        description="Coverage over the share of the other mentions that say the label.",
+    )
 
 
 class ThemePublic(ThemeBase):
@@ -389,6 +403,16 @@ class ScoreRequest(BaseModel):
     )
 
 
+class MentionThemePublic(BaseModel):
+    """Another theme a mention names, with the mention's sentiment toward it."""
+
+    theme_id: int
+    theme_label: str | None
+    confidence: float | None
+    sentiment: str
+    sentiment_score: float | None
+
+
 class MentionScorePublic(BaseModel):
     """A mention of a scored comment (redacted) with its theme and sentiment."""
 
@@ -400,6 +424,11 @@ class MentionScorePublic(BaseModel):
     sentiment: str
     sentiment_score: float | None
     language: str | None = Field(default=None, description="ISO 639-1 code or 'unknown'.")
+    other_themes: list[MentionThemePublic] = Field(
+        default_factory=list,
+        description="Other themes the mention names ('the staff and the food were great' "
+        "names staff and food), each with the mention's sentiment toward it.",
+    )
 
 
 class CommentThemePublic(BaseModel):

@@ -30,6 +30,7 @@ from analyzer.pipeline import runs
 from analyzer.privacy import keys
 from analyzer.privacy.keys import Principal
 from analyzer.store import RunData, Store, jobs
+from analyzer.tables import primary_rows
 from analyzer.text.normalise import embedding_texts
 from api.cache import LRU, StoreWatch
 from api.errors import ConflictError
@@ -271,10 +272,11 @@ class Services:
                 f"Run {data.run_id!r} was embedded in the {fitted!r} space but the service "
                 f"runs {embedder.name!r}; restart it with CXA_EMBEDDING set to that model."
             )
-        key = (data.run_id, self.watch.run(data.run_id), embedder.name, len(data.mentions))
+        mentions = primary_rows(data.mentions)  # one vector per mention, whatever it names
+        key = (data.run_id, self.watch.run(data.run_id), embedder.name, len(mentions))
 
         def build() -> VectorIndex:
-            texts = embedding_texts(data.mentions["text"].astype(str).tolist())
+            texts = embedding_texts(mentions["text"].astype(str).tolist())
             return VectorIndex(embedder.encode(texts))
 
         return self._indexes.get_or_compute(key, build)

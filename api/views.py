@@ -25,6 +25,7 @@ from analyzer.store import RunData
 from api.filters import RunFilters
 
 _THEME_META = ["theme_id", "keywords", "parent_id", "parent_label", "owner"]
+_CLAIM_META = ["kind", "coverage", "lift"]
 _TREND = ["score", "period", "value", "ci_low", "ci_high", "n", "low_n"]
 
 
@@ -66,7 +67,8 @@ def theme_rows(data: RunData, filters: RunFilters, score: str) -> list[dict[str,
     """Every theme with volume, sentiment mix, score, impact and trend, most mentioned first."""
     responses, mentions = filters.apply(data)
     table = theme_table(responses, mentions, data.themes, score)
-    meta = data.themes[_THEME_META].drop_duplicates("theme_id")
+    claims = [c for c in _CLAIM_META if c in data.themes.columns]
+    meta = data.themes[_THEME_META + claims].drop_duplicates("theme_id")
     table = table.merge(meta, on="theme_id", how="left")
     trends = _trends(data, filters)
     table["trend"] = [trends.get(int(t)) for t in table["theme_id"]]

@@ -101,12 +101,25 @@ def reviews() -> Corpus:
     )
 
 
+def cfpb() -> Corpus:
+    """The 4,318 CFPB complaint narratives (one domain, consumer finance, long texts) with
+    their gold ``Issue`` (76) and ``Product`` (13) per complaint."""
+    frame = pd.read_csv(
+        DATA / "cfpb_complaints" / "complaints.csv", dtype=str, keep_default_na=False
+    )
+    ids = frame["Complaint ID"].astype(str)
+    responses = pd.DataFrame({"response_id": ids, "comment": frame["Consumer complaint narrative"]})
+    gold = {"issue": frame["Issue"].to_numpy(), "product": frame["Product"].to_numpy()}
+    return Corpus("cfpb", responses, gold)
+
+
 CORPORA = {
     "banking77": banking77,
     "mams": mams,
     "demo": demo,
     "tweets": tweets,
     "reviews": reviews,
+    "cfpb": cfpb,
 }
 
 
@@ -173,8 +186,21 @@ def analyze_corpus(corpus: Corpus, parts: Any) -> tuple[Any, np.ndarray]:
         corpus.responses.to_csv(path, index=False, encoding="utf-8")
         result = analyze(path, config=AnalysisConfig(sentiment="vader", seed=0), components=parts)
     # the vectors the pipeline's themes were fitted on (mentions in other languages on the
-    # multilingual path), so every model gets the same input
-    return result, mention_vectors(result.mentions, parts)
+    # multilingual path), so every model gets the same input; one row per mention
+    mentions, _ = split_rows(result.mentions)
+    return result, mention_vectors(mentions, parts)
+
+
+def split_rows(mentions: pd.DataFrame) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
+    """One row per mention (its own theme), and the other themes mentions carry as
+    (positions into those rows, theme ids)."""
+    if "primary" not in mentions:
+        return mentions.reset_index(drop=True), (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    primary = mentions["primary"].fillna(True).astype(bool).to_numpy()
+    own = mentions[primary].reset_index(drop=True)
+    at = pd.Index(own["mention_id"]).get_indexer(mentions.loc[~primary, "mention_id"])
+    extra = mentions.loc[~primary, "theme_id"].to_numpy(dtype=np.int64)
+    return own, (np.asarray(at, dtype=np.int64), extra)
 
 
 def mention_vectors(mentions: pd.DataFrame, parts: Any) -> np.ndarray:

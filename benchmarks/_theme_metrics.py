@@ -24,6 +24,15 @@ class Fit:
     themes: pd.DataFrame | None = None  # ours only
     texts: Sequence[str] = ()
     quality: dict[str, Any] = field(default_factory=dict)
+    extra: tuple[np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
+    """Other themes mentions carry: (positions into ``ids``, theme ids); ours only."""
+
+    def pairs(self, values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+        """``values`` (one per item) and theme ids, one per item and theme it carries."""
+        at, ids = self.extra
+        return list(values) + [values[i] for i in at], np.concatenate([self.ids, ids])
 
     @property
     def bucket(self) -> frozenset[int]:

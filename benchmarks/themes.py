@@ -55,6 +55,7 @@ import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
 
 from benchmarks import _theme_corpora as corpora
+from benchmarks._theme_claims import lemma_sets, say_claims, theme_claims
 from benchmarks._theme_metrics import (
     Fit,
     category_scores,
@@ -75,13 +76,44 @@ MAX_SHARE = 0.10
 # ------------------------------------------------------------------------ models
 
 
-def fit_ours(texts: list[str], emb: np.ndarray) -> tuple[Fit, Any]:
+def fit_ours(
+    texts: list[str], emb: np.ndarray, name: str = "ThemeModel", **params: Any
+) -> tuple[Fit, Any]:
     from analyzer.themes import ThemeModel
 
     start = time.perf_counter()
-    model = ThemeModel(seed=0).fit(texts, emb)
+    model = ThemeModel(seed=0, **params).fit(texts, emb)
     secs = time.perf_counter() - start
-    return Fit("ThemeModel", np.asarray(model.labels_), secs, model.themes_, texts), model
+    fit = Fit(name, np.asarray(model.labels_), secs, model.themes_, texts)
+    fit.extra = model.extra_
+    return fit, model
+
+
+def centred(emb: np.ndarray, drop: int = 1) -> np.ndarray:
+    """Variant (b): what the whole corpus shares removed before clustering: the mean vector
+    subtracted and the ``drop`` top principal directions projected out, rows renormalised."""
+    x = emb.astype(np.float64) - emb.mean(axis=0)
+    if drop:
+        _, _, vt = np.linalg.svd(x, full_matrices=False)
+        x -= (x @ vt[:drop].T) @ vt[:drop]
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+VARIANTS = {
+    "(a) tree cut, labels as before": ({"claims": False}, False),
+    "(b) centred, top direction dropped": ({"claims": False}, True),
+    "(c) tree cut + claims (default)": ({}, False),
+    "(b+c) centred + claims": ({}, True),
+}
+
+
+def variant_fits(texts: list[str], emb: np.ndarray) -> list[Fit]:
+    """Section 3 of issue 28 side by side, fitted directly on the same mention vectors."""
+    out = []
+    for name, (params, centre) in VARIANTS.items():
+        fit, _ = fit_ours(texts, centred(emb) if centre else emb, name, **params)
+        out.append(fit)
+    return out
 
 
 def fit_bertopic(texts: list[str], emb: np.ndarray, name: str = "BERTopic()") -> Fit:
@@ -137,18 +169,20 @@ def run_banking77(corpus: corpora.Corpus, parts: Any, competitors: bool) -> Outc
     texts = corpus.responses["comment"].tolist()
     emb, gold = corpora.embed(texts, parts), corpus.gold
     ours, model = fit_ours(texts, emb)
-    fits = [ours]
+    fits = [ours, *variant_fits(texts, emb)[:2]]  # (c) is ours; (b+c) below
+    fits.append(fit_ours(texts, centred(emb), "(b+c) centred + claims")[0])
     if competitors:
         fits += [fit_bertopic(texts, emb), fit_kmeans(emb, 77, "k-means (k=77)")]
         fits += reference_fits(emb, gold)
     for fit in fits:
         fit.quality = nmi(gold, fit.ids)
-    ours.quality["parents NMI"] = normalized_mutual_info_score(gold, ours.parent_ids())
+        if fit.themes is not None:
+            fit.quality["parents NMI"] = normalized_mutual_info_score(gold, fit.parent_ids())
     hits, n = lemma_share(ours, gold)
     notes = [f"labels sharing a lemma with their majority intent: {hits} of {n} ({hits / n:.0%})"]
-    score = round(ours.quality["NMI"], 3)  # today's 0.830 is itself rounded
+    score = round(ours.quality["NMI"], 3)
     goals = [
-        ("NMI >= 0.830", f"{score:.3f}", score >= 0.830),
+        ("NMI >= 0.82", f"{score:.3f}", score >= 0.82),
         ("label-lemma share >= 60%", f"{hits / n:.0%}", hits / n >= 0.60),
     ]
     checks = {"allowed": MAX_SHARE, "gold NMI": True, "model": model}
@@ -181,16 +215,26 @@ def reference_fits(emb: np.ndarray, gold: np.ndarray) -> list[Fit]:
     ]
 
 
+def pipeline_fit(result: Any) -> tuple[Fit, pd.DataFrame]:
+    """Our themes as ``cxa analyze`` made them: one row per mention, the rest as extras."""
+    mentions, extra = corpora.split_rows(result.mentions)
+    ours = Fit("ThemeModel", mentions["theme_id"].to_numpy(), result.timings["themes"])
+    ours.themes, ours.texts, ours.extra = result.themes, mentions["text"].tolist(), extra
+    return ours, mentions
+
+
 def run_mams(corpus: corpora.Corpus, parts: Any, competitors: bool) -> Outcome:
     result, emb = corpora.analyze_corpus(corpus, parts)
-    mentions, gold = result.mentions, corpus.gold
+    ours, mentions = pipeline_fit(result)
+    gold = corpus.gold
     sent = mentions["response_id"].astype(str).tolist()
     texts = mentions["text"].tolist()
-    ours = Fit("ThemeModel", mentions["theme_id"].to_numpy(), result.timings["themes"])
-    ours.themes, ours.texts = result.themes, texts
-    ours.quality = {**category_scores(sent, ours.ids, gold, ours.bucket)}
+    ours.quality = {**category_scores(*ours.pairs(sent), gold, ours.bucket)}
     ours.quality["mentions/sentence"] = len(mentions) / len(gold)
     fits = [ours]
+    for fit in variant_fits(texts, emb):
+        fit.quality = category_scores(*fit.pairs(sent), gold, fit.bucket)
+        fits.append(fit)
     if competitors:
         whole = corpus.responses["comment"].tolist()
         ids = corpus.responses["response_id"].astype(str).tolist()
@@ -210,14 +254,14 @@ def run_mams(corpus: corpora.Corpus, parts: Any, competitors: bool) -> Outcome:
         fits += mention_fits + sentence_fits
     labels = Counter(c for g in gold.values() for c in g)
     allowed = max(MAX_SHARE, max(labels.values()) / sum(labels.values()))
-    mapped = Counter(theme_categories(sent, ours.ids, gold, ours.bucket).values())
+    mapped = Counter(theme_categories(*ours.pairs(sent), gold, ours.bucket).values())
     notes = [
         f"{len(gold)} sentences, {len(mentions)} mentions; gold: {dict(sorted(labels.items()))}",
         "our themes per gold category they map to: "
         + ", ".join(f"{c} {mapped.get(c, 0)}" for c in sorted(labels)),
     ]
     f1 = ours.quality["F1"]
-    goal = ("category micro-F1 >= 0.70", f"{f1:.3f}", f1 >= 0.70)
+    goal = ("category micro-F1 >= 0.72", f"{f1:.3f}", f1 >= 0.72)
     return Outcome(corpus.name, fits, notes, {"allowed": allowed}, [goal])
 
 
@@ -225,34 +269,36 @@ def run_demo(corpus: corpora.Corpus, parts: Any, competitors: bool) -> Outcome:
     from analyzer.demo import match_mentions_to_truth, theme_keys
 
     result, emb = corpora.analyze_corpus(corpus, parts)
-    mentions, truth = result.mentions, corpus.gold
+    ours, mentions = pipeline_fit(result)
+    truth = corpus.gold
     gold = match_mentions_to_truth(mentions, truth)
     known = gold.notna().to_numpy()
     gold_known = gold[known].astype(str).to_numpy()
     texts = mentions["text"].tolist()
-    ours = Fit("ThemeModel", mentions["theme_id"].to_numpy(), result.timings["themes"])
-    ours.themes, ours.texts = result.themes, texts
-    fits = [ours]
+    fits = [ours, *variant_fits(texts, emb)]
     if competitors:
         fits += [fit_bertopic(texts, emb), fit_kmeans(emb, len(theme_keys()), "k-means (k=16)")]
     for fit in fits:
         fit.quality = nmi(gold_known, fit.ids[known])
-    ours.quality["parents NMI"] = normalized_mutual_info_score(gold_known, ours.parent_ids()[known])
+    for fit in fits:
+        if fit.themes is not None:
+            fit.quality["parents NMI"] = normalized_mutual_info_score(
+                gold_known, fit.parent_ids()[known]
+            )
     matched, notes = label_matches(ours, gold.fillna("").to_numpy(dtype=str), theme_keys())
     notes.insert(0, f"{known.sum()} of {len(mentions)} mentions matched to a planted theme")
     allowed = max(MAX_SHARE, float(truth["theme"].value_counts(normalize=True).max()))
     goal = ("planted themes named >= 14 of 16", f"{matched} of 16", matched >= 14)
-    return Outcome(corpus.name, fits, notes, {"allowed": allowed, "gold NMI": True}, [goal])
+    return Outcome(corpus.name, fits, notes, {"allowed": allowed}, [goal])
 
 
 def run_unlabelled(corpus: corpora.Corpus, parts: Any, competitors: bool) -> Outcome:
     """A corpus without theme labels, through the full pipeline: spread, hygiene, labels."""
     result, emb = corpora.analyze_corpus(corpus, parts)
-    mentions = result.mentions
+    ours, mentions = pipeline_fit(result)
     texts = mentions["text"].tolist()
-    ours = Fit("ThemeModel", mentions["theme_id"].to_numpy(), result.timings["themes"])
-    ours.themes, ours.texts = result.themes, texts
-    fits = [ours, fit_bertopic(texts, emb)] if competitors else [ours]
+    fits = [ours, *variant_fits(texts, emb)]
+    fits += [fit_bertopic(texts, emb)] if competitors else []
     notes = [f"{len(corpus.responses)} texts, {len(mentions)} mentions (no gold labels)"]
     return Outcome(corpus.name, fits, notes, {"allowed": MAX_SHARE})
 
@@ -275,12 +321,79 @@ def run_tweets(corpus: corpora.Corpus, parts: Any, competitors: bool) -> Outcome
     return out
 
 
+def dominant(fit: Fit, responses: list[str], owner: list[str], parents: bool = False) -> np.ndarray:
+    """Each response's theme (or parent) held by most of its mentions; -1 where none."""
+    ids = fit.parent_ids() if parents else fit.ids
+    keep = (ids >= 0) & ~np.isin(ids, list(fit.bucket))
+    frame = pd.DataFrame({"r": np.asarray(owner)[keep], "t": ids[keep]})
+    counts = frame.groupby(["r", "t"]).size().reset_index(name="n")
+    counts = counts.sort_values(["r", "n", "t"], ascending=[True, False, True])
+    top = dict(counts.drop_duplicates("r")[["r", "t"]].itertuples(index=False, name=None))
+    return np.array([top.get(r, -1) for r in responses], dtype=np.int64)
+
+
+def run_cfpb(corpus: corpora.Corpus, parts: Any, competitors: bool) -> Outcome:
+    """CFPB complaints (one domain, long texts): response-level NMI of our themes against the
+    gold Issue and of our parents against the gold Product, against whole-text BERTopic and
+    k-means with the true k."""
+    result, emb = corpora.analyze_corpus(corpus, parts)
+    ours, mentions = pipeline_fit(result)
+    texts, owner = mentions["text"].tolist(), mentions["response_id"].astype(str).tolist()
+    responses = corpus.responses["response_id"].astype(str).tolist()
+    issue, product = corpus.gold["issue"], corpus.gold["product"]
+    fits = [ours, *variant_fits(texts, emb)]
+    for fit in fits:
+        fit.quality = {
+            "NMI": normalized_mutual_info_score(issue, dominant(fit, responses, owner)),
+            "parents NMI": normalized_mutual_info_score(
+                product, dominant(fit, responses, owner, parents=True)
+            ),
+        }
+    if competitors:
+        whole = corpus.responses["comment"].tolist()
+        whole_emb = corpora.embed(whole, parts)
+        rivals = [
+            fit_bertopic(whole, whole_emb),
+            fit_kmeans(whole_emb, 76, "k-means (k=76)"),
+            fit_kmeans(whole_emb, 13, "k-means (k=13)"),
+        ]
+        for fit in rivals:
+            fit.model += ", whole texts"
+            fit.quality = {
+                "NMI": normalized_mutual_info_score(issue, fit.ids),
+                "parents NMI": normalized_mutual_info_score(product, fit.ids),
+            }
+        fits += rivals
+    notes = [
+        f"{len(responses)} complaints, {len(mentions)} mentions; gold: {len(set(issue))} issues, "
+        f"{len(set(product))} products; NMI per complaint (its mentions' commonest theme / "
+        "parent); whole-text rivals: NMI against Issue, 'parents NMI' against Product"
+    ]
+    goals: list[Target] = []
+    if competitors:
+        names = ("BERTopic()", "k-means (k=76)", "k-means (k=13)")
+        bert, k76, k13 = (out_fit(fits, f"{m}, whole texts") for m in names)
+        best = max(bert.quality["NMI"], k76.quality["NMI"])
+        goals.append(("Issue NMI beats BERTopic() and k-means (k=76)",
+                      f"{ours.quality['NMI']:.3f} vs {bert.quality['NMI']:.3f} / "
+                      f"{k76.quality['NMI']:.3f}", ours.quality["NMI"] > best))  # fmt: skip
+        goals.append(("parent NMI vs Product beats k-means (k=13)",
+                      f"{ours.quality['parents NMI']:.3f} vs {k13.quality['parents NMI']:.3f}",
+                      ours.quality["parents NMI"] > k13.quality["parents NMI"]))  # fmt: skip
+    return Outcome(corpus.name, fits, notes, {"allowed": MAX_SHARE}, goals)
+
+
+def out_fit(fits: list[Fit], model: str) -> Fit:
+    return next(f for f in fits if f.model == model)
+
+
 RUNNERS = {
     "banking77": run_banking77,
     "mams": run_mams,
     "demo": run_demo,
     "tweets": run_tweets,
     "reviews": run_unlabelled,
+    "cfpb": run_cfpb,
 }
 
 
@@ -317,6 +430,27 @@ def print_outcome(say: Report, out: Outcome) -> None:
     if any(f.model.startswith("ref:") for f in out.fits):
         say("* uses the gold labels: a ceiling for centroid-based themes, not a competitor")
     say_labels(say, out.ours)
+    say_all_claims(say, out)
+
+
+def say_all_claims(say: Report, out: Outcome) -> None:
+    """Label truth of ours and of every variant (section 1 and 3 of issue 28)."""
+    ours = out.ours
+    lemmas = lemma_sets(list(ours.texts))
+    for fit in out.fits:
+        if fit.themes is None:
+            continue
+        claims = theme_claims(fit.texts, fit.ids, fit.extra, fit.themes, fit.bucket, lemmas)
+        fit.quality["named share"] = claims.named_share
+        fit.quality["residual"] = claims.residual_share
+        if fit is ours:
+            out.checks["claims"] = claims
+            say_claims(say, claims, fit.texts, fit.ids, len(fit.ids), fit.extra)
+        else:
+            largest = shape(fit)["largest"]
+            say(f"  {fit.model}: named share {claims.named_share:.1%}, residual "
+                f"{claims.residual_share:.1%}, unassigned {claims.unassigned_share:.1%}, "
+                f"largest theme {largest:.1%}, {len(fit.themes)} themes")  # fmt: skip
 
 
 def say_labels(say: Report, ours: Fit) -> None:
@@ -394,6 +528,10 @@ def common_targets(out: Outcome) -> list[Target]:
     if bert is not None:
         times = f"{ours.secs:.1f} vs {bert.secs:.1f}"
         rows.append(("our fit s <= BERTopic's", times, ours.secs <= bert.secs))
+    claims = out.checks.get("claims")
+    if claims is not None:
+        rows.insert(0, ("mentions in named themes >= 90%", f"{claims.named_share:.1%}",
+                        claims.named_share >= 0.90))  # fmt: skip
     rivals = [f for f in out.fits[1:] if f.model == "BERTopic()" or f.model.startswith("k-means")]
     if out.checks.get("gold NMI") and rivals:
         best = max(rivals, key=lambda f: f.quality["NMI"])
@@ -479,7 +617,7 @@ def main(argv: list[str] | None = None) -> None:
     say("|---|---|---|---|---|---|---|---|---|")
     for out in outcomes:
         say(summary(out))
-    say("\n=== targets (issue 13) ===")
+    say("\n=== targets (issue 28; and issue 13's that still hold) ===")
     rows = [
         (f"{out.corpus}: {target}", measured, met)
         for out in outcomes

@@ -34,8 +34,11 @@ def test_every_response_kept_and_mentions_link_back(small_export, fast_result) -
     r, m = fast_result.responses, fast_result.mentions
     assert r["response_id"].tolist() == export["response_id"].tolist()
     assert set(m["response_id"]) <= set(r["response_id"])
-    assert m["mention_id"].is_unique
-    assert len(m) > len(r)  # many comments hold two or three mentions
+    own = m[m["primary"]]
+    assert own["mention_id"].is_unique  # one own row per mention
+    assert not m.duplicated(["mention_id", "theme_id"]).any()  # each other theme once
+    assert set(m.loc[~m["primary"], "mention_id"]) <= set(own["mention_id"])
+    assert len(own) > len(r)  # many comments hold two or three mentions
     # Non-answers stay as responses without mentions.
     non_answers = export.loc[export["comment"].str.strip().str.lower().isin(["n/a", "", "."])]
     assert len(non_answers) > 0
@@ -46,7 +49,7 @@ def test_tables_follow_the_contract(fast_result) -> None:
     m, t = fast_result.mentions, fast_result.themes
     assert list(m.columns) == [
         "mention_id", "response_id", "position", "text", "language", "theme_id",
-        "theme_confidence", "sentiment", "sentiment_score",
+        "theme_confidence", "primary", "sentiment", "sentiment_score",
     ]  # fmt: skip
     assert m["sentiment"].isin(["negative", "neutral", "positive"]).all()
     assert m["sentiment_score"].between(-1, 1).all()
@@ -85,12 +88,13 @@ def test_real_models_recover_the_planted_themes(tmp_path) -> None:
     export, truth_path = demo.write(tmp_path / "demo.csv", 1200, seed=11)
     result = analyze(export, config=make_config(use_cache=False))
     truth = pd.read_csv(truth_path, keep_default_na=False)
-    matched = demo.match_mentions_to_truth(result.mentions, truth)
+    own = result.mentions[result.mentions["primary"]].reset_index(drop=True)  # one per mention
+    matched = demo.match_mentions_to_truth(own, truth)
     keep = matched.notna()
     assert keep.mean() > 0.9
-    nmi = normalized_mutual_info_score(matched[keep], result.mentions.loc[keep, "theme_id"])
+    nmi = normalized_mutual_info_score(matched[keep], own.loc[keep, "theme_id"])
     assert nmi >= 0.7, f"NMI {nmi:.3f} against the planted themes"
-    assert (result.mentions["theme_id"] < 0).mean() <= 0.10
+    assert (own["theme_id"] < 0).mean() <= 0.10
     for label in result.themes["label"]:
         assert 1 <= len(str(label).split()) <= 4, label
 

@@ -22,6 +22,7 @@ from analyzer.batch.manifest import Manifest
 from analyzer.batch.setup import ScoringSpec
 from analyzer.errors import ConfigError, ModelError
 from analyzer.pipeline.runs import rejects_frame, write_rejects_csv
+from analyzer.tables import primary_rows
 from analyzer.text.languages import with_language_segment
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class _Sink:
                 segments=self.manifest.segments,
                 metrics=self.manifest.metrics,
             )
-        counts = {"responses": len(responses), "mentions": len(mentions)}
+        counts = {"responses": len(responses), "mentions": len(primary_rows(mentions))}
         self.manifest.chunks[str(index)] = {**counts, "rejects": len(ingest.rejects)}
         self.manifest.save(self.out)
         return ChunkReport(index, counts["responses"], counts["mentions"], skipped=False)

@@ -18,6 +18,7 @@ from analyzer.cli._common import (
     progress_bar,
 )
 from analyzer.errors import AnalyzerError
+from analyzer.tables import primary_rows
 
 if TYPE_CHECKING:
     from analyzer.pipeline import AnalysisResult
@@ -171,7 +172,7 @@ def _print_themes(result: AnalysisResult, top: int) -> None:
     if line:
         console.print(line)
     console.print(
-        f"{len(result.responses)} responses, {len(result.mentions)} mentions, "
+        f"{len(result.responses)} responses, {len(primary_rows(result.mentions))} mentions, "
         f"{no_topic} with no specific topic, {unassigned} unassigned, "
         f"{len(result.rejects)} rejected values"
     )

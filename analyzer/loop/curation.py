@@ -27,6 +27,7 @@ import pandas as pd
 from analyzer import faults
 from analyzer.errors import ConfigError, InputError, ModelError, NotFoundError
 from analyzer.store import Store
+from analyzer.tables import primary_rows
 from analyzer.text.normalise import embedding_texts
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ def split(
         folder = model_dir(store.run_meta(run_id), run_id)
         model = ThemeModel.load(folder)
         _checker(model, model.codeframe_, run_id)(theme_id)
-        mentions = store.load_run(run_id).mentions
+        mentions = primary_rows(store.load_run(run_id).mentions)
         own = mentions[mentions["theme_id"] == int(theme_id)]
         texts = own["text"].astype(str).tolist()
         vectors = embedder.encode(embedding_texts(texts))
@@ -262,7 +263,7 @@ def add_seed(store: Store, run_id: str, name: str, phrases: list[str], embedder:
     with _lock:
         folder = model_dir(store.run_meta(run_id), run_id)
         model = ThemeModel.load(folder)
-        mentions = store.load_run(run_id).mentions
+        mentions = primary_rows(store.load_run(run_id).mentions)
         texts = mentions["text"].astype(str).tolist()
         vectors = embedder.encode(embedding_texts(texts))
         theme_id = model.add_seed(name, phrases, texts, vectors, embed=embedder.encode)

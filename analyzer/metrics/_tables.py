@@ -30,6 +30,14 @@ def check_tables(responses: pd.DataFrame, mentions: pd.DataFrame, themes: pd.Dat
     require_columns(themes, ["theme_id", "label"], "themes")
 
 
+def ranked(themes: pd.DataFrame) -> pd.DataFrame:
+    """The themes that may be ranked (pain points): all but the residuals ("Flight: other":
+    what no phrase named is counted and shown, never ranked)."""
+    if "kind" not in themes.columns:
+        return themes
+    return themes[themes["kind"].astype(str) != "residual"]
+
+
 def contains(values: pd.Series, pool: pd.Series) -> np.ndarray:
     """Whether each of ``values`` occurs in ``pool``, shape (len(values),), bool.
 

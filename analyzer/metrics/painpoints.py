@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analyzer.metrics._tables import check_tables, contains, require_columns
+from analyzer.metrics._tables import check_tables, contains, ranked, require_columns
 from analyzer.metrics.filters import DateLike, filter_responses
 from analyzer.metrics.impact import theme_table
 from analyzer.metrics.scores import MIN_N, check_kind
@@ -125,6 +125,7 @@ def pain_points(
     check_kind(score)
     check_tables(responses, mentions, themes)
     require_columns(mentions, ["text"], "mentions")
+    themes = ranked(themes)
     trend = _trend(responses, mentions, themes, freq, recent_periods)
     if since is not None:
         responses, mentions = filter_responses(responses, mentions, since=since)

@@ -6,12 +6,17 @@ sentiment_pass.py) can name these types without importing the pipeline itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from analyzer.config import AnalysisConfig, cache_dir
 from analyzer.embed import Embedder, embedding_space, get_embedder
-from analyzer.sentiment import DEFAULT_BACKEND, SentimentBackend, get_backend
+from analyzer.sentiment import (
+    DEFAULT_BACKEND,
+    SentimentBackend,
+    SharedPassSentiment,
+    get_backend,
+)
 from analyzer.text import TextProcessor
 
 if TYPE_CHECKING:
@@ -55,6 +60,23 @@ class Components:
     sentiment: SentimentBackend
     multilingual: Multilingual | None = None
     """Embeds and scores non-English mentions (``None``: every mention takes the English path)."""
+    _aspect: Any = field(default=None, repr=False, compare=False)
+
+    def aspect_sentiment(self) -> Any:
+        """The aspect model (``minilm-aspect``) that scores a mention of two or more themes
+        toward each, sharing the sentiment branch's MiniLM and its kept states; None when
+        it cannot share them (another backend, other layers). Built on first use."""
+        if self._aspect is None:
+            base = getattr(self.sentiment, "base_model", None)
+            if base is None or not isinstance(self.sentiment, SharedPassSentiment):
+                return None
+            aspect = get_backend("minilm-aspect")
+            assert isinstance(aspect, SharedPassSentiment)
+            aspect.attach_base(base)
+            if aspect.states_layer() != self.sentiment.states_layer():
+                return None
+            self._aspect = aspect
+        return self._aspect
 
     @classmethod
     def from_config(cls, config: AnalysisConfig) -> Components:

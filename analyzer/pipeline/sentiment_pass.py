@@ -10,6 +10,7 @@ aspect-conditioned, and otherwise scores the text (clause) on its own.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,9 +18,10 @@ import pandas as pd
 from analyzer.pipeline.components import Components, Progress
 from analyzer.pipeline.embedding_pass import Embedded, embed_mentions, foreign_rows
 from analyzer.sentiment import AspectSentiment, SharedPassSentiment
+from analyzer.tables import PRIMARY
 from analyzer.text.normalise import embedding_texts
 
-__all__ = ["embed_with_sentiment", "score_sentiment", "theme_aspects"]
+__all__ = ["embed_with_sentiment", "score_sentiment", "theme_aspects", "with_extra_themes"]
 
 
 def theme_aspects(themes: pd.DataFrame) -> dict[int, str]:
@@ -125,3 +127,87 @@ def embed_with_sentiment(
     embedded = embed_mentions(texts, components, progress)
     labels, scores = score_sentiment(pd.DataFrame({"text": list(texts)}), components, embedded)
     return embedded.embeddings, labels, scores
+
+
+def with_extra_themes(
+    mentions: pd.DataFrame,
+    extra: tuple[np.ndarray, np.ndarray],
+    confidence: np.ndarray,
+    components: Components,
+    embedded: Embedded | None = None,
+    aspects: dict[int, str] | None = None,
+) -> pd.DataFrame:
+    """The mentions table with one more row per other theme a mention names.
+
+    ``extra`` = (positions into ``mentions``, theme ids): the pairs ``ThemeModel.extra_`` or
+    ``transform_with_tags`` gave. Each new row copies its mention with that theme, its
+    ``confidence`` and ``primary`` False. A mention of two or more themes is scored toward
+    each of them (its primary row too) by the aspect model when the English MiniLM branch
+    and its kept states are there ("delivery was quick but the app crashes": positive on
+    delivery, negative on the app); otherwise every row keeps the mention's own sentiment.
+    Rows stay in mention order, the primary row first.
+    """
+    positions, theme_ids = (np.asarray(a, dtype=np.int64) for a in extra)
+    if len(positions) == 0:
+        return mentions
+    added = mentions.iloc[positions].copy()
+    added["theme_id"] = theme_ids
+    added["theme_confidence"] = np.asarray(confidence, dtype="float64")
+    added[PRIMARY] = False
+    out = pd.concat([mentions, added], ignore_index=True)
+    order = np.concatenate([np.arange(len(mentions)), positions])
+    out["_at"], out["_extra"] = order, np.arange(len(out)) >= len(mentions)
+    aspect = _aspect_backend(components, embedded)
+    if aspect is not None and aspects:
+        _score_toward_themes(out, positions, aspect, embedded, aspects)
+    out = out.sort_values(["_at", "_extra", "theme_id"], kind="stable")
+    return out.drop(columns=["_at", "_extra"]).reset_index(drop=True)
+
+
+def _aspect_backend(components: Components, embedded: Embedded | None) -> Any:
+    """The aspect model sharing the embedding pass's states, or None where it cannot."""
+    backend = components.sentiment
+    if embedded is None or embedded.states is None or not isinstance(backend, SharedPassSentiment):
+        return None
+    if isinstance(backend, AspectSentiment) and getattr(backend, "name", "") == "minilm-aspect":
+        return backend
+    return components.aspect_sentiment()
+
+
+def _score_toward_themes(
+    out: pd.DataFrame,
+    positions: np.ndarray,
+    aspect: Any,
+    embedded: Embedded | None,
+    aspects: dict[int, str],
+) -> None:
+    """Score every row of the multi-theme mentions toward its own theme (in place)."""
+    assert embedded is not None and embedded.states is not None
+    multi = np.unique(positions)
+    rows = np.flatnonzero(np.isin(out["_at"].to_numpy(), multi))
+    # the kept states cover the English rows (embedded.english), in that order
+    english = embedded.english
+    state_of = (
+        np.arange(len(embedded.embeddings))
+        if english is None
+        else np.full(len(embedded.embeddings), -1, dtype=np.int64)
+    )
+    if english is not None:
+        state_of[np.asarray(english, dtype=np.int64)] = np.arange(len(english))
+    at = state_of[out["_at"].to_numpy()[rows]]
+    rows, at = rows[at >= 0], at[at >= 0]
+    if not len(rows):
+        return
+    labels = [aspects.get(int(t)) for t in out["theme_id"].to_numpy()[rows]]
+    states = _take(embedded.states, at)
+    got_labels, got_scores = aspect.predict_states(states, labels)
+    out.loc[out.index[rows], "sentiment"] = np.asarray(got_labels, dtype=object)
+    out.loc[out.index[rows], "sentiment_score"] = np.asarray(got_scores, dtype="float64")
+
+
+def _take(states: Any, idx: np.ndarray) -> Any:
+    """The kept states of the texts ``idx`` (a MentionStates of len(idx) texts)."""
+    from analyzer.sentiment import MentionStates
+
+    rows = [states.states[states.offsets[i] : states.offsets[i + 1]] for i in idx]
+    return MentionStates.from_rows(rows, states.states.shape[1], states.states.dtype)

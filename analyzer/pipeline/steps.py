@@ -28,9 +28,15 @@ from analyzer.ingest import ColumnMapping, IngestResult, read_export
 from analyzer.pipeline.components import Components, Progress, SilentProgress, resolve_sentiment
 from analyzer.pipeline.embedding_pass import MINILM_NAME as MINILM_NAME  # re-exported, as before
 from analyzer.pipeline.embedding_pass import Embedded, embed_by_language, embed_mentions
-from analyzer.pipeline.sentiment_pass import embed_with_sentiment, score_sentiment, theme_aspects
+from analyzer.pipeline.sentiment_pass import (
+    embed_with_sentiment,
+    score_sentiment,
+    theme_aspects,
+    with_extra_themes,
+)
 from analyzer.sentiment import agreement_with_scores, overall_sentiment
 from analyzer.store import Store
+from analyzer.tables import PRIMARY, primary_rows
 from analyzer.text import TextProcessor
 from analyzer.text.languages import mention_languages, with_language_segment
 from analyzer.themes import ThemeModel
@@ -105,7 +111,9 @@ def split_mentions(
 
 
 def add_response_sentiment(responses: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
-    """Add ``sentiment`` and ``sentiment_score`` per response, derived from its mentions."""
+    """Add ``sentiment`` and ``sentiment_score`` per response, derived from its mentions
+    (one row per mention: the primary rows)."""
+    mentions = primary_rows(mentions)
     out = responses.copy()
     labels: dict[str, str] = {}
     scores: dict[str, float] = {}
@@ -171,12 +179,15 @@ def analyze(
         model.fit(texts, embedded.embeddings, cluster_on=embedded.english)
     mentions["theme_id"] = np.asarray(model.labels_, dtype="int64")
     mentions["theme_confidence"] = np.asarray(model.confidence_, dtype="float64")
+    mentions[PRIMARY] = True
     with _stage(progress, timings, "sentiment", None):
-        labels, scores = score_sentiment(
-            mentions, components, embedded, theme_aspects(model.themes_)
-        )
-    mentions["sentiment"] = labels
-    mentions["sentiment_score"] = scores
+        aspects = theme_aspects(model.themes_)
+        labels, scores = score_sentiment(mentions, components, embedded, aspects)
+        mentions["sentiment"] = labels
+        mentions["sentiment_score"] = scores
+        extra = model.extra_
+        confidence = model.confidence_of(embedded.embeddings[extra[0]], extra[1])
+        mentions = with_extra_themes(mentions, extra, confidence, components, embedded, aspects)
     responses = add_response_sentiment(responses, mentions)
     info = _info(ingested, config, components, len(texts))
     info["sentiment_agreement"] = agreement_with_scores(mentions, responses)
@@ -262,12 +273,16 @@ def score_mentions(
     mentions = mentions.copy()
     texts = mentions["text"].tolist()
     embedded = embed_by_language(mentions, components, progress)
-    theme_ids, confidence = model.transform(texts, embedded.embeddings)
+    theme_ids, confidence, extra = model.transform_with_tags(texts, embedded.embeddings)
     mentions["theme_id"] = np.asarray(theme_ids, dtype="int64")
     mentions["theme_confidence"] = np.asarray(confidence, dtype="float64")
-    labels, scores = score_sentiment(mentions, components, embedded, theme_aspects(model.themes_))
+    mentions[PRIMARY] = True
+    aspects = theme_aspects(model.themes_)
+    labels, scores = score_sentiment(mentions, components, embedded, aspects)
     mentions["sentiment"] = labels
     mentions["sentiment_score"] = scores
+    extra_confidence = model.confidence_of(embedded.embeddings[extra[0]], extra[1])
+    mentions = with_extra_themes(mentions, extra, extra_confidence, components, embedded, aspects)
     return add_response_sentiment(responses, mentions), mentions
 
 

@@ -27,6 +27,7 @@ from analyzer.metrics.trends import EMERGING_COLUMNS
 from analyzer.report._windows import Windows, find_windows
 from analyzer.report.drilldown import N_VERBATIMS, ThemeDetail, Verbatim, theme_details
 from analyzer.store import RunData
+from analyzer.tables import primary_rows
 from analyzer.themes.model import NO_TOPIC
 
 
@@ -357,7 +358,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         n_responses=len(run.responses),
         n_commented=int(np.sum(commented(run.responses, run.mentions))),
         n_mentions=int((run.mentions["theme_id"] >= 0).sum()),
-        n_all_mentions=len(run.mentions),
+        n_all_mentions=len(primary_rows(run.mentions)),
         n_no_topic=int((run.mentions["theme_id"] == NO_TOPIC).sum()),
         n_unassigned=int((run.mentions["theme_id"] == -1).sum()),
         windows=windows.with_range(run.responses),

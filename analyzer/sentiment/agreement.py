@@ -14,6 +14,7 @@ import pandas as pd
 
 from analyzer.errors import ColumnError
 from analyzer.sentiment._base import MIXED, overall_sentiment
+from analyzer.tables import primary_rows
 
 #: Score bands per survey metric: band -> (low, high, label that agrees, label that disagrees).
 BANDS: dict[str, dict[str, tuple[int, int, str | None, str | None]]] = {
@@ -55,6 +56,7 @@ def response_sentiment(mentions: pd.DataFrame) -> pd.DataFrame:
     [-1, 1]) and ``n_mentions``.
     """
     _require(mentions, ("response_id", "sentiment", "sentiment_score"), "mentions")
+    mentions = primary_rows(mentions)  # a mention of two themes counts once here
     rows = []
     for response_id, group in mentions.groupby("response_id", sort=False):
         label, score = overall_sentiment(

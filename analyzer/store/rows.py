@@ -15,10 +15,11 @@ import pandas as pd
 RESPONSE_COLS = ["response_id", "row", "date", "comment", "nps", "csat", "ces"]
 MENTION_COLS = [
     "mention_id", "response_id", "position", "text", "theme_id", "theme_confidence",
-    "sentiment", "sentiment_score", "language",
+    "sentiment", "sentiment_score", "language", "primary",
 ]  # fmt: skip
 THEME_COLS = [
     "theme_id", "label", "keywords", "parent_id", "parent_label", "size", "examples", "owner",
+    "kind", "coverage", "lift",
 ]  # fmt: skip
 REJECT_COLS = ["file", "row", "column", "value", "reason"]
 GENERATION = "(SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'generation')"
@@ -81,6 +82,8 @@ def mentions_frame(rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.copy()
     out["position"] = out["position"].astype("int64")
     out["theme_id"] = out["theme_id"].astype("int64")
+    if "primary" in out:  # a row written before mentions carried several themes is primary
+        out["primary"] = out["primary"].fillna(True).astype(bool)
     return out
 
 
@@ -93,6 +96,8 @@ def themes_rows(run_id: str, themes: pd.DataFrame) -> pd.DataFrame:
 
 def themes_frame(rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.copy()
+    if "kind" in out:  # themes written before kinds existed were all named
+        out["kind"] = out["kind"].where(out["kind"].notna(), "named").astype(object)
     out["keywords"] = [json.loads(k) for k in rows["keywords"]]
     out["examples"] = [json.loads(e) for e in rows["examples"]]
     out["owner"] = out["owner"].astype(object).where(out["owner"].notna(), None)
@@ -107,10 +112,12 @@ def touch(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 
 
 def set_mention_themes(con: duckdb.DuckDBPyConnection, run_id: str, frame: pd.DataFrame) -> None:
+    """Set the own (primary) theme of the given mentions; their other themes stay."""
     con.register("changes", frame[["mention_id", "theme_id", "theme_confidence"]])
     con.execute(
         "UPDATE mentions SET theme_id = c.theme_id, theme_confidence = c.theme_confidence "
-        "FROM changes c WHERE mentions.run_id = ? AND mentions.mention_id = c.mention_id",
+        "FROM changes c WHERE mentions.run_id = ? AND mentions.mention_id = c.mention_id "
+        'AND mentions."primary" IS NOT FALSE',
         [run_id],
     )
     con.unregister("changes")
@@ -128,7 +135,23 @@ def remap_themes(con: duckdb.DuckDBPyConnection, run_id: str, mapping: dict[int,
         [run_id],
     )
     con.unregister("remap")
+    drop_repeated_themes(con, run_id)
     touch(con, run_id)
+
+
+def drop_repeated_themes(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Delete a mention's other-theme rows that repeat a theme it already has (a merge of
+    two themes one mention named) or name a theme the run no longer has (a split one)."""
+    con.execute(
+        'DELETE FROM mentions WHERE run_id = ? AND "primary" = FALSE AND ('
+        "EXISTS (SELECT 1 FROM mentions o WHERE o.run_id = mentions.run_id "
+        "AND o.mention_id = mentions.mention_id AND o.theme_id = mentions.theme_id "
+        'AND (o."primary" IS NOT FALSE OR o.rowid < mentions.rowid)) '
+        "OR (EXISTS (SELECT 1 FROM themes t WHERE t.run_id = mentions.run_id) AND NOT EXISTS "
+        "(SELECT 1 FROM themes t WHERE t.run_id = mentions.run_id "
+        "AND t.theme_id = mentions.theme_id)))",
+        [run_id],
+    )
 
 
 def replace_themes(con: duckdb.DuckDBPyConnection, run_id: str, themes: pd.DataFrame) -> None:
@@ -136,6 +159,7 @@ def replace_themes(con: duckdb.DuckDBPyConnection, run_id: str, themes: pd.DataF
     con.register("frame", themes_rows(run_id, themes))
     con.execute("INSERT INTO themes BY NAME SELECT * FROM frame")
     con.unregister("frame")
+    drop_repeated_themes(con, run_id)
     touch(con, run_id)
 
 
@@ -145,6 +169,7 @@ __all__ = [
     "REJECT_COLS",
     "RESPONSE_COLS",
     "THEME_COLS",
+    "drop_repeated_themes",
     "mentions_frame",
     "remap_themes",
     "replace_themes",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 """Bump it whenever ``DDL`` or ``MIGRATIONS`` change: a store at this version skips them on open
 (opening then costs one query, not a schema pass)."""
 
@@ -27,11 +27,12 @@ CREATE TABLE IF NOT EXISTS responses (
 CREATE TABLE IF NOT EXISTS mentions (
     run_id VARCHAR, mention_id VARCHAR, response_id VARCHAR, position BIGINT, text VARCHAR,
     theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR, sentiment_score DOUBLE,
-    language VARCHAR
+    language VARCHAR, "primary" BOOLEAN DEFAULT TRUE
 );
 CREATE TABLE IF NOT EXISTS themes (
     run_id VARCHAR, theme_id BIGINT, label VARCHAR, keywords JSON, parent_id BIGINT,
-    parent_label VARCHAR, size BIGINT, examples JSON, owner VARCHAR
+    parent_label VARCHAR, size BIGINT, examples JSON, owner VARCHAR,
+    kind VARCHAR DEFAULT 'named', coverage DOUBLE, lift DOUBLE
 );
 CREATE TABLE IF NOT EXISTS rejects (
     run_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR
@@ -57,7 +58,7 @@ CREATE TABLE IF NOT EXISTS scored_responses (
 CREATE TABLE IF NOT EXISTS scored_mentions (
     fingerprint VARCHAR, chunk BIGINT, mention_id VARCHAR, response_id VARCHAR, position BIGINT,
     text VARCHAR, theme_id BIGINT, theme_confidence DOUBLE, sentiment VARCHAR,
-    sentiment_score DOUBLE, language VARCHAR
+    sentiment_score DOUBLE, language VARCHAR, "primary" BOOLEAN DEFAULT TRUE
 );
 CREATE TABLE IF NOT EXISTS actions (
     action_id VARCHAR PRIMARY KEY, run_id VARCHAR, theme_ids JSON, title VARCHAR,
@@ -77,10 +78,20 @@ CREATE TABLE IF NOT EXISTS audit (
     "at" TIMESTAMP, actor VARCHAR, verb VARCHAR, target VARCHAR, detail JSON
 );
 """
-# Files written before the language column existed get it (NULL for their rows).
+# Files written before the language column existed get it (NULL for their rows); before
+# mentions carried several themes, every mention row was its mention's own (primary) row
+# and every theme was named.
 MIGRATIONS = "".join(
     f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS language VARCHAR;"
     for t in ("responses", "mentions", "scored_responses", "scored_mentions")
+) + "".join(
+    [
+        'ALTER TABLE mentions ADD COLUMN IF NOT EXISTS "primary" BOOLEAN DEFAULT TRUE;',
+        'ALTER TABLE scored_mentions ADD COLUMN IF NOT EXISTS "primary" BOOLEAN DEFAULT TRUE;',
+        "ALTER TABLE themes ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'named';",
+        "ALTER TABLE themes ADD COLUMN IF NOT EXISTS coverage DOUBLE;",
+        "ALTER TABLE themes ADD COLUMN IF NOT EXISTS lift DOUBLE;",
+    ]
 )
 
 

@@ -69,16 +69,21 @@ def keep_big(labels: np.ndarray, min_size: int) -> np.ndarray:
     return out
 
 
-def by_size(x: np.ndarray, rows: np.ndarray, k: int, n_found: int) -> tuple[np.ndarray, np.ndarray]:
-    """Renumber the first ``n_found`` rows (found themes) by final size; seeds stay last."""
+def by_size(
+    x: np.ndarray, rows: np.ndarray, k: int, n_found: int
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Renumber the first ``n_found`` rows (found themes) by final size; seeds stay last.
+
+    Returns the rows, the centroids and ``order``: new row ``i`` was row ``order[i]``.
+    """
     if k == 0:
-        return rows, np.zeros((0, x.shape[1]), dtype=np.float32)
+        return rows, np.zeros((0, x.shape[1]), dtype=np.float32), []
     counts = np.bincount(rows[rows >= 0], minlength=k)
     order = np.lexsort((np.arange(n_found), -counts[:n_found]))
     remap = np.arange(k, dtype=np.int64)
     remap[order] = np.arange(n_found)
     rows = np.where(rows >= 0, remap[np.maximum(rows, 0)], -1)
-    return rows, centroids_of(x, rows, k)
+    return rows, centroids_of(x, rows, k), [int(i) for i in order] + list(range(n_found, k))
 
 
 def merge_close(x: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:

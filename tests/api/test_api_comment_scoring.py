@@ -37,9 +37,12 @@ def test_each_comment_gets_mentions_themes_and_sentiment(shared: Shared) -> None
         assert mention["sentiment"] in ("negative", "neutral", "positive")
         if mention["theme_id"] != -1:
             assert mention["theme_label"] == labels[mention["theme_id"]]
+    carried = [t for m in first["mentions"] for t in (m, *m["other_themes"])]
     assert {t["theme_id"] for t in first["themes"]} == {
-        m["theme_id"] for m in first["mentions"] if m["theme_id"] != -1
+        t["theme_id"] for t in carried if t["theme_id"] != -1
     }
+    for other in (t for m in first["mentions"] for t in m["other_themes"]):
+        assert other["theme_label"] == labels[other["theme_id"]]
     assert body["data"][2]["mentions"] == [] and body["data"][2]["sentiment"] is None
     rejected = {(r["index"], r["column"]) for r in body["rejects"]}
     assert (1, "nps") in rejected  # 11 is not an NPS; the comment is still scored

@@ -75,7 +75,8 @@ def test_rescoring_replaces_rows(tmp_path, export, model_dir, fast_config) -> No
     assert first.fingerprint == second.fingerprint == third.fingerprint
     responses, mentions = _read(tmp_path / "out")
     assert len(responses) == 400 and responses["response_id"].is_unique
-    assert mentions["mention_id"].is_unique
+    assert mentions.loc[mentions["primary"], "mention_id"].is_unique
+    assert not mentions.duplicated(["mention_id", "theme_id"]).any()
     stored_r, stored_m = Store(db).load_scored(first.fingerprint)
     assert len(stored_r) == 400 and len(stored_m) == len(mentions)
     assert len(list((tmp_path / "out" / "parts").glob("responses-*"))) == 4  # 400 / 120

@@ -28,6 +28,7 @@ def test_recovers_planted_themes_with_readable_labels(data):
     table = model.themes_
     assert list(table.columns) == [
         "theme_id", "label", "keywords", "parent_id", "parent_label", "size", "examples", "owner",
+        "kind", "coverage", "lift",
     ]  # fmt: skip
     assert list(table["theme_id"]) == list(range(len(table)))  # 0 = biggest
     assert table["size"].is_monotonic_decreasing
@@ -158,13 +159,19 @@ def test_version_1_model_still_loads(data, tmp_path: Path):
     model = fit(texts, emb)
     path = model.save(tmp_path / "m")
     meta = json.loads((path / "model.json").read_text())
-    assert meta["version"] == 2
+    assert meta["version"] == 3
     meta["version"] = 1
-    for name in ("max_themes", "merge_similarity"):  # parameters version 1 did not have
+    for name in ("max_themes", "merge_similarity", "claims"):  # parameters version 1 lacked
         del meta["params"][name]
+    del meta["claims"]
+    for theme in meta["themes"]:  # nor had a theme a kind, coverage or lift
+        for name in ("kind", "coverage", "lift"):
+            del theme[name]
     (path / "model.json").write_text(json.dumps(meta))
     loaded = ThemeModel.load(path)
     np.testing.assert_array_equal(loaded.transform(texts, emb)[0], model.transform(texts, emb)[0])
+    assert set(loaded.themes_["kind"]) == {"named"} and loaded.claims_ == {}
+    assert len(loaded.transform_with_tags(texts, emb)[2][0]) == 0  # no claims: no tags
 
 
 def test_max_themes_caps_the_number_of_themes(data):

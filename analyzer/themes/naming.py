@@ -1,0 +1,373 @@
+"""Themes whose labels are true: clusters are split along what their mentions say.
+
+A cluster of embeddings is only a proposal. A theme is kept when a phrase from its members'
+parse names it (see claims.py: said by at least half of its mentions, three times more often
+than elsewhere). A cluster no phrase names is split: the mentions that say its most common
+distinctive phrase become a theme of their own, named by it, and the rest is looked at again.
+What no phrase names is pooled, clustered once more and named the same way; what is left
+joins the most similar named theme while that theme stays named, and the rest becomes an
+honest residual of its cluster ("Flight: other"), never a claim.
+
+In a one-domain export ("flight" in most airline tweets) the domain word has a low lift, so
+it never names a theme: the tight cluster the domain word holds together is split along what
+differs ("delayed flight", "lost bag", "rebooked").
+
+Pure functions over arrays; :func:`name_groups` is the entry point.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from analyzer.text.normalise import content_words
+from analyzer.themes.claims import NAMED_COVERAGE, NAMED_LIFT, Sayings, claim_stems
+from analyzer.themes.hygiene import CorpusWords, label_problems
+from analyzer.themes.phrases import Candidate, mention_candidates
+
+__all__ = ["NAMED", "RESIDUAL", "SEED", "Named", "name_groups", "word_candidates"]
+
+NAMED, RESIDUAL, SEED = "named", "residual", "seed"
+SAMPLE = 80
+"""Central members of a group whose parse offers its label candidates."""
+_KIND_WEIGHT = {
+    "subject-verb": 1.3,
+    "verb-object": 1.2,
+    "compound": 1.15,
+    "modified": 1.0,
+    "phrasal": 1.0,
+    "noun": 0.5,
+}
+
+
+@dataclass
+class Theme:
+    """One theme found by naming: its members (positions), label, kind and claim."""
+
+    members: np.ndarray
+    label: str
+    kind: str
+    stems: frozenset[str] = frozenset()
+    origin: int = -1
+
+
+@dataclass
+class Named:
+    """What :func:`name_groups` returns.
+
+    Attributes
+    ----------
+    rows : ndarray (n,) int64, the theme row of each mention, -1 for none
+    labels, kinds : the label and kind (``named`` / ``residual``) of each row
+    stems : the claim (label stems) of each row; empty for residuals
+    sayings : the index of who says what, for the tags and the figures
+    """
+
+    rows: np.ndarray
+    labels: list[str]
+    kinds: list[str]
+    stems: list[frozenset[str]]
+    sayings: Sayings
+    coverage: list[float] = field(default_factory=list)
+    lift: list[float] = field(default_factory=list)
+    parses: dict[int, list[Candidate]] = field(default_factory=dict)
+
+
+def word_candidates(text: str) -> list[Candidate]:
+    """Label candidates without a parser (spaCy absent): each content word and each pair of
+    adjacent content words ("late delivery")."""
+    words = content_words(text)
+    found = [Candidate(w, w, "noun", (w,)) for w in words]
+    pairs = itertools.pairwise(words)
+    found += [Candidate(f"{a} {b}", f"{a} {b}", "compound", (b,)) for a, b in pairs]
+    return list({c.key: c for c in found}.values())
+
+
+class _Parses:
+    """Label candidates of mentions, parsed on first need (each text once); without a
+    parser, candidates are content words and their adjacent pairs."""
+
+    def __init__(self, words: Sequence[str], parser: Any) -> None:
+        self.words, self.parser = words, parser
+        self.cache: dict[int, list[Candidate]] = {}
+
+    def of(self, positions: np.ndarray) -> list[list[Candidate]]:
+        todo = [int(p) for p in positions if int(p) not in self.cache]
+        if todo and self.parser is None:
+            self.cache.update((p, word_candidates(self.words[p])) for p in todo)
+        elif todo:
+            found = mention_candidates([self.words[p] for p in todo], self.parser)
+            self.cache.update(zip(todo, found, strict=True))
+        return [self.cache[int(p)] for p in positions]
+
+
+@dataclass
+class _Context:
+    words: Sequence[str]
+    x: np.ndarray
+    sayings: Sayings
+    parses: _Parses
+    min_part: int
+    used: set[str]
+    evidence: CorpusWords
+    says: dict[frozenset[str], np.ndarray] = field(default_factory=dict)
+
+    def who(self, stems: frozenset[str]) -> np.ndarray:
+        """Positions of the mentions saying ``stems`` (memoised)."""
+        if stems not in self.says:
+            self.says[stems] = np.flatnonzero(self.sayings.who_says(stems))
+        return self.says[stems]
+
+
+def _options(ctx: _Context, members: np.ndarray) -> list[tuple[str, frozenset[str], str]]:
+    """(display, stems, kind) of the phrases repeated among the most central members."""
+    centre = ctx.x[members].mean(axis=0)
+    central = members[np.argsort(-(ctx.x[members] @ centre), kind="stable")[:SAMPLE]]
+    counts: Counter[str] = Counter()
+    forms: Counter[tuple[str, str]] = Counter()
+    kinds: dict[str, str] = {}
+    for found in ctx.parses.of(central):
+        for c in found:
+            counts[c.key] += 1
+            forms[(c.key, c.text)] += 1
+            kinds[c.key] = c.kind
+    shown: dict[str, str] = {}
+    for (key, text), _ in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0][1])):
+        shown.setdefault(key, text)
+    out = []
+    for key, n in sorted(counts.items()):
+        stems = claim_stems(shown[key], topic=False)
+        fine = not label_problems(shown[key], words=ctx.evidence)
+        if n >= 2 and stems and shown[key] not in ctx.used and fine:
+            out.append((shown[key], stems, kinds[key]))
+    return out
+
+
+def _claims(
+    ctx: _Context, members: np.ndarray
+) -> list[tuple[float, float, float, int, str, frozenset[str], str]]:
+    """(coverage, lift, split lift, sayers, display, stems, kind) of each candidate over
+    ``members``; the split lift is the lift of the theme its sayers alone would form."""
+    inside = np.zeros(ctx.sayings.n, dtype=bool)
+    inside[members] = True
+    n = ctx.sayings.n
+    n_in, n_out = len(members), n - len(members)
+    out = []
+    for text, stems, kind in _options(ctx, members):
+        who = ctx.who(stems)
+        said = int(inside[who].sum())
+        if said == 0:
+            continue
+        coverage = said / n_in
+        lift = coverage / max((len(who) - said) / n_out if n_out else 0.0, 1.0 / max(n_out, 1))
+        rest = n - said
+        split_lift = 1.0 / max((len(who) - said) / rest if rest else 0.0, 1.0 / max(rest, 1))
+        out.append((coverage, lift, split_lift, said, text, stems, kind))
+    return out
+
+
+def _names_itself(ctx: _Context, rest: np.ndarray, label: frozenset[str]) -> bool:
+    """Whether the mentions of a named part that do not say its label are a theme of their
+    own: at least ``min_part`` of them, half saying one distinctive phrase unlike the label."""
+    if len(rest) < max(ctx.min_part, 2):
+        return False
+    return any(
+        s[0] >= NAMED_COVERAGE and s[2] >= NAMED_LIFT and not (s[5] & label)
+        for s in _claims(ctx, rest)
+    )
+
+
+def _name_cluster(
+    ctx: _Context, members: np.ndarray, origin: int
+) -> tuple[list[Theme], np.ndarray]:
+    """Named themes carved out of one cluster, and the members none of them holds."""
+    themes: list[Theme] = []
+    left: list[np.ndarray] = []
+    queue = [members]
+    while queue:
+        part = queue.pop(0)
+        if len(part) < ctx.min_part:
+            left.append(part)
+            continue
+        scored = _claims(ctx, part)
+        named = [s for s in scored if s[0] >= NAMED_COVERAGE and s[1] >= NAMED_LIFT]
+        if named:  # the whole part is named: its best phrase, weighted toward what happened
+            best = max(named, key=lambda s: (s[0] * _KIND_WEIGHT[s[6]], s[4]))
+            says = np.zeros(ctx.sayings.n, dtype=bool)
+            says[ctx.who(best[5])] = True
+            rest = part[~says[part]]
+            if not _names_itself(ctx, rest, best[5]):
+                themes.append(Theme(part, best[4], NAMED, best[5], origin))
+                ctx.used.add(best[4])
+                continue
+            # the rest says something of its own ("lost bag" beside "flight cancelled"):
+            # the label's sayers become the theme and the rest is looked at again
+            themes.append(Theme(part[says[part]], best[4], NAMED, best[5], origin))
+            ctx.used.add(best[4])
+            queue.append(rest)
+            continue
+        split = [s for s in scored if s[2] >= NAMED_LIFT and s[3] >= ctx.min_part and s[0] < 1]
+        if not split:
+            left.append(part)
+            continue
+        # the most common distinctive phrase takes the mentions that say it
+        best = max(split, key=lambda s: (s[3] * _KIND_WEIGHT[s[6]], s[4]))
+        says = np.zeros(ctx.sayings.n, dtype=bool)
+        says[ctx.who(best[5])] = True
+        themes.append(Theme(part[says[part]], best[4], NAMED, best[5], origin))
+        ctx.used.add(best[4])
+        queue.append(part[~says[part]])
+    rest = np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
+    return themes, rest
+
+
+def _absorb(ctx: _Context, themes: list[Theme], pool: np.ndarray, floor: float) -> np.ndarray:
+    """Give pooled mentions to the most similar named theme (of their three nearest, cosine
+    at least ``floor``) while it stays named; return the mentions none could take."""
+    named = [t for t in themes if t.kind == NAMED]
+    if not named or not len(pool):
+        return pool
+    centres = np.vstack([ctx.x[t.members].mean(axis=0) for t in named])
+    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+    sims = ctx.x[pool] @ centres.T
+    near = np.argsort(-sims, axis=1, kind="stable")[:, :3]
+    sayers = np.array([np.isin(ctx.who(t.stems), t.members).sum() for t in named])
+    sizes = np.array([len(t.members) for t in named])
+    taken: list[list[int]] = [[] for _ in named]
+    keep: list[int] = []
+    for i in np.argsort(-sims[np.arange(len(pool)), near[:, 0]], kind="stable"):
+        home = next(
+            (
+                int(j)
+                for j in near[i]
+                if sims[i, j] >= floor and sayers[j] / (sizes[j] + 1) >= NAMED_COVERAGE
+            ),
+            None,
+        )
+        if home is None:
+            keep.append(int(pool[i]))
+        else:
+            taken[home].append(int(pool[i]))
+            sizes[home] += 1
+    for theme, extra in zip(named, taken, strict=True):
+        if extra:
+            theme.members = np.concatenate([theme.members, np.asarray(extra, dtype=np.int64)])
+    return np.asarray(sorted(keep), dtype=np.int64)
+
+
+def name_groups(
+    words: Sequence[str],
+    x: np.ndarray,
+    rows: np.ndarray,
+    *,
+    parser: Any,
+    min_size: int,
+    recluster: Callable[[np.ndarray], np.ndarray],
+    absorb_floor: float,
+    evidence: CorpusWords | None = None,
+) -> Named:
+    """Split and name the clusters ``rows`` so that every theme's label is true of it.
+
+    Parameters
+    ----------
+    words : sequence of str, length n
+        Topic texts of the mentions (what labels are made of).
+    x : ndarray of shape (n, dim), unit rows
+    rows : ndarray of shape (n,), int64
+        Cluster of each mention (0 = biggest), -1 for none.
+    parser : spaCy pipeline with a parser (label candidates), or None
+    min_size : int
+        Smallest cluster; a theme carved out by a phrase may be a third of it (at least 3).
+    recluster : callable
+        Clusters the pooled leftovers: positions (m,) -> labels (m,), -1 for none.
+    absorb_floor : float
+        Least cosine to a named theme's centre for a leftover to join it.
+    evidence : CorpusWords, optional
+        Which bare words come from redaction or hashtags in the export: never a label.
+
+    Returns
+    -------
+    Named
+    """
+    sayings = Sayings(words)
+    parses = _Parses(words, parser)
+    ctx = _Context(
+        words, x, sayings, parses, max(3, min_size // 3), set(), evidence or CorpusWords()
+    )
+    themes: list[Theme] = []
+    origin = np.asarray(rows, dtype=np.int64).copy()
+    pool: list[np.ndarray] = []
+    k = int(rows.max()) + 1 if len(rows) else 0
+    for r in range(k):
+        found, rest = _name_cluster(ctx, np.flatnonzero(rows == r), r)
+        themes += found
+        pool.append(rest)
+    left = np.concatenate(pool) if pool else np.zeros(0, dtype=np.int64)
+    left = np.sort(np.concatenate([left, np.flatnonzero(rows < 0)]))
+    if len(left) >= 2 * min_size:  # once more on what no phrase named: finer groups
+        again = recluster(left)
+        pool = []
+        for g in range(int(again.max()) + 1 if len(again) else 0):
+            found, rest = _name_cluster(ctx, left[again == g], -1)
+            themes += found
+            pool.append(rest)
+        pool.append(left[again < 0])
+        left = np.sort(np.concatenate(pool))
+    left = _absorb(ctx, themes, left, absorb_floor)
+    themes += _residuals(words, left, origin, min_size)
+    out = _result(themes, sayings, len(words), ctx)
+    out.parses = parses.cache
+    return out
+
+
+def _residuals(
+    words: Sequence[str], left: np.ndarray, origin: np.ndarray, min_size: int
+) -> list[Theme]:
+    """What no phrase named, kept together by the cluster it came from when big enough; the
+    label is a placeholder (the parent's name replaces it once parents are known)."""
+    out = []
+    for r in sorted(set(origin[left].tolist())):
+        members = left[origin[left] == r]
+        if r < 0 or len(members) < min_size:
+            continue
+        said = Counter(w for p in members for w in set(content_words(words[p])))
+        word = min(said.items(), key=lambda kv: (-kv[1], kv[0]))[0] if said else "other"
+        out.append(Theme(members, f"{word}: other", RESIDUAL, frozenset(), r))
+    return out
+
+
+def _result(themes: list[Theme], sayings: Sayings, n: int, ctx: _Context) -> Named:
+    """Themes ordered biggest first (residuals after the named ones), as rows."""
+    themes = [t for t in themes if len(t.members)]
+    order = sorted(
+        range(len(themes)),
+        key=lambda i: (
+            themes[i].kind == RESIDUAL,
+            -len(themes[i].members),
+            int(themes[i].members.min()),
+        ),
+    )
+    rows = np.full(n, -1, dtype=np.int64)
+    out = Named(rows, [], [], [], sayings)
+    for new, i in enumerate(order):
+        t = themes[i]
+        rows[t.members] = new
+        out.labels.append(t.label)
+        out.kinds.append(t.kind)
+        out.stems.append(t.stems)
+        if t.kind == NAMED:
+            said = int(np.isin(ctx.who(t.stems), t.members).sum())
+            coverage = said / len(t.members)
+            outside = (len(ctx.who(t.stems)) - said) / max(n - len(t.members), 1)
+            out.coverage.append(coverage)
+            out.lift.append(coverage / max(outside, 1.0 / max(n - len(t.members), 1)))
+        else:
+            out.coverage.append(math.nan)
+            out.lift.append(math.nan)
+    return out
