@@ -22,10 +22,11 @@ def _tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """r1 says "the staff and the food were great" (staff, plus food on an extra row);
     r2 staff only, r3 food only (negative), r4 price only, r5 the residual."""
     nps = [10, 9, 2, 6, 8, 7, 3, 9]
-    responses = build_responses(
-        [{"response_id": f"r{i}", "nps": n, "date": f"2025-0{1 + i % 6}-10"}
-         for i, n in enumerate(nps, start=1)]  # fmt: skip
-    )
+    rows_in = [
+        {"response_id": f"r{i}", "nps": n, "date": f"2025-0{1 + i % 6}-10"}
+        for i, n in enumerate(nps, start=1)
+    ]
+    responses = build_responses(rows_in)
     rows = [("r1", 0, "positive"), ("r2", 0, "positive"), ("r3", 1, "negative"),
             ("r4", 2, "neutral"), ("r5", 3, "negative"), ("r6", 2, "negative"),
             ("r7", 1, "negative"), ("r8", 0, "positive")]  # fmt: skip

@@ -13,12 +13,17 @@ from analyzer.themes.claims import NAMED_COVERAGE, NAMED_LIFT, Sayings, claim_st
 
 # One domain: every mention says "flight"; what differs is what happened to it.
 AIRLINE = {
-    "delayed": ["my flight was delayed again", "flight delayed two hours", "delayed flight, no info"],
-    "cancelled": ["they cancelled my flight", "flight cancelled last minute", "cancelled flight no refund"],
-    "bag": ["lost my bag on the flight", "my bag never arrived after the flight", "bag damaged on flight"],
+    "delayed": ["my flight was delayed again", "flight delayed two hours",
+                "delayed flight, no info"],
+    "cancelled": ["they cancelled my flight", "flight cancelled last minute",
+                  "cancelled flight no refund"],
+    "bag": ["lost my bag on the flight", "my bag never arrived after the flight",
+            "bag damaged on flight"],
     "crew": ["the flight crew was rude", "crew on my flight were lovely", "rude crew this flight"],
-    "seat": ["my seat on the flight was broken", "flight seat would not recline", "no legroom seat, long flight"],
-    "wifi": ["wifi on the flight never worked", "paid for flight wifi, useless", "flight wifi kept dropping"],
+    "seat": ["my seat on the flight was broken", "flight seat would not recline",
+             "no legroom seat, long flight"],
+    "wifi": ["wifi on the flight never worked", "paid for flight wifi, useless",
+             "flight wifi kept dropping"],
 }  # fmt: skip
 
 
@@ -61,14 +66,13 @@ def test_sayings_measure_coverage_and_lift() -> None:
 
 
 def test_a_one_domain_export_is_named_by_what_differs_not_the_domain_word(airline) -> None:
-    model, texts, truth = airline
+    model, texts, _ = airline
     themes = model.themes_[model.themes_["kind"] == "named"]
     assert len(themes) >= len(AIRLINE) - 1
     for label in themes["label"]:
         words = set(label.lower().split())
-        assert words != {"flight"} and words & (set(AIRLINE) | {"delay", "cancel"}) or words & {
-            "lost", "rude", "broken", "legroom", "useless", "dropping", "damaged"
-        }, label  # fmt: skip
+        specific = set(AIRLINE) | {"lost", "rude", "broken", "legroom", "useless", "dropping"}
+        assert words != {"flight"} and words & specific, label
     # the domain word names no theme: it is said everywhere, its lift is about 1
     assert "flight" not in set(model.themes_["label"])
     largest = np.bincount(model.labels_[model.labels_ >= 0]).max() / len(texts)
@@ -106,7 +110,7 @@ def test_a_mention_naming_two_themes_carries_both() -> None:
     assert {"staff", "food"} <= {w for lab in carried for w in lab.split()}
     assert own not in others
     # transform tags new mentions the same way
-    ids2, _, (at2, extra2) = model.transform_with_tags(["food and staff both lovely"], x[-1:])
+    ids2, _, (_, extra2) = model.transform_with_tags(["food and staff both lovely"], x[-1:])
     assert {int(ids2[0]), *extra2.tolist()} == {own, *others}
 
 
