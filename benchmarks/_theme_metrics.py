@@ -70,10 +70,12 @@ def shape(fit: Fit) -> dict[str, Any]:
     in_bucket = np.isin(ids, list(bucket))
     real = (ids >= 0) & ~in_bucket
     parents = fit.parent_ids()
+    carried = np.concatenate([ids[real], fit.extra[1]]) if len(fit.extra[1]) else ids[real]
     out: dict[str, Any] = {
         "themes": len(set(ids[real].tolist())),
         "parents": "-",
-        "largest": _largest(ids[real]) / n,
+        # a theme's mentions include those that name it besides their own theme
+        "largest": _largest(carried) / n,
         "largest parent": "-",
         "unassigned": float(((ids < 0) & ~in_bucket).mean()) if len(ids) else 0.0,
         "no topic": float(in_bucket.mean()) if len(ids) else 0.0,

@@ -165,9 +165,10 @@ def with_extra_themes(
 
 
 def _aspect_backend(components: Components, embedded: Embedded | None) -> Any:
-    """The aspect model sharing the embedding pass's states, or None where it cannot."""
+    """The aspect model, sharing the sentiment branch's MiniLM, or None where there is no
+    MiniLM branch (VADER, another embedder): then every row keeps the mention's sentiment."""
     backend = components.sentiment
-    if embedded is None or embedded.states is None or not isinstance(backend, SharedPassSentiment):
+    if not isinstance(backend, SharedPassSentiment):
         return None
     if isinstance(backend, AspectSentiment) and getattr(backend, "name", "") == "minilm-aspect":
         return backend
@@ -181,28 +182,43 @@ def _score_toward_themes(
     embedded: Embedded | None,
     aspects: dict[int, str],
 ) -> None:
-    """Score every row of the multi-theme mentions toward its own theme (in place)."""
-    assert embedded is not None and embedded.states is not None
+    """Score every English row of the multi-theme mentions toward its own theme (in place):
+    from the embedding pass's kept states when there are some, else from the texts (the
+    branch's lower layers run again for these few mentions only)."""
     multi = np.unique(positions)
     rows = np.flatnonzero(np.isin(out["_at"].to_numpy(), multi))
-    # the kept states cover the English rows (embedded.english), in that order
-    english = embedded.english
-    state_of = (
-        np.arange(len(embedded.embeddings))
-        if english is None
-        else np.full(len(embedded.embeddings), -1, dtype=np.int64)
-    )
-    if english is not None:
-        state_of[np.asarray(english, dtype=np.int64)] = np.arange(len(english))
-    at = state_of[out["_at"].to_numpy()[rows]]
-    rows, at = rows[at >= 0], at[at >= 0]
+    language = out["language"].astype(str).to_numpy()[rows] if "language" in out else None
+    if language is not None:  # the multilingual head scores other languages, toward no aspect
+        rows = rows[np.isin(language, ("en", "unknown", "nan", "None"))]
     if not len(rows):
         return
     labels = [aspects.get(int(t)) for t in out["theme_id"].to_numpy()[rows]]
-    states = _take(embedded.states, at)
-    got_labels, got_scores = aspect.predict_states(states, labels)
+    states = _kept_states(embedded, out["_at"].to_numpy()[rows])
+    if states is not None:
+        got_labels, got_scores = aspect.predict_states(states, labels)
+    else:
+        texts = embedding_texts(out["text"].astype(str).to_numpy()[rows].tolist())
+        got_labels, got_scores = aspect.predict_aspects(texts, labels)
     out.loc[out.index[rows], "sentiment"] = np.asarray(got_labels, dtype=object)
     out.loc[out.index[rows], "sentiment_score"] = np.asarray(got_scores, dtype="float64")
+
+
+def _kept_states(embedded: Embedded | None, at: np.ndarray) -> Any:
+    """The embedding pass's kept states of the mentions ``at`` (positions among the primary
+    rows), or None when the pass kept none or not for all of them."""
+    if embedded is None or embedded.states is None:
+        return None
+    english = embedded.english
+    state_of = np.arange(len(embedded.embeddings))
+    if english is not None:
+        state_of = np.full(len(embedded.embeddings), -1, dtype=np.int64)
+        state_of[np.asarray(english, dtype=np.int64)] = np.arange(len(english))
+    idx = state_of[at]
+    if (idx < 0).any() or len(embedded.states) != (
+        len(embedded.embeddings) if english is None else len(english)
+    ):
+        return None
+    return _take(embedded.states, idx)
 
 
 def _take(states: Any, idx: np.ndarray) -> Any:

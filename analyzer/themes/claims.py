@@ -3,23 +3,24 @@
 - **coverage**: the share of the theme's mentions that say every word of the label;
 - **lift**: coverage over the share of all other mentions that say it.
 
-A word is said when a mention holds a word of the same Snowball stem ("delayed flights"
-says "flight delay"; "charged" says "charge"); stop words and chat words never count. A
-theme is **named** when coverage >= :data:`NAMED_COVERAGE` and lift >= :data:`NAMED_LIFT`:
-most of its mentions say its label, and far more often than elsewhere. A label that is
-merely frequent ("flight" in an airline export) has a low lift; a label that is merely
-distinctive ("red wine" said by 3% of a theme) has a low coverage. Neither names a theme.
+A word is said when a mention holds a word of the same lemma ("delayed flights" says "flight
+delay", "charges" says "charge"; simplemma's dictionary, no part of speech needed), or of the
+same family: one lemma of five or more letters starts the other ("cancel" / "cancelled",
+"deliver" / "delivery"), the rule the themes benchmark measures with. Stop words and chat
+words never count. A theme is **named** when coverage >= :data:`NAMED_COVERAGE` and lift >=
+:data:`NAMED_LIFT`: most of its mentions say its label, and far more often than elsewhere. A
+label that is merely frequent ("flight" in an airline export) has a low lift; a label that is
+merely distinctive ("red wine" said by 3% of a theme) has a low coverage. Neither names a theme.
 
-:class:`Sayings` indexes which mentions say which stems once per fit, so coverage and lift
-of any label are a few set intersections.
+:class:`Sayings` indexes which mentions say which lemmas once per fit, so coverage and lift of
+any label are a few set operations.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
@@ -37,14 +38,9 @@ __all__ = [
 
 NAMED_COVERAGE = 0.5
 NAMED_LIFT = 3.0
-_WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]")
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
+FAMILY = 5
+"""Two lemmas of at least this many letters are one family when one starts the other."""
+_WORD = re.compile(r"[a-z][a-z'’-]*[a-z]|[a-z]")
 
 
 @lru_cache(maxsize=1)
@@ -53,12 +49,14 @@ def _ignored() -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return str(_stemmer().stemWord(word))
+def _lemma(word: str) -> str:
+    import simplemma
+
+    return str(simplemma.lemmatize(word, lang="en")).lower()
 
 
 def claim_stems(text: str, *, topic: bool = True) -> frozenset[str]:
-    """The stems of the words of ``text`` that a label can claim ("delayed flights" ->
+    """The lemmas of the words of ``text`` that a label can claim ("delayed flights" ->
     {"delay", "flight"}): at least two letters, not a stop or chat word.
 
     ``topic``: read the topic text of a mention (no handles, links, placeholders); a
@@ -67,7 +65,7 @@ def claim_stems(text: str, *, topic: bool = True) -> frozenset[str]:
     low = (topic_text(text) if topic else text).lower()
     ignored = _ignored()
     words = (w.replace("'", "").replace("’", "") for w in _WORD.findall(low))
-    return frozenset(_stem(w) for w in words if len(w) > 1 and w not in ignored)
+    return frozenset(_lemma(w) for w in words if len(w) > 1 and w not in ignored)
 
 
 def is_named(coverage: float, lift: float) -> bool:
@@ -76,7 +74,7 @@ def is_named(coverage: float, lift: float) -> bool:
 
 
 class Sayings:
-    """Which of ``n`` mentions say which stems: an inverted index built once.
+    """Which of ``n`` mentions say which lemmas: an inverted index built once.
 
     Parameters
     ----------
@@ -92,13 +90,32 @@ class Sayings:
             for s in stems:
                 postings.setdefault(s, []).append(i)
         self._postings = {s: np.asarray(p, dtype=np.int64) for s, p in postings.items()}
+        self._family: dict[str, list[str]] = {}
+        for s in self._postings:
+            if len(s) >= FAMILY:
+                self._family.setdefault(s[:FAMILY], []).append(s)
+        self._said: dict[str, np.ndarray] = {}
+
+    def _says_word(self, lemma: str) -> np.ndarray:
+        """Sorted positions of the mentions holding ``lemma`` or one of its family."""
+        if lemma not in self._said:
+            kin = {lemma} & self._postings.keys()
+            if len(lemma) >= FAMILY:
+                kin |= {
+                    w
+                    for w in self._family.get(lemma[:FAMILY], [])
+                    if w.startswith(lemma) or lemma.startswith(w)
+                }
+            lists = [self._postings[w] for w in sorted(kin)]
+            found = np.unique(np.concatenate(lists)) if lists else np.zeros(0, dtype=np.int64)
+            self._said[lemma] = found
+        return self._said[lemma]
 
     def who_says(self, stems: Iterable[str]) -> np.ndarray:
-        """Bool (n,): which mentions say every stem of ``stems`` (none when it is empty)."""
+        """Bool (n,): which mentions say every lemma of ``stems`` (none when it is empty)."""
         out = np.zeros(self.n, dtype=bool)
-        found = [self._postings.get(s) for s in set(stems)]
-        lists = [p for p in found if p is not None]
-        if not found or len(lists) < len(found):
+        lists = [self._says_word(s) for s in set(stems)]
+        if not lists:
             return out
         lists.sort(key=len)
         common = lists[0]
@@ -158,14 +175,18 @@ def claim_figures(
 
 
 def claim_tags(
-    sayings: Sayings, rows: np.ndarray, claims: Sequence[frozenset[str]]
+    sayings: Sayings,
+    rows: np.ndarray,
+    claims: Sequence[frozenset[str]],
+    near: Callable[[np.ndarray, int], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The other themes each mention names: (position, row) pairs, sorted.
 
     A mention carries, besides its own theme (``rows``), every theme whose claim it says
-    ("the staff and the food were great" says "staff" and "food"), except a theme whose
-    claim is a strict part of its own theme's ("top up" for a mention of "top up failed":
-    the narrower theme already counts it).
+    ("the staff and the food were great" says "staff" and "food") and whose meaning it is
+    near (``near(positions, row)`` -> bool per position; "What are the fees for a card?"
+    says "card" but is about fees), except a theme whose claim is a strict part of its own
+    theme's ("top up" for a mention of "top up failed": the narrower theme counts it).
 
     Returns
     -------
@@ -183,6 +204,8 @@ def claim_tags(
             [o >= 0 and o < len(claims) and stems < claims[o] for o in own.tolist()], dtype=bool
         )
         keep &= ~narrower if len(narrower) else keep
+        if near is not None and keep.any():
+            keep[keep] = near(who[keep], r)
         found_p.append(who[keep])
         found_r.append(np.full(int(keep.sum()), r, dtype=np.int64))
     if not found_p:

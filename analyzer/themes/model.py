@@ -50,6 +50,11 @@ NO_TOPIC = -2
 """Theme id of mentions that name nothing ("thanks", "p", a lone handle or emoji): they are
 counted and shown as "no specific topic", never clustered or ranked as a theme."""
 NO_TOPIC_LABEL = "no specific topic"
+TAG_RATIO = 0.8
+"""A mention carries another theme it names when it is about that theme nearly as much as
+about its own: cosine to that theme's centre at least this share of the cosine to its own
+(and at least ``min_similarity``). "The staff and the food were great" is about both; "what
+are the fees for a card?" says "card" but is about fees."""
 
 
 def topical_mask(texts: Sequence[str]) -> np.ndarray:
@@ -93,8 +98,9 @@ class ThemeModel:
         Granularity of the Ward clusterers: mean cosine of the mentions to their theme's
         centre. Higher gives more, tighter themes.
     max_themes : int or None
-        Most themes the Ward clusterers may find; None takes ``round(sqrt(1.5 n))`` for n
-        mentions (see ``default_max_groups``).
+        Most clusters the Ward clusterers may find; None takes ``round(sqrt(1.5 n))`` for n
+        mentions (see ``default_max_groups``). With ``claims``, naming may split a cluster
+        further along what its mentions say.
     merge_similarity : float
         Found themes whose centroids are at least this cosine-similar are merged into one.
     clusterer : str
@@ -232,7 +238,7 @@ class ThemeModel:
         self.claims_ = {
             int(t): tuple(sorted(c)) for t, c in zip(ids, found.claims, strict=True) if c
         }
-        self.raw_extra_ = self._raw_tags(texts, self.raw_labels_)
+        self.raw_extra_ = self._raw_tags(texts, self.raw_labels_, x)
         self.apply_codeframe(frame)
         return self
 
@@ -320,7 +326,8 @@ class ThemeModel:
         texts = list(texts)
         raw, conf = self._raw_transform(texts, embeddings)
         labels = self.codeframe_.map_ids(raw)
-        return labels, conf, self._map_extra(*self._raw_tags(texts, raw), labels)
+        x = check_inputs(texts, embeddings, self.n_features_in_)
+        return labels, conf, self._map_extra(*self._raw_tags(texts, raw, x), labels)
 
     def confidence_of(self, embeddings: np.ndarray, theme_ids: np.ndarray) -> np.ndarray:
         """Confidence (as ``transform`` gives it) of mentions ``embeddings`` (m, dim) in the
@@ -354,15 +361,25 @@ class ThemeModel:
         conf = calibrate(cos, self.typical_[at], floor=self.floors_[at])
         return raw, np.where(raw >= 0, conf, 0.0)
 
-    def _raw_tags(self, texts: list[str], raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(position, raw theme id) of each other theme a mention names (claims_)."""
+    def _raw_tags(
+        self, texts: list[str], raw: np.ndarray, x: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(position, raw theme id) of each other theme a mention names (claims_) and is
+        about nearly as much as about its own theme (see :data:`TAG_RATIO`)."""
         claims = [frozenset(self.claims_.get(int(t), ())) for t in self.theme_ids_]
         if not any(claims):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         row_of = {int(t): r for r, t in enumerate(self.theme_ids_)}
         rows = np.array([row_of.get(int(t), -1) for t in raw], dtype=np.int64)
         sub = np.flatnonzero(raw != NO_TOPIC)
-        at, tagged = claim_tags(Sayings([texts[i] for i in sub]), rows[sub], claims)
+        cos = np.asarray(x, dtype=np.float64)[sub] @ self.centroids_.astype(np.float64).T
+        own = np.where(rows[sub] >= 0, cos[np.arange(len(sub)), np.maximum(rows[sub], 0)], 0.0)
+
+        def near(positions: np.ndarray, row: int) -> np.ndarray:
+            floor = np.maximum(self.min_similarity, TAG_RATIO * own[positions])
+            return np.asarray(cos[positions, row] >= floor)
+
+        at, tagged = claim_tags(Sayings([texts[i] for i in sub]), rows[sub], claims, near)
         return sub[at], self.theme_ids_[tagged]
 
     def _map_extra(

@@ -36,6 +36,8 @@ __all__ = ["NAMED", "RESIDUAL", "SEED", "Named", "name_groups", "word_candidates
 NAMED, RESIDUAL, SEED = "named", "residual", "seed"
 SAMPLE = 80
 """Central members of a group whose parse offers its label candidates."""
+_NOUN_KINDS = frozenset({"noun", "compound", "modified"})
+"""Candidates shown in their dictionary form when it is written: a noun, not its plural."""
 _KIND_WEIGHT = {
     "subject-verb": 1.3,
     "verb-object": 1.2,
@@ -116,6 +118,7 @@ class _Context:
     min_part: int
     used: set[str]
     evidence: CorpusWords
+    claimed: set[frozenset[str]] = field(default_factory=set)
     says: dict[frozenset[str], np.ndarray] = field(default_factory=dict)
 
     def who(self, stems: frozenset[str]) -> np.ndarray:
@@ -125,10 +128,17 @@ class _Context:
         return self.says[stems]
 
 
+def _central(x: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """The :data:`SAMPLE` members closest to their centre (ties in position order)."""
+    if not len(members):
+        return members.astype(np.int64)
+    centre = x[members].mean(axis=0)
+    return members[np.argsort(-(x[members] @ centre), kind="stable")[:SAMPLE]]
+
+
 def _options(ctx: _Context, members: np.ndarray) -> list[tuple[str, frozenset[str], str]]:
     """(display, stems, kind) of the phrases repeated among the most central members."""
-    centre = ctx.x[members].mean(axis=0)
-    central = members[np.argsort(-(ctx.x[members] @ centre), kind="stable")[:SAMPLE]]
+    central = _central(ctx.x, members)
     counts: Counter[str] = Counter()
     forms: Counter[tuple[str, str]] = Counter()
     kinds: dict[str, str] = {}
@@ -140,11 +150,14 @@ def _options(ctx: _Context, members: np.ndarray) -> list[tuple[str, frozenset[st
     shown: dict[str, str] = {}
     for (key, text), _ in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0][1])):
         shown.setdefault(key, text)
+    for (key, text), _ in forms.items():
+        if text == key and kinds[key] in _NOUN_KINDS:  # "echo", not the commoner "echos"
+            shown[key] = key
     out = []
     for key, n in sorted(counts.items()):
         stems = claim_stems(shown[key], topic=False)
-        fine = not label_problems(shown[key], words=ctx.evidence)
-        if n >= 2 and stems and shown[key] not in ctx.used and fine:
+        fresh = stems and shown[key] not in ctx.used and stems not in ctx.claimed
+        if n >= 2 and fresh and not label_problems(shown[key], words=ctx.evidence):
             out.append((shown[key], stems, kinds[key]))
     return out
 
@@ -172,10 +185,48 @@ def _claims(
     return out
 
 
-def _names_itself(ctx: _Context, rest: np.ndarray, label: frozenset[str]) -> bool:
+SEPARATION = True
+
+
+def _split_score(ctx: _Context, part: np.ndarray, claim: tuple[Any, ...]) -> float:
+    """How well a phrase's sayers split ``part``: their number, weighted toward phrases
+    that say what happened, times how far their centre is from the rest's (1 - cosine)."""
+    n_say, kind = claim[3], claim[6]
+    score = n_say * _KIND_WEIGHT[kind]
+    if not SEPARATION:
+        return float(score)
+    says = np.zeros(ctx.sayings.n, dtype=bool)
+    says[ctx.who(claim[5])] = True
+    inside, outside = part[says[part]], part[~says[part]]
+    if not len(outside):
+        return float(score)
+    a, b = ctx.x[inside].mean(axis=0), ctx.x[outside].mean(axis=0)
+    cos = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+    return float(score * (1.0 - cos))
+
+
+def _claim(ctx: _Context, theme: Theme) -> Theme:
+    """Record that ``theme``'s label and claim are taken (no two themes share either)."""
+    ctx.used.add(theme.label)
+    ctx.claimed.add(theme.stems)
+    return theme
+
+
+APART = 0.8
+"""The mentions of a named part that do not say its label split off only when their centre
+is less cosine-similar than this to the sayers' centre: paraphrases of one request stay
+together, a second topic the domain word held in the cluster goes ("lost bag" beside
+"flight cancelled")."""
+
+
+def _names_itself(ctx: _Context, said: np.ndarray, rest: np.ndarray, label: frozenset[str]) -> bool:
     """Whether the mentions of a named part that do not say its label are a theme of their
-    own: at least ``min_part`` of them, half saying one distinctive phrase unlike the label."""
+    own: at least ``min_part`` of them, about something else (see :data:`APART`), half of
+    them saying one distinctive phrase unlike the label."""
     if len(rest) < max(ctx.min_part, 2):
+        return False
+    a, b = ctx.x[said].mean(axis=0), ctx.x[rest].mean(axis=0)
+    if float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12) >= APART:
         return False
     return any(
         s[0] >= NAMED_COVERAGE and s[2] >= NAMED_LIFT and not (s[5] & label)
@@ -202,50 +253,57 @@ def _name_cluster(
             says = np.zeros(ctx.sayings.n, dtype=bool)
             says[ctx.who(best[5])] = True
             rest = part[~says[part]]
-            if not _names_itself(ctx, rest, best[5]):
-                themes.append(Theme(part, best[4], NAMED, best[5], origin))
-                ctx.used.add(best[4])
+            if not _names_itself(ctx, part[says[part]], rest, best[5]):
+                themes.append(_claim(ctx, Theme(part, best[4], NAMED, best[5], origin)))
                 continue
             # the rest says something of its own ("lost bag" beside "flight cancelled"):
             # the label's sayers become the theme and the rest is looked at again
-            themes.append(Theme(part[says[part]], best[4], NAMED, best[5], origin))
-            ctx.used.add(best[4])
+            themes.append(_claim(ctx, Theme(part[says[part]], best[4], NAMED, best[5], origin)))
             queue.append(rest)
             continue
         split = [s for s in scored if s[2] >= NAMED_LIFT and s[3] >= ctx.min_part and s[0] < 1]
         if not split:
             left.append(part)
             continue
-        # the most common distinctive phrase takes the mentions that say it
-        best = max(split, key=lambda s: (s[3] * _KIND_WEIGHT[s[6]], s[4]))
+        # the phrase whose sayers stand most apart from the rest of the part takes them:
+        # common, and about something of its own ("declined" in a cluster of cash
+        # withdrawals, rather than "withdraw", which they all say)
+        best = max(split, key=lambda s: (_split_score(ctx, part, s), s[4]))
         says = np.zeros(ctx.sayings.n, dtype=bool)
         says[ctx.who(best[5])] = True
-        themes.append(Theme(part[says[part]], best[4], NAMED, best[5], origin))
-        ctx.used.add(best[4])
+        themes.append(_claim(ctx, Theme(part[says[part]], best[4], NAMED, best[5], origin)))
         queue.append(part[~says[part]])
     rest = np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
     return themes, rest
 
 
-def _absorb(ctx: _Context, themes: list[Theme], pool: np.ndarray, floor: float) -> np.ndarray:
-    """Give pooled mentions to the most similar named theme (of their three nearest, cosine
-    at least ``floor``) while it stays named; return the mentions none could take."""
+def _absorb(
+    ctx: _Context, themes: list[Theme], pool: np.ndarray, origin: np.ndarray, floor: float
+) -> np.ndarray:
+    """Give pooled mentions to a named theme while it stays named; return the mentions none
+    could take. A mention goes back to the most similar theme carved from its own cluster
+    (the cluster held it for a reason; a theme of another cluster would mix two topics);
+    only a mention whose cluster named nothing may join one of its three nearest themes.
+    Either way with cosine at least ``floor``."""
     named = [t for t in themes if t.kind == NAMED]
     if not named or not len(pool):
         return pool
     centres = np.vstack([ctx.x[t.members].mean(axis=0) for t in named])
     centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
     sims = ctx.x[pool] @ centres.T
+    home_of = np.array([t.origin for t in named])
     near = np.argsort(-sims, axis=1, kind="stable")[:, :3]
     sayers = np.array([np.isin(ctx.who(t.stems), t.members).sum() for t in named])
     sizes = np.array([len(t.members) for t in named])
     taken: list[list[int]] = [[] for _ in named]
     keep: list[int] = []
     for i in np.argsort(-sims[np.arange(len(pool)), near[:, 0]], kind="stable"):
+        mine = np.flatnonzero(home_of == origin[pool[i]]) if origin[pool[i]] >= 0 else near[i][:0]
+        own: list[int] = sorted((int(j) for j in mine), key=lambda j: -sims[i, j])
         home = next(
             (
                 int(j)
-                for j in near[i]
+                for j in (own if own else [int(j) for j in near[i]])
                 if sims[i, j] >= floor and sayers[j] / (sizes[j] + 1) >= NAMED_COVERAGE
             ),
             None,
@@ -304,6 +362,9 @@ def name_groups(
     origin = np.asarray(rows, dtype=np.int64).copy()
     pool: list[np.ndarray] = []
     k = int(rows.max()) + 1 if len(rows) else 0
+    # one parse call for the central members of every cluster (most of what naming reads)
+    if k:
+        parses.of(np.concatenate([_central(x, np.flatnonzero(rows == r)) for r in range(k)]))
     for r in range(k):
         found, rest = _name_cluster(ctx, np.flatnonzero(rows == r), r)
         themes += found
@@ -319,7 +380,7 @@ def name_groups(
             pool.append(rest)
         pool.append(left[again < 0])
         left = np.sort(np.concatenate(pool))
-    left = _absorb(ctx, themes, left, absorb_floor)
+    left = _absorb(ctx, themes, left, origin, absorb_floor)
     themes += _residuals(words, left, origin, min_size)
     out = _result(themes, sayings, len(words), ctx)
     out.parses = parses.cache

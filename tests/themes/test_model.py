@@ -176,9 +176,13 @@ def test_version_1_model_still_loads(data, tmp_path: Path):
 
 def test_max_themes_caps_the_number_of_themes(data):
     texts, emb, _, _ = data
-    model = fit(texts, emb, max_themes=3)
+    model = fit(texts, emb, max_themes=3, claims=False)
     assert len(model.themes_) <= 3
     assert (model.labels_ == -1).mean() < 0.05
+    # with claims the cap bounds the clusters; naming splits a cluster that holds two
+    # planted topics along what its mentions say, so each label stays true
+    named = fit(texts, emb, max_themes=3)
+    assert 3 < len(named.themes_) <= 5 and set(named.themes_["kind"]) == {"named"}
     with pytest.raises(InputError, match="max_themes"):
         fit(texts, emb, max_themes=0)
 
