@@ -57,9 +57,15 @@ def lemma_sets(texts: Sequence[str]) -> list[frozenset[str]]:
     return [found[t] for t in topics]
 
 
-def label_words(label: str) -> frozenset[str]:
-    """The lemmas a label claims (stop and chat words left out)."""
-    return lemma_sets([label])[0]
+def label_words(label: str) -> tuple[frozenset[str], ...]:
+    """What a label claims: per content word (stop and chat words left out), its lemma and
+    its written form; a mention says the word when it says either."""
+    from analyzer.text.normalise import topic_text
+
+    stop = _stop()
+    doc = _nlp()(topic_text(label).lower())
+    words = [t for t in doc if t.is_alpha and len(t) > 1 and t.lower_ not in stop]
+    return tuple(frozenset({t.lemma_.lower(), t.lower_}) for t in words)
 
 
 class _Index:
@@ -89,11 +95,14 @@ class _Index:
         return hit
 
     @lru_cache(maxsize=4096)  # noqa: B019  (one index per fit, dropped with it)
-    def says(self, claim: frozenset[str]) -> np.ndarray:
-        """Bool (n,): mentions saying every word of ``claim``."""
+    def says(self, claim: tuple[frozenset[str], ...]) -> np.ndarray:
+        """Bool (n,): mentions saying every word of ``claim`` (any of each word's forms)."""
         out = np.ones(self.n, dtype=bool)
-        for c in claim:
-            out &= self._word(c)
+        for forms in claim:
+            hit = np.zeros(self.n, dtype=bool)
+            for c in forms:
+                hit |= self._word(c)
+            out &= hit
         return out
 
 
@@ -132,7 +141,7 @@ def theme_claims(
     for t in sorted(set(tid[(tid >= 0)].tolist()) - set(bucket)):
         carriers = np.unique(pos[tid == t])
         kind = str(kinds.get(t, "named"))
-        claim = label_words(str(labels.get(t, ""))) if kind != "residual" else frozenset()
+        claim = label_words(str(labels.get(t, ""))) if kind != "residual" else ()
         if claim:
             said = index.says(claim)[topical]
             inside = np.isin(np.flatnonzero(topical), carriers)

@@ -50,7 +50,9 @@ NO_TOPIC = -2
 """Theme id of mentions that name nothing ("thanks", "p", a lone handle or emoji): they are
 counted and shown as "no specific topic", never clustered or ranked as a theme."""
 NO_TOPIC_LABEL = "no specific topic"
-TAG_RATIO = 0.8
+TAG_LIFT = 10.0
+"""Least lift of a theme's label for it to tag the other mentions that say it."""
+TAG_RATIO = 0.7
 """A mention carries another theme it names when it is about that theme nearly as much as
 about its own: cosine to that theme's centre at least this share of the cosine to its own
 (and at least ``min_similarity``). "The staff and the food were great" is about both; "what
@@ -365,8 +367,16 @@ class ThemeModel:
         self, texts: list[str], raw: np.ndarray, x: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """(position, raw theme id) of each other theme a mention names (claims_) and is
-        about nearly as much as about its own theme (see :data:`TAG_RATIO`)."""
-        claims = [frozenset(self.claims_.get(int(t), ())) for t in self.theme_ids_]
+        about nearly as much as about its own theme (see :data:`TAG_RATIO`). A label said
+        all over the export (lift under :data:`TAG_LIFT`: "card" in a bank's) tags nothing:
+        saying it is not naming that theme."""
+        lifts = dict(zip(self.raw_themes_["theme_id"], self.raw_themes_["lift"], strict=True))
+        claims = [
+            frozenset(self.claims_.get(int(t), ()))
+            if not lifts.get(int(t), np.inf) < TAG_LIFT
+            else frozenset()
+            for t in self.theme_ids_
+        ]
         if not any(claims):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         row_of = {int(t): r for r, t in enumerate(self.theme_ids_)}

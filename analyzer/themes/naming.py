@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from analyzer.text.normalise import content_words
-from analyzer.themes.claims import NAMED_COVERAGE, NAMED_LIFT, Sayings, claim_stems
+from analyzer.themes.claims import FAMILY, NAMED_COVERAGE, NAMED_LIFT, Sayings, claim_stems
 from analyzer.themes.hygiene import CorpusWords, label_problems
 from analyzer.themes.phrases import Candidate, mention_candidates
 
@@ -156,7 +156,7 @@ def _options(ctx: _Context, members: np.ndarray) -> list[tuple[str, frozenset[st
     out = []
     for key, n in sorted(counts.items()):
         stems = claim_stems(shown[key], topic=False)
-        fresh = stems and shown[key] not in ctx.used and stems not in ctx.claimed
+        fresh = stems and shown[key] not in ctx.used and not _taken(ctx, stems)
         if n >= 2 and fresh and not label_problems(shown[key], words=ctx.evidence):
             out.append((shown[key], stems, kinds[key]))
     return out
@@ -185,6 +185,19 @@ def _claims(
     return out
 
 
+SPECIFIC_LIFT = 10.0
+"""Lift from which a label counts as fully specific; below it a label scores less (the
+square root of lift over this): "link card" over the bare "card" that a banking export says
+everywhere (lift 3.5)."""
+
+
+def _name_score(claim: tuple[Any, ...]) -> float:
+    """How well a phrase names a whole part: coverage, weighted toward what happened and
+    toward specific phrases."""
+    coverage, lift, kind = claim[0], claim[1], claim[6]
+    return float(coverage * _KIND_WEIGHT[kind] * min(1.0, lift / SPECIFIC_LIFT) ** 0.5)
+
+
 SEPARATION = True
 
 
@@ -192,7 +205,7 @@ def _split_score(ctx: _Context, part: np.ndarray, claim: tuple[Any, ...]) -> flo
     """How well a phrase's sayers split ``part``: their number, weighted toward phrases
     that say what happened, times how far their centre is from the rest's (1 - cosine)."""
     n_say, kind = claim[3], claim[6]
-    score = n_say * _KIND_WEIGHT[kind]
+    score = n_say * _KIND_WEIGHT[kind] * min(1.0, claim[2] / SPECIFIC_LIFT) ** 0.5
     if not SEPARATION:
         return float(score)
     says = np.zeros(ctx.sayings.n, dtype=bool)
@@ -203,6 +216,18 @@ def _split_score(ctx: _Context, part: np.ndarray, claim: tuple[Any, ...]) -> flo
     a, b = ctx.x[inside].mean(axis=0), ctx.x[outside].mean(axis=0)
     cos = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
     return float(score * (1.0 - cos))
+
+
+def _kin(a: str, b: str) -> bool:
+    """Same lemma, or one family ("withdraw" / "withdrawal"; see claims.FAMILY)."""
+    return a == b or (min(len(a), len(b)) >= FAMILY and (a.startswith(b) or b.startswith(a)))
+
+
+def _taken(ctx: _Context, stems: frozenset[str]) -> bool:
+    """Whether a theme already claims the same words (lemma by lemma, families alike)."""
+    return any(
+        len(c) == len(stems) and all(any(_kin(a, b) for b in c) for a in stems) for c in ctx.claimed
+    )
 
 
 def _claim(ctx: _Context, theme: Theme) -> Theme:
@@ -249,7 +274,7 @@ def _name_cluster(
         scored = _claims(ctx, part)
         named = [s for s in scored if s[0] >= NAMED_COVERAGE and s[1] >= NAMED_LIFT]
         if named:  # the whole part is named: its best phrase, weighted toward what happened
-            best = max(named, key=lambda s: (s[0] * _KIND_WEIGHT[s[6]], s[4]))
+            best = max(named, key=lambda s: (_name_score(s), s[4]))
             says = np.zeros(ctx.sayings.n, dtype=bool)
             says[ctx.who(best[5])] = True
             rest = part[~says[part]]
@@ -277,14 +302,37 @@ def _name_cluster(
     return themes, rest
 
 
+SAYS_RATIO = 0.9
+"""A leftover that says another theme's label joins it when its cosine to that theme is at
+least this share of its cosine to its own cluster's centre ("service was impeccable", left
+over in a cluster of waiters, joins "service"; "card not arriving" stays with its cluster
+rather than joining "card")."""
+
+
+def _origin_cos(x: np.ndarray, pool: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """Cosine of each pooled mention to the centre of the cluster it came from (0: none)."""
+    out = np.zeros(len(pool), dtype=np.float64)
+    for r in np.unique(origin[pool]):
+        if r < 0:
+            continue
+        centre = x[origin == r].mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        at = origin[pool] == r
+        out[at] = x[pool[at]] @ centre
+    return out
+
+
 def _absorb(
     ctx: _Context, themes: list[Theme], pool: np.ndarray, origin: np.ndarray, floor: float
 ) -> np.ndarray:
-    """Give pooled mentions to a named theme while it stays named; return the mentions none
-    could take. A mention goes back to the most similar theme carved from its own cluster
-    (the cluster held it for a reason; a theme of another cluster would mix two topics);
-    only a mention whose cluster named nothing may join one of its three nearest themes.
-    Either way with cosine at least ``floor``."""
+    """Give pooled mentions to named themes; return the mentions none could take.
+
+    A mention that says a theme's label joins it (the most similar such theme) when it is
+    about that theme nearly as much as about its own cluster (:data:`SAYS_RATIO` of the
+    cosine): that only makes the claim truer. Any other goes back to the most similar theme
+    carved from its own cluster (the cluster held it for a reason), else to one of its three
+    nearest themes, while the theme stays named. Always with cosine at least ``floor``.
+    """
     named = [t for t in themes if t.kind == NAMED]
     if not named or not len(pool):
         return pool
@@ -293,26 +341,35 @@ def _absorb(
     sims = ctx.x[pool] @ centres.T
     home_of = np.array([t.origin for t in named])
     near = np.argsort(-sims, axis=1, kind="stable")[:, :3]
+    says = np.zeros((len(pool), len(named)), dtype=bool)
+    for j, t in enumerate(named):
+        says[:, j] = np.isin(pool, ctx.who(t.stems))
     sayers = np.array([np.isin(ctx.who(t.stems), t.members).sum() for t in named])
     sizes = np.array([len(t.members) for t in named])
+    own_cos = _origin_cos(ctx.x, pool, origin)
     taken: list[list[int]] = [[] for _ in named]
     keep: list[int] = []
     for i in np.argsort(-sims[np.arange(len(pool)), near[:, 0]], kind="stable"):
-        mine = np.flatnonzero(home_of == origin[pool[i]]) if origin[pool[i]] >= 0 else near[i][:0]
-        own: list[int] = sorted((int(j) for j in mine), key=lambda j: -sims[i, j])
-        home = next(
-            (
-                int(j)
-                for j in (own if own else [int(j) for j in near[i]])
-                if sims[i, j] >= floor and sayers[j] / (sizes[j] + 1) >= NAMED_COVERAGE
-            ),
-            None,
-        )
+        bar = max(floor, SAYS_RATIO * own_cos[i])
+        said = [int(j) for j in np.flatnonzero(says[i]) if sims[i, j] >= bar]
+        home = max(said, key=lambda j: sims[i, j]) if said else None
+        if home is None:
+            mine = np.flatnonzero(home_of == origin[pool[i]] if origin[pool[i]] >= 0 else [])
+            own = sorted((int(j) for j in mine), key=lambda j: -sims[i, j])
+            home = next(
+                (
+                    j
+                    for j in [*own, *(int(j) for j in near[i])]
+                    if sims[i, j] >= floor and sayers[j] / (sizes[j] + 1) >= NAMED_COVERAGE
+                ),
+                None,
+            )
         if home is None:
             keep.append(int(pool[i]))
         else:
             taken[home].append(int(pool[i]))
             sizes[home] += 1
+            sayers[home] += int(says[i, home])
     for theme, extra in zip(named, taken, strict=True):
         if extra:
             theme.members = np.concatenate([theme.members, np.asarray(extra, dtype=np.int64)])
