@@ -156,6 +156,7 @@ def _name(
         recluster=recluster,
         absorb_floor=options.min_similarity,
         evidence=corpus_words(written) if written is not None else None,
+        written=[written[i] for i in at] if written is not None else None,
     )
     full = np.full(len(x), -1, dtype=np.int64)
     full[at] = named.rows

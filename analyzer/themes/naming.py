@@ -28,7 +28,7 @@ import numpy as np
 
 from analyzer.text.normalise import content_words
 from analyzer.themes.claims import FAMILY, NAMED_COVERAGE, NAMED_LIFT, Sayings, claim_stems
-from analyzer.themes.hygiene import CorpusWords, label_problems
+from analyzer.themes.hygiene import CorpusWords, corpus_words, label_problems
 from analyzer.themes.phrases import Candidate, mention_candidates
 
 __all__ = ["NAMED", "RESIDUAL", "SEED", "Named", "name_groups", "word_candidates"]
@@ -118,6 +118,7 @@ class _Context:
     min_part: int
     used: set[str]
     evidence: CorpusWords
+    written: Sequence[str] | None = None
     claimed: set[frozenset[str]] = field(default_factory=set)
     says: dict[frozenset[str], np.ndarray] = field(default_factory=dict)
 
@@ -139,6 +140,10 @@ def _central(x: np.ndarray, members: np.ndarray) -> np.ndarray:
 def _options(ctx: _Context, members: np.ndarray) -> list[tuple[str, frozenset[str], str]]:
     """(display, stems, kind) of the phrases repeated among the most central members."""
     central = _central(ctx.x, members)
+    # what the part's own mentions say about a word: "email" where "[EMAIL]" stood in them
+    evidence = (
+        corpus_words(ctx.written[i] for i in members) if ctx.written is not None else ctx.evidence
+    )
     counts: Counter[str] = Counter()
     forms: Counter[tuple[str, str]] = Counter()
     kinds: dict[str, str] = {}
@@ -157,7 +162,7 @@ def _options(ctx: _Context, members: np.ndarray) -> list[tuple[str, frozenset[st
     for key, n in sorted(counts.items()):
         stems = claim_stems(shown[key], topic=False)
         fresh = stems and shown[key] not in ctx.used and not _taken(ctx, stems)
-        if n >= 2 and fresh and not label_problems(shown[key], words=ctx.evidence):
+        if n >= 2 and fresh and not label_problems(shown[key], words=evidence):
             out.append((shown[key], stems, kinds[key]))
     return out
 
@@ -386,6 +391,7 @@ def name_groups(
     recluster: Callable[[np.ndarray], np.ndarray],
     absorb_floor: float,
     evidence: CorpusWords | None = None,
+    written: Sequence[str] | None = None,
 ) -> Named:
     """Split and name the clusters ``rows`` so that every theme's label is true of it.
 
@@ -405,6 +411,9 @@ def name_groups(
         Least cosine to a named theme's centre for a leftover to join it.
     evidence : CorpusWords, optional
         Which bare words come from redaction or hashtags in the export: never a label.
+    written : sequence of str, length n, optional
+        The mentions as stored (redacted): a part's own placeholders tell which of its bare
+        words come from redaction (used instead of ``evidence``).
 
     Returns
     -------
@@ -413,7 +422,7 @@ def name_groups(
     sayings = Sayings(words)
     parses = _Parses(words, parser)
     ctx = _Context(
-        words, x, sayings, parses, max(3, min_size // 3), set(), evidence or CorpusWords()
+        words, x, sayings, parses, max(3, min_size // 3), set(), evidence or CorpusWords(), written
     )
     themes: list[Theme] = []
     origin = np.asarray(rows, dtype=np.int64).copy()
