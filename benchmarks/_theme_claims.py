@@ -2,8 +2,12 @@
 
 Measured independently of the product's own check (analyzer/themes/claims.py uses Snowball
 stems): here words are spaCy lemmas, and a label word is said by a mention when the mention
-has the same lemma or word, or one of the same family (one lemma of 5+ letters starts the
-other: "deliver" / "delivery", "cancel" / "cancellation"). No synonym list.
+has the same lemma or word, or one of the same family ("deliver" / "delivery", "cancel" /
+"cancellation"). No synonym list.
+
+Family here is the product's rule (``analyzer.themes.claims.kin``: a 5+ letter lemma plus a
+suffix such as -ed, -ing, -al, -ation, -y), stated in that module; "night" does not say
+"nightclub".
 
 - coverage of a theme: the share of the mentions carrying it (own theme or another theme
   the mention names) that say every content word of its label;

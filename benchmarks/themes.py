@@ -440,7 +440,9 @@ def say_all_claims(say: Report, out: Outcome) -> None:
     for fit in out.fits:
         if fit.themes is None:
             continue
-        claims = theme_claims(fit.texts, fit.ids, fit.extra, fit.themes, fit.bucket, lemmas)
+        same = list(fit.texts) == list(ours.texts)
+        words = lemmas if same else lemma_sets(list(fit.texts))
+        claims = theme_claims(fit.texts, fit.ids, fit.extra, fit.themes, fit.bucket, words)
         fit.quality["named share"] = claims.named_share
         fit.quality["residual"] = claims.residual_share
         if fit is ours:

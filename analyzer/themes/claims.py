@@ -5,8 +5,9 @@
 
 A word is said when a mention holds a word of the same lemma ("delayed flights" says "flight
 delay", "charges" says "charge"; simplemma's dictionary, no part of speech needed), or of the
-same family: one lemma of five or more letters starts the other ("cancel" / "cancelled",
-"deliver" / "delivery"), the rule the themes benchmark measures with. Stop words and chat
+same family: one lemma of five or more letters followed by a suffix (:data:`SUFFIXES`) is the
+other ("cancel" / "cancelled", "deliver" / "delivery", "withdraw" / "withdrawal"; not "night" /
+"nightclub"), the rule the themes benchmark measures with. Stop words and chat
 words never count. A theme is **named** when coverage >= :data:`NAMED_COVERAGE` and lift >=
 :data:`NAMED_LIFT`: most of its mentions say its label, and far more often than elsewhere. A
 label that is merely frequent ("flight" in an airline export) has a low lift; a label that is
@@ -34,12 +35,32 @@ __all__ = [
     "claim_stems",
     "claim_tags",
     "is_named",
+    "kin",
 ]
 
 NAMED_COVERAGE = 0.5
 NAMED_LIFT = 3.0
 FAMILY = 5
-"""Two lemmas of at least this many letters are one family when one starts the other."""
+"""Two lemmas are one family when the shorter has at least this many letters and the longer
+is the shorter (its final "e" dropped, or its last letter doubled) plus one of
+:data:`SUFFIXES`."""
+SUFFIXES = frozenset(
+    "s es d ed ing er ers or ors al als ally ly y ion ions ation ations ment ments ance ence "
+    "ances ences ity ive ness able ible ful less ure ures age".split()
+)
+
+
+def kin(a: str, b: str) -> bool:
+    """Whether two lemmas are one word family (see :data:`FAMILY`)."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < FAMILY:
+        return False
+    stems = (short, short[:-1] if short.endswith("e") else "", short + short[-1])
+    return any(s and long.startswith(s) and long[len(s) :] in SUFFIXES for s in stems)
+
+
 _WORD = re.compile(r"[a-z][a-z'’-]*[a-z]|[a-z]")
 
 
@@ -65,7 +86,9 @@ def claim_stems(text: str, *, topic: bool = True) -> frozenset[str]:
     low = (topic_text(text) if topic else text).lower()
     ignored = _ignored()
     words = (w.replace("'", "").replace("’", "") for w in _WORD.findall(low))
-    return frozenset(_lemma(w) for w in words if len(w) > 1 and w not in ignored)
+    return frozenset(
+        _lemma(w) for w in words if len(w) > 1 and w not in ignored and w.strip("x")
+    )  # "xxxx": an export's redaction mark claims nothing
 
 
 def is_named(coverage: float, lift: float) -> bool:
@@ -91,22 +114,18 @@ class Sayings:
                 postings.setdefault(s, []).append(i)
         self._postings = {s: np.asarray(p, dtype=np.int64) for s, p in postings.items()}
         self._family: dict[str, list[str]] = {}
-        for s in self._postings:
-            if len(s) >= FAMILY:
-                self._family.setdefault(s[:FAMILY], []).append(s)
+        for s in self._postings:  # by the first letters a word and its family share
+            if len(s) >= FAMILY - 1:
+                self._family.setdefault(s[: FAMILY - 1], []).append(s)
         self._said: dict[str, np.ndarray] = {}
 
     def _says_word(self, lemma: str) -> np.ndarray:
         """Sorted positions of the mentions holding ``lemma`` or one of its family."""
         if lemma not in self._said:
-            kin = {lemma} & self._postings.keys()
-            if len(lemma) >= FAMILY:
-                kin |= {
-                    w
-                    for w in self._family.get(lemma[:FAMILY], [])
-                    if w.startswith(lemma) or lemma.startswith(w)
-                }
-            lists = [self._postings[w] for w in sorted(kin)]
+            family = {lemma} & self._postings.keys()
+            if len(lemma) >= FAMILY - 1:
+                family |= {w for w in self._family.get(lemma[: FAMILY - 1], []) if kin(w, lemma)}
+            lists = [self._postings[w] for w in sorted(family)]
             found = np.unique(np.concatenate(lists)) if lists else np.zeros(0, dtype=np.int64)
             self._said[lemma] = found
         return self._said[lemma]

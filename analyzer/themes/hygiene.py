@@ -100,6 +100,10 @@ class CorpusWords:
     hashtags: frozenset[str] = frozenset()
 
 
+_MASK = re.compile(r"x{2,}")
+"""A word of only x's: an export's own redaction mark ("XXXX"), never a theme word."""
+
+
 def label_problems(
     text: str, *, words: CorpusWords | None = None, check_pos: bool = True
 ) -> list[str]:
@@ -127,7 +131,9 @@ def label_problems(
         "url": bool(_URL.search(text)),
         "hashtag fragment": bool(_HASHTAG.search(text) or _CAMEL.search(text))
         or any(w in words.hashtags for w in tokens),
-        "placeholder": bool(_PLACEHOLDER.search(text)) or any(w in words.redacted for w in tokens),
+        # "XXXX", "XX/XX/XXXX": the redaction mark of many exports (the CFPB's among them)
+        "placeholder": bool(_PLACEHOLDER.search(text))
+        or any(w in words.redacted or _MASK.fullmatch(w) for w in tokens),
         "number alone": bool(tokens)
         and (all(w.isdigit() for w in tokens) or any(w in _ORDINAL_ORPHAN for w in tokens)),
         "markup": any(w in _MARKUP for w in tokens),

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from analyzer.text.normalise import content_words
-from analyzer.themes.claims import FAMILY, NAMED_COVERAGE, NAMED_LIFT, Sayings, claim_stems
+from analyzer.themes.claims import NAMED_COVERAGE, NAMED_LIFT, Sayings, claim_stems, kin
 from analyzer.themes.hygiene import CorpusWords, corpus_words, label_problems
 from analyzer.themes.phrases import Candidate, mention_candidates
 
@@ -158,13 +158,22 @@ def _options(ctx: _Context, members: np.ndarray) -> list[tuple[str, frozenset[st
     for (key, text), _ in forms.items():
         if text == key and kinds[key] in _NOUN_KINDS:  # "echo", not the commoner "echos"
             shown[key] = key
-    out = []
+    out: dict[frozenset[str], tuple[str, frozenset[str], str]] = {}
     for key, n in sorted(counts.items()):
         stems = claim_stems(shown[key], topic=False)
         fresh = stems and shown[key] not in ctx.used and not _taken(ctx, stems)
-        if n >= 2 and fresh and not label_problems(shown[key], words=evidence):
-            out.append((shown[key], stems, kinds[key]))
-    return out
+        if n < 2 or not fresh or label_problems(shown[key], words=evidence):
+            continue
+        # one candidate per claim, shown in its dictionary form when one is written ("echo"
+        # and "echos" parse to two keys; they claim the same word)
+        if stems not in out or (_plain(shown[key]) and not _plain(out[stems][0])):
+            out[stems] = (shown[key], stems, kinds[key])
+    return list(out.values())
+
+
+def _plain(text: str) -> bool:
+    """Whether every word of ``text`` is its own lemma ("echo", not "echos")."""
+    return claim_stems(text, topic=False) == frozenset(text.lower().split())
 
 
 def _claims(
@@ -223,15 +232,10 @@ def _split_score(ctx: _Context, part: np.ndarray, claim: tuple[Any, ...]) -> flo
     return float(score * (1.0 - cos))
 
 
-def _kin(a: str, b: str) -> bool:
-    """Same lemma, or one family ("withdraw" / "withdrawal"; see claims.FAMILY)."""
-    return a == b or (min(len(a), len(b)) >= FAMILY and (a.startswith(b) or b.startswith(a)))
-
-
 def _taken(ctx: _Context, stems: frozenset[str]) -> bool:
     """Whether a theme already claims the same words (lemma by lemma, families alike)."""
     return any(
-        len(c) == len(stems) and all(any(_kin(a, b) for b in c) for a in stems) for c in ctx.claimed
+        len(c) == len(stems) and all(any(kin(a, b) for b in c) for a in stems) for c in ctx.claimed
     )
 
 
