@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,25 @@ FAST = {"embedding": "fake", "spacy_model": "blank", "sentiment": "vader", "use_
 TEST_HOSTS = ["testserver", "localhost"]
 """Host names the test clients send (TestClient: ``testserver``; schemathesis:
 ``localhost``), allowed by configuration as an operator would (``CXA_ALLOWED_HOSTS``)."""
+
+
+@dataclass
+class Roled:
+    """A ready client of an app holding one finished run, its store, a key per role and one
+    theme id of the run. The client sends no key: pass ``as_(role)`` as headers."""
+
+    client: TestClient
+    run_id: str
+    keys: dict[str, str]
+    theme: int
+
+    def as_(self, role: str) -> dict[str, str]:
+        """Headers that send the key of ``role`` (``"service"``: the service's own key)."""
+        return {"X-API-Key": KEY if role == "service" else self.keys[role]}
+
+    @property
+    def store(self) -> Store:
+        return self.client.app.state.services.store  # type: ignore[attr-defined,no-any-return]
 
 
 def make_settings(folder: Path, **overrides: object) -> Settings:

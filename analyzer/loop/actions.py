@@ -20,6 +20,7 @@ import pandas as pd
 from analyzer.errors import ConfigError, NotFoundError
 from analyzer.metrics.effects import Change, Effect, action_effect
 from analyzer.store import Store, audit
+from analyzer.text.plain import check_plain
 
 STATUSES = ("open", "closed")
 FIELDS = ("title", "team", "effective", "note", "link", "status", "theme_ids")
@@ -41,6 +42,7 @@ def parse_day(value: object) -> pd.Timestamp:
 
 
 def _check_text(name: str, value: object, *, required: bool) -> str | None:
+    """A title, team, note or link as typed: plain text (a note may span lines)."""
     if value is None and not required:
         return None
     text = str(value or "").strip()
@@ -48,7 +50,7 @@ def _check_text(name: str, value: object, *, required: bool) -> str | None:
         raise ConfigError(f"An action needs a {name}; got {value!r}.")
     if len(text) > 2000:
         raise ConfigError(f"The {name} is {len(text)} characters long; at most 2000.")
-    return text or None
+    return check_plain(text, name, multiline=name == "note") or None
 
 
 def _check_themes(store: Store, run_id: str, theme_ids: list[int]) -> list[int]:

@@ -18,6 +18,7 @@ import pandas as pd
 from analyzer.errors import ConfigError, InputError, NotFoundError
 from analyzer.loop import curation
 from analyzer.store import Store, audit
+from analyzer.text.plain import check_plain
 
 if TYPE_CHECKING:
     from analyzer.embed import Embedder
@@ -45,7 +46,15 @@ def _payload(kind: str, theme_ids: list[int], fields: dict[str, Any]) -> dict[st
     if missing:
         raise ConfigError(f"A {kind!r} suggestion needs {', '.join(missing)}.")
     keep = {"label", "parts", "parent", "phrases"}
-    return {k: v for k, v in fields.items() if k in keep and v not in (None, [], "")}
+    payload = {k: v for k, v in fields.items() if k in keep and v not in (None, [], "")}
+    for key in ("label", "parent"):
+        if isinstance(payload.get(key), str):
+            check_plain(payload[key], "parent name" if key == "parent" else key)
+    for phrase in payload.get("phrases") or []:
+        check_plain(str(phrase), "seed phrase")
+    if fields.get("comment"):
+        check_plain(str(fields["comment"]), "comment", multiline=True)
+    return payload
 
 
 def suggest(
@@ -170,6 +179,7 @@ def review(
         raise ConfigError(f"decision={decision!r}; expected 'approve' or 'reject'.")
     if not (reason or "").strip():
         raise ConfigError("A review needs a reason (it is kept with the suggestion).")
+    check_plain(reason, "reason", multiline=True)
     suggestion = get_suggestion(store, suggestion_id)
     if suggestion["status"] != "pending":
         raise InputError(

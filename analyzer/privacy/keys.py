@@ -23,6 +23,7 @@ import pandas as pd
 
 from analyzer.errors import ConfigError, NotFoundError
 from analyzer.store import Store, audit
+from analyzer.text.plain import check_plain
 
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 """Roles from least to most allowed."""
@@ -58,6 +59,7 @@ def create_key(store: Store, *, name: str, role: str, actor: str) -> tuple[str, 
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ConfigError(f"A key needs a name of 1 to 100 characters; got {name!r}.")
+    check_plain(name, "key name")  # printed by the CLI and logged: one plain line
     if any(k["name"] == name and k["revoked_at"] is None for k in list_keys(store)):
         raise ConfigError(f"A key named {name!r} exists; revoke it or choose another name.")
     key = "cxa_" + secrets.token_urlsafe(32)
