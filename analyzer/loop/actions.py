@@ -63,8 +63,9 @@ def _check_themes(store: Store, run_id: str, theme_ids: list[int]) -> list[int]:
     known = set(store.load_run(run_id).themes["theme_id"].astype(int))
     unknown = [t for t in ids if t not in known]
     if unknown:
-        raise NotFoundError(
-            f"Run {run_id!r} has no theme {unknown}; its themes are {sorted(known)}."
+        raise NotFoundError(  # named alone: the run's other themes are not the caller's ask
+            f"Run {run_id!r} has no theme {unknown}; 'cxa themes list' (or GET "
+            f"/v1/runs/{run_id}/themes) lists its themes."
         )
     return ids
 
@@ -128,14 +129,15 @@ def list_actions(
 
 
 def get_action(store: Store, action_id: str) -> dict[str, Any]:
-    """One action; NotFoundError naming the known ids."""
+    """One action; NotFoundError naming only the id asked for."""
     with store.connect() as con:
         frame = con.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM actions WHERE action_id = ?", [action_id]
         ).df()
     if frame.empty:
-        known = ", ".join(a["action_id"] for a in list_actions(store)[:10]) or "none yet"
-        raise NotFoundError(f"No action {action_id!r}; known actions: {known}.")
+        raise NotFoundError(
+            f"No action {action_id!r}; 'cxa actions list' (or GET /v1/actions) lists them."
+        )
     return _record(frame.astype(object).to_dict("records")[0])
 
 

@@ -93,8 +93,9 @@ def revoke_key(store: Store, name_or_id: str, *, actor: str) -> dict[str, Any]:
     live = [k for k in list_keys(store) if k["revoked_at"] is None]
     found = [k for k in live if name_or_id in (k["name"], k["key_id"])]
     if not found:
-        names = ", ".join(k["name"] for k in live) or "none"
-        raise NotFoundError(f"No live key named {name_or_id!r}; live keys: {names}.")
+        raise NotFoundError(
+            f"No live key named {name_or_id!r}; 'cxa keys list' (or GET /v1/keys) lists them."
+        )
     key_id = found[0]["key_id"]
     with audit.transaction(store) as con:
         con.execute("UPDATE api_keys SET revoked_at = now() WHERE key_id = ?", [key_id])
