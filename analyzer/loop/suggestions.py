@@ -75,8 +75,7 @@ def suggest(
     unknown = [t for t in ids if t not in known]
     if unknown:
         raise NotFoundError(  # named alone: the run's other themes are not the caller's ask
-            f"Run {run_id!r} has no theme {unknown}; GET /v1/runs/{run_id}/themes lists its "
-            "themes."
+            f"Run {run_id!r} has no theme {unknown}; GET /v1/runs/{run_id}/themes lists its themes."
         )
     suggestion_id = audit.new_id("sug")
     with audit.transaction(store) as con:
