@@ -171,7 +171,7 @@ def score_export(
     Parameters
     ----------
     export : str or Path
-        CSV, TSV, Parquet or JSON Lines export (XLSX works but is loaded whole).
+        CSV, TSV, XLSX, Parquet or JSON Lines export (each streamed).
     spec : ScoringSpec
         Theme model folder and the components to score with.
     out : str or Path

@@ -31,6 +31,26 @@ def _log(result: IngestResult) -> None:
     logger.info("%s: %d responses, %d rejects; columns %s", result.source, *counts, result.mapping)
 
 
+def _open(
+    path: str | os.PathLike[str], source: str, limits: Limits, rows: int
+) -> tuple[str | None, Iterator[pd.DataFrame]]:
+    """The export's encoding and raw chunks, each checked against ``limits`` before any of its
+    cells is parsed: the header's width, an XLSX sheet's declared size, and the rows so far."""
+    width = partial(limits.check_columns, source=source)
+    height = partial(limits.check_rows, source=source)
+    encoding, chunks = open_export(Path(path), rows, width, height)
+
+    def checked() -> Iterator[pd.DataFrame]:
+        seen = 0
+        for chunk in chunks:
+            seen += len(chunk)
+            limits.check_rows(seen, source)
+            limits.check_columns(len(chunk.columns), source)
+            yield chunk
+
+    return encoding, checked()
+
+
 def read_export(
     path: str | os.PathLike[str],
     mapping: ColumnMapping | None = None,
@@ -46,7 +66,7 @@ def read_export(
     mapping
         Explicit column choices; ``None`` detects every role automatically.
     limits
-        Most columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
+        Most rows, columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
 
     Returns
     -------
@@ -60,14 +80,11 @@ def read_export(
     ColumnError
         A mapped column does not exist, no comment column was found, or the export has
         more columns, segments or metrics than ``limits`` allow.
+        (An export of more rows than ``limits`` allow raises UnreadableFileError.)
     """
     source, limits = os.fspath(path), limits or Limits.from_env()
-    check = partial(limits.check_columns, source=source)
-    encoding, chunks = open_export(Path(path), BLOCK_ROWS, check)
-    frames = []
-    for chunk in chunks:
-        limits.check_columns(len(chunk.columns), source)  # before any cell is parsed
-        frames.append(stringify(chunk))
+    encoding, chunks = _open(path, source, limits, BLOCK_ROWS)
+    frames = [stringify(chunk) for chunk in chunks]
     raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else next(iter(frames), None)
     if raw is None or raw.empty:
         raise _no_rows(path)
@@ -89,7 +106,7 @@ def iter_export(
 
     The mapping (and the day/month order of dates) is decided on the first chunk and
     reused; duplicate ids are found across chunks; row numbers are those of the file.
-    CSV, TSV, Parquet and JSON Lines are streamed; XLSX is loaded whole, then sliced.
+    Every format is streamed (XLSX with openpyxl's read-only mode).
 
     Parameters
     ----------
@@ -100,7 +117,7 @@ def iter_export(
     chunk_rows
         Maximum number of rows per chunk.
     limits
-        Most columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
+        Most rows, columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
 
     Yields
     ------
@@ -118,10 +135,8 @@ def iter_export(
         raise ConfigError(f"chunk_rows must be a positive integer, got {chunk_rows!r}.")
     source, plan, first_row, total = os.fspath(path), None, 2, 0
     limits = limits or Limits.from_env()
-    check = partial(limits.check_columns, source=source)
-    encoding, chunks = open_export(Path(path), chunk_rows, check)
+    encoding, chunks = _open(path, source, limits, chunk_rows)
     for chunk in chunks:
-        limits.check_columns(len(chunk.columns), source)  # before any cell is parsed
         raw = stringify(chunk)
         if raw.empty:
             continue
