@@ -55,6 +55,7 @@ def read_export(
     path: str | os.PathLike[str],
     mapping: ColumnMapping | None = None,
     limits: Limits | None = None,
+    id_key: bytes | None = None,
 ) -> IngestResult:
     """Read, map and validate a whole export.
 
@@ -67,6 +68,10 @@ def read_export(
         Explicit column choices; ``None`` detects every role automatically.
     limits
         Most rows, columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
+    id_key
+        The store's key for hashing ids that hold personal data (see
+        :func:`~analyzer.ingest.validation.private_id`); pass the store's
+        (:func:`analyzer.store.secret.id_key`) whenever the results are kept.
 
     Returns
     -------
@@ -88,7 +93,7 @@ def read_export(
     raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else next(iter(frames), None)
     if raw is None or raw.empty:
         raise _no_rows(path)
-    result = validate_chunk(raw, resolve(raw, mapping, source, limits), source, 2)
+    result = validate_chunk(raw, resolve(raw, mapping, source, limits), source, 2, id_key)
     if result.responses.empty:
         raise _no_rows(path)
     result.encoding = encoding
@@ -101,6 +106,7 @@ def iter_export(
     mapping: ColumnMapping | None = None,
     chunk_rows: int = 50_000,
     limits: Limits | None = None,
+    id_key: bytes | None = None,
 ) -> Iterator[IngestResult]:
     """Read, map and validate an export in chunks of at most ``chunk_rows`` rows.
 
@@ -118,6 +124,8 @@ def iter_export(
         Maximum number of rows per chunk.
     limits
         Most rows, columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
+    id_key
+        As for :func:`read_export`.
 
     Yields
     ------
@@ -141,7 +149,7 @@ def iter_export(
         if raw.empty:
             continue
         plan = plan or resolve(raw, mapping, source, limits)
-        result = validate_chunk(raw, plan, source, first_row)
+        result = validate_chunk(raw, plan, source, first_row, id_key)
         result.encoding = encoding
         first_row, total = first_row + len(raw), total + len(result.responses)
         _log(result)

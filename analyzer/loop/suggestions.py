@@ -11,6 +11,7 @@ author, time and outcome; writes are audited.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -19,6 +20,7 @@ from analyzer.errors import ConfigError, InputError, NotFoundError
 from analyzer.loop import curation
 from analyzer.store import Store, audit
 from analyzer.text.plain import check_plain
+from analyzer.text.redact import redact_patterns
 
 if TYPE_CHECKING:
     from analyzer.embed import Embedder
@@ -30,6 +32,7 @@ _COLUMNS = (
     "created_at", "status", "reviewer", "reviewed_at", "reason", "result",
 )  # fmt: skip
 _NEEDS_ONE = {"rename", "split", "move", "note"}
+Redact = Callable[[list[str]], list[str]]
 
 
 def _payload(kind: str, theme_ids: list[int], fields: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +60,13 @@ def _payload(kind: str, theme_ids: list[int], fields: dict[str, Any]) -> dict[st
     return payload
 
 
+def _redacted(texts: list[str], redact: Redact | None) -> list[str]:
+    """``texts`` redacted as comments are: patterns, then ``redact`` (person names) if given."""
+    if redact is not None:
+        return redact(texts)
+    return [redact_patterns(t) for t in texts]
+
+
 def suggest(
     store: Store,
     *,
@@ -65,11 +75,21 @@ def suggest(
     theme_ids: list[int] | None = None,
     author: str,
     comment: str | None = None,
+    redact: Redact | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """Record a pending suggestion on a finished run's codeframe; return it."""
+    """Record a pending suggestion on a finished run's codeframe; return it.
+
+    The note (``comment``) and seed phrases may quote a respondent: they are stored redacted
+    as comments are, by patterns, and by ``redact`` when given (the service passes its text
+    processor's :meth:`~analyzer.text.TextProcessor.redact`, which also redacts names).
+    """
     ids = [int(t) for t in dict.fromkeys(theme_ids or [])]
     payload = _payload(kind, ids, {**fields, "comment": comment})
+    if comment:
+        comment = _redacted([comment], redact)[0]
+    if payload.get("phrases"):
+        payload["phrases"] = _redacted([str(p) for p in payload["phrases"]], redact)
     run = store.load_run(run_id)
     known = set(run.themes["theme_id"].astype(int))
     unknown = [t for t in ids if t not in known]
