@@ -131,8 +131,9 @@ MAX_XLSX_UNPACKED = 2 << 30
 """Most bytes the parts of an .xlsx may unpack to (the sizes its zip directory declares,
 which also bound what is read): a workbook is a zip, and a small upload must not unpack to
 more than the machine's memory."""
-MAX_SHARED_STRINGS = 512 << 20
-"""Most bytes of a workbook's shared-strings part, which openpyxl holds in memory whole."""
+MAX_XLSX_PART = 512 << 20
+"""Most bytes of any part but a worksheet (shared strings, styles...): openpyxl holds those in
+memory whole, while a worksheet is streamed."""
 _Check = Callable[[int], None]
 
 
@@ -145,12 +146,13 @@ def _xlsx_unpacked_sizes(path: Path) -> None:
             parts = {info.filename: info.file_size for info in archive.infolist()}
     except (zipfile.BadZipFile, OSError) as exc:
         raise _not_a_workbook(path, exc) from exc
-    shared = max((n for name, n in parts.items() if name.endswith("sharedStrings.xml")), default=0)
-    if sum(parts.values()) > MAX_XLSX_UNPACKED or shared > MAX_SHARED_STRINGS:
+    held = [n for name, n in parts.items() if "/worksheets/" not in name]
+    largest = max(held, default=0)
+    if sum(parts.values()) > MAX_XLSX_UNPACKED or largest > MAX_XLSX_PART:
         raise UnreadableFileError(
-            f"{path}: the workbook unpacks to {sum(parts.values()):,} bytes ({shared:,} of "
-            f"shared text); at most {MAX_XLSX_UNPACKED:,} ({MAX_SHARED_STRINGS:,}) are read. "
-            "Export the survey as CSV instead."
+            f"{path}: the workbook unpacks to {sum(parts.values()):,} bytes (its largest part "
+            f"read whole: {largest:,}); at most {MAX_XLSX_UNPACKED:,} ({MAX_XLSX_PART:,}) are "
+            "read. Export the survey as CSV instead."
         )
 
 

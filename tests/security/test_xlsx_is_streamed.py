@@ -142,13 +142,16 @@ def test_the_upload_check_of_a_million_row_workbook_reads_only_its_first_rows(
     assert peak < 60 * 2**20  # the whole sheet as a DataFrame took +190 MB
 
 
+@pytest.mark.parametrize(
+    ("bound", "value"), [("MAX_XLSX_UNPACKED", 10_000), ("MAX_XLSX_PART", 200)]
+)
 def test_a_workbook_that_unpacks_past_the_bound_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: str, value: int
 ) -> None:
     from analyzer.ingest import readers
 
-    path = _long(tmp_path / "small.xlsx", 200, dimension=True)
-    monkeypatch.setattr(readers, "MAX_XLSX_UNPACKED", 10_000)
+    path = _long(tmp_path / "small.xlsx", 200, dimension=True)  # its sheet ~20 KB unpacked
+    monkeypatch.setattr(readers, bound, value)
     with pytest.raises(UnreadableFileError, match="unpacks to"):
         read_export(path)
 
