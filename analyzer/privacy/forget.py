@@ -48,6 +48,7 @@ from analyzer.privacy.scrub import (
 from analyzer.store import Store, audit
 from analyzer.store.rows import GENERATION
 from analyzer.store.secret import id_key
+from analyzer.text.redact import redact_file_name
 
 PURGED = "[PURGED]"
 FORGOTTEN = "[FORGOTTEN]"
@@ -87,10 +88,10 @@ def _scope(store: Store, source: str | None) -> tuple[list[str], list[str]]:
     scored = store.list_scored()
     if source is None:
         return runs["run_id"].tolist(), scored["fingerprint"].tolist()
-    name = Path(source).name
+    names = {Path(source).name, redact_file_name(source)}  # uploads are saved redacted
 
     def match(values: pd.Series) -> pd.Series:
-        return values.astype(str).map(lambda s: s == source or Path(s).name == name)
+        return values.astype(str).map(lambda s: s == source or Path(s).name in names)
 
     run_ids = runs.loc[match(runs["source"]), "run_id"].tolist()
     prints = scored.loc[match(scored["source"]), "fingerprint"].tolist()

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import duckdb
 import pandas as pd
-from service_fixtures import FAST, VICTIM, Roled, personal_export
+from service_fixtures import FAST, UPLOAD_NAME, VICTIM, Roled, personal_export
 from typer.testing import CliRunner
 
 from analyzer.cli import app
@@ -39,7 +39,9 @@ def test_the_api_forgets_a_respondent_by_their_e_mail_and_phone(personal: Roled)
     gone = personal.client.delete(f"/v1/responses/{quote(VICTIM, safe='')}", headers=admin)
     assert gone.status_code == 200, gone.text
     assert gone.json()["rows"]["responses"] == 2
-    phone = personal.client.delete(f"/v1/responses/{quote('+1 415 555 0100')}", headers=admin)
+    phone = personal.client.delete(  # --source by the file's own (personal) name works too
+        f"/v1/responses/{quote('+1 415 555 0100')}", params={"source": UPLOAD_NAME}, headers=admin
+    )
     assert phone.status_code == 200 and phone.json()["rows"]["responses"] == 1
     after = _ids(store, personal.run_id)
     assert not any(i.startswith(("[EMAIL]-", "[PHONE]-")) for i in after)
