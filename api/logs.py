@@ -5,6 +5,7 @@ right-to-left override; written raw, ``GET /v1/runs/x%0A2026-11-30 ... DELETE /v
 would print a second, forged log line. :func:`printable` escapes such characters as
 ``\\n``, ``\\x00`` or ``\\u202e``; :class:`SafeFormatter` applies it to every record of the
 service's log (``api.main.LOG_CONFIG``), so lines from uvicorn or a library are safe too.
+:func:`loggable_path` also leaves out a respondent's id, which a path may carry.
 """
 
 from __future__ import annotations
@@ -46,6 +47,22 @@ def printable(text: object, limit: int | None = MAX_LOGGED_CHARS) -> str:
     return _UNSAFE.sub(_escape, value) + cut
 
 
+_RESPONDENT_PATH = re.compile(r"(?is)(/responses/+).+")
+RESPONDENT = "{response_id}"
+"""What a respondent's id in a logged path becomes."""
+
+
+def loggable_path(path: str) -> str:
+    """``path`` as a log line may show it: escaped and shortened (:func:`printable`), with
+    the respondent's id of ``/v1/responses/{id}`` replaced by ``{response_id}``.
+
+    Forgetting a respondent (``DELETE /v1/responses/ann.smith@example.com``) must not
+    write the id it forgets to the service's log; the audit keeps a keyed hash instead.
+    Any path with a ``/responses/`` segment is treated so, matched or not by a route.
+    """
+    return printable(_RESPONDENT_PATH.sub(lambda m: m.group(1) + RESPONDENT, path))
+
+
 class SafeFormatter(logging.Formatter):
     """A formatter whose message part never spans lines or hides characters.
 
@@ -58,4 +75,4 @@ class SafeFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
-__all__ = ["MAX_LOGGED_CHARS", "SafeFormatter", "printable"]
+__all__ = ["MAX_LOGGED_CHARS", "RESPONDENT", "SafeFormatter", "loggable_path", "printable"]

@@ -82,9 +82,9 @@ twice means either value), `since` / `until` (dates, inclusive), `score_band`
 **Limits.** Uploads up to `CXA_MAX_UPLOAD_MB` (200 MB), JSON bodies up to `CXA_MAX_BODY_MB`
 (32 MB), `POST /v1/score` up to `CXA_MAX_COMMENTS` (1,000) comments of at most
 `CXA_MAX_COMMENT_CHARS` (20,000) characters; past any of them the answer is 413. An export
-may have up to `CXA_MAX_COLUMNS` (1,000) columns, `CXA_MAX_SEGMENTS` (50) segment and
-`CXA_MAX_METRICS` (200) metric columns (422 past them); run ids in paths up to 128
-characters.
+may have up to `CXA_MAX_ROWS` (5,000,000) rows, `CXA_MAX_COLUMNS` (1,000) columns,
+`CXA_MAX_SEGMENTS` (50) segment and `CXA_MAX_METRICS` (200) metric columns (422 past them);
+run ids in paths up to 128 characters.
 
 **Errors** are `{"detail": message, "errors": [...]}`; the message says what was wrong.
 """

@@ -19,7 +19,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.logs import printable
+from api.logs import loggable_path, printable
 from api.schemas import ErrorPublic
 
 access_log = logging.getLogger("api.access")
@@ -204,7 +204,7 @@ class CatchAllMiddleware:
                 "unhandled %s on %s %s",
                 type(exc).__name__,
                 printable(scope["method"]),
-                printable(scope["path"]),
+                loggable_path(scope["path"]),
             )
             if not started:
                 await _send_json(send, 500, "Internal error. The service log names its type.")
@@ -214,7 +214,8 @@ class AccessLogMiddleware:
     """Log method, path (never the query string: it may hold a search), status and time.
 
     The method and path come from the client: they are escaped and shortened
-    (:func:`api.logs.printable`), so ``%0A`` in a path cannot start a forged line.
+    (:func:`api.logs.printable`), so ``%0A`` in a path cannot start a forged line, and a
+    respondent's id in a path is left out (:func:`api.logs.loggable_path`).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -237,7 +238,7 @@ class AccessLogMiddleware:
             await self.app(scope, receive, watch)
         finally:
             ms = (time.perf_counter() - t0) * 1000
-            method, path = printable(scope["method"]), printable(scope["path"])
+            method, path = printable(scope["method"]), loggable_path(scope["path"])
             access_log.info("%s %s %d %.0fms", method, path, status, ms)
 
 

@@ -18,9 +18,10 @@ from pydantic import ValidationError
 from analyzer.errors import ConfigError, InputError, UnreadableFileError
 from analyzer.ingest import ColumnMapping, iter_export
 from analyzer.ingest.limits import Limits
+from analyzer.text.redact import redact_file_name
 from api.schemas import ColumnMappingIn
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ \[\]-]+")
 _TEMP_PREFIX = "cxa-upload-"
 _TEMP_FOLDER = re.compile(re.escape(_TEMP_PREFIX) + r"[A-Za-z0-9_]{1,64}[/\\]")
 """A temp folder's name and the separator after it: a literal, then a bounded run, so
@@ -52,8 +53,10 @@ def parse_mapping(text: str | None) -> ColumnMapping:
 
 
 def safe_name(filename: str | None) -> str:
-    """A base name safe to write to disk, keeping the suffix that picks the reader."""
-    name = _UNSAFE.sub("_", Path((filename or "").replace("\\", "/")).name).strip(" .")
+    """A base name safe to write to disk, keeping the suffix that picks the reader, with
+    personal data redacted (``Jane Doe +1 415 555 0100.csv`` -> ``Jane Doe [PHONE].csv``):
+    it becomes the run's ``source``, which every viewer sees."""
+    name = _UNSAFE.sub("_", redact_file_name(filename or "")).strip(" .")
     if not name or not Path(name).suffix:
         raise UnreadableFileError(
             f"The uploaded file name {filename!r} has no suffix, so its format is unknown. "

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -26,6 +28,49 @@ FAST = {"embedding": "fake", "spacy_model": "blank", "sentiment": "vader", "use_
 TEST_HOSTS = ["testserver", "localhost"]
 """Host names the test clients send (TestClient: ``testserver``; schemathesis:
 ``localhost``), allowed by configuration as an operator would (``CXA_ALLOWED_HOSTS``)."""
+
+
+@dataclass
+class Roled:
+    """A ready client of an app holding one finished run, its store, a key per role and one
+    theme id of the run. The client sends no key: pass ``as_(role)`` as headers."""
+
+    client: TestClient
+    run_id: str
+    keys: dict[str, str]
+    theme: int
+
+    def as_(self, role: str) -> dict[str, str]:
+        """Headers that send the key of ``role`` (``"service"``: the service's own key)."""
+        return {"X-API-Key": KEY if role == "service" else self.keys[role]}
+
+    @property
+    def store(self) -> Store:
+        return self.client.app.state.services.store  # type: ignore[attr-defined,no-any-return]
+
+
+VICTIM = "ann.smith@example.com"
+"""A respondent whose id is their e-mail address (twice: the second row becomes ``#2``)."""
+VICTIM_COMMENT = "The courier from Quickship dumped my parcel in the rain behind the bins"
+UPLOAD_NAME = "Jane Doe +1 415 555 0100.csv"
+
+
+def personal_export(folder: Path, rows: int = 80, seed: int = 2) -> Path:
+    """A demo export holding personal data outside the comments: e-mail and phone ids, an
+    e-mail and a phone number as segment values, a person's name in a score cell."""
+    import pandas as pd
+
+    export, _ = demo.write(folder / "demo.csv", rows, seed=seed)
+    frame = pd.read_csv(export, dtype=str, keep_default_na=False)
+    frame.loc[0, ["response_id", "comment"]] = [VICTIM, VICTIM_COMMENT]
+    frame.loc[1, "response_id"] = VICTIM
+    frame.loc[2, "response_id"] = "+1 415 555 0100"
+    frame.loc[3, "channel"] = "bob.jones@example.org"
+    frame.loc[4, "channel"] = "+44 20 7946 0958"
+    frame.loc[5, "ces"] = "Mr John Smith said 7"
+    path = folder / UPLOAD_NAME
+    frame.to_csv(path, index=False)
+    return path
 
 
 def make_settings(folder: Path, **overrides: object) -> Settings:
@@ -151,3 +196,16 @@ def fresh(make_app: Callable[..., FastAPI]) -> Iterator[Callable[..., TestClient
     for client in clients:
         client.app.state.services.runs.wait(timeout=120)  # type: ignore[attr-defined]
         client.__exit__(None, None, None)
+
+
+def wait_done(
+    client: TestClient, run_id: str, headers: dict[str, str], timeout: float = 120
+) -> dict[str, Any]:
+    """Wait until a run is done or failed; its last ``GET /v1/runs/{run_id}`` answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run: dict[str, Any] = client.get(f"/v1/runs/{run_id}", headers=headers).json()
+        if run["status"] in ("done", "failed"):
+            return run
+        assert time.monotonic() < deadline, run
+        time.sleep(0.1)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from analyzer.ingest import ColumnMapping, IngestResult
     from analyzer.pipeline import Progress
     from analyzer.store import Store
+    from analyzer.text import TextProcessor
 
 DEFAULT_CHUNK_ROWS = 5_000
 
@@ -89,17 +90,38 @@ def _open_manifest(out: Path, fingerprint: str, settings: dict[str, Any], resume
     return manifest
 
 
-def _chunks(export: Path, mapping: ColumnMapping | None, chunk_rows: int) -> Iterator[Chunk]:
+def _chunks(
+    export: Path, mapping: ColumnMapping | None, chunk_rows: int, store: Store | None
+) -> Iterator[Chunk]:
     from analyzer.ingest import iter_export
+    from analyzer.store.secret import id_key
 
-    yield from enumerate(iter_export(export, mapping, chunk_rows=chunk_rows))
+    key = id_key(store) if store is not None else None  # ids hashed under the store's key
+    yield from enumerate(iter_export(export, mapping, chunk_rows=chunk_rows, id_key=key))
 
 
 class _Sink:
-    """Writes each scored chunk (parts, store rows, manifest) and keeps the totals."""
+    """Writes each scored chunk (parts, store rows, manifest) and keeps the totals.
 
-    def __init__(self, out: Path, manifest: Manifest, store: Store | None) -> None:
+    Rejected values are redacted as comments are (person names too) with a text processor
+    of this process, loaded on the first chunk that has rejects (the chunks' own models may
+    live in other processes or on Dask workers).
+    """
+
+    def __init__(
+        self, out: Path, manifest: Manifest, store: Store | None, spacy_model: str
+    ) -> None:
         self.out, self.manifest, self.store = out, manifest, store
+        self.spacy_model = spacy_model
+        self._processor: TextProcessor | None = None
+
+    def _rejects(self, rejects: Any) -> Any:
+        from analyzer.pipeline import redact_rejects
+        from analyzer.text import TextProcessor
+
+        if len(rejects) and self._processor is None:
+            self._processor = TextProcessor(model=self.spacy_model)
+        return redact_rejects(rejects, self._processor) if self._processor else rejects
 
     def write(self, index: int, ingest: IngestResult, scored: tuple[Any, Any]) -> ChunkReport:
         responses, mentions = scored
@@ -108,7 +130,7 @@ class _Sink:
             self.manifest.metrics = list(ingest.metrics)
         parts.write_part(self.out, "responses", index, responses)
         parts.write_part(self.out, "mentions", index, mentions)
-        parts.write_part(self.out, "rejects", index, rejects_frame(ingest.rejects))
+        parts.write_part(self.out, "rejects", index, rejects_frame(self._rejects(ingest.rejects)))
         faults.point(f"score.parts:{index}")
         if self.store is not None:
             self.store.write_scored_chunk(
@@ -171,7 +193,7 @@ def score_export(
     Parameters
     ----------
     export : str or Path
-        CSV, TSV, Parquet or JSON Lines export (XLSX works but is loaded whole).
+        CSV, TSV, XLSX, Parquet or JSON Lines export (each streamed).
     spec : ScoringSpec
         Theme model folder and the components to score with.
     out : str or Path
@@ -225,8 +247,8 @@ def score_export(
     result = BatchResult(out=out, fingerprint=fingerprint, n_skipped=len(finished))
     if progress is not None:
         progress.start("score", _estimate_rows(export, digest))
-    sink = _Sink(out, manifest, store)
-    chunks = _chunks(export, mapping, chunk_rows)
+    sink = _Sink(out, manifest, store, spec.config.spacy_model)
+    chunks = _chunks(export, mapping, chunk_rows, store)
     for index, ingest, scored in _results(chunks, spec, finished, dask, dask_processes, workers):
         if scored is None:
             counts = manifest.chunks[str(index)]

@@ -172,9 +172,11 @@ def _write_csv(tables: dict[str, Any], out: Path | None) -> None:
     if out is None:
         raise ConfigError("--format csv writes one file per table: pass --out FOLDER.")
     out.mkdir(parents=True, exist_ok=True)
+    from analyzer.text.spreadsheet import spreadsheet_safe
+
     for name, frame in tables.items():
         path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        spreadsheet_safe(frame).to_csv(path, index=False)  # no cell runs as a formula
         console.print(f"wrote {path}")
 
 

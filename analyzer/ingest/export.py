@@ -31,10 +31,31 @@ def _log(result: IngestResult) -> None:
     logger.info("%s: %d responses, %d rejects; columns %s", result.source, *counts, result.mapping)
 
 
+def _open(
+    path: str | os.PathLike[str], source: str, limits: Limits, rows: int
+) -> tuple[str | None, Iterator[pd.DataFrame]]:
+    """The export's encoding and raw chunks, each checked against ``limits`` before any of its
+    cells is parsed: the header's width, an XLSX sheet's declared size, and the rows so far."""
+    width = partial(limits.check_columns, source=source)
+    height = partial(limits.check_rows, source=source)
+    encoding, chunks = open_export(Path(path), rows, width, height)
+
+    def checked() -> Iterator[pd.DataFrame]:
+        seen = 0
+        for chunk in chunks:
+            seen += len(chunk)
+            limits.check_rows(seen, source)
+            limits.check_columns(len(chunk.columns), source)
+            yield chunk
+
+    return encoding, checked()
+
+
 def read_export(
     path: str | os.PathLike[str],
     mapping: ColumnMapping | None = None,
     limits: Limits | None = None,
+    id_key: bytes | None = None,
 ) -> IngestResult:
     """Read, map and validate a whole export.
 
@@ -46,7 +67,11 @@ def read_export(
     mapping
         Explicit column choices; ``None`` detects every role automatically.
     limits
-        Most columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
+        Most rows, columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
+    id_key
+        The store's key for hashing ids that hold personal data (see
+        :func:`~analyzer.ingest.validation.private_id`); pass the store's
+        (:func:`analyzer.store.secret.id_key`) whenever the results are kept.
 
     Returns
     -------
@@ -60,18 +85,15 @@ def read_export(
     ColumnError
         A mapped column does not exist, no comment column was found, or the export has
         more columns, segments or metrics than ``limits`` allow.
+        (An export of more rows than ``limits`` allow raises UnreadableFileError.)
     """
     source, limits = os.fspath(path), limits or Limits.from_env()
-    check = partial(limits.check_columns, source=source)
-    encoding, chunks = open_export(Path(path), BLOCK_ROWS, check)
-    frames = []
-    for chunk in chunks:
-        limits.check_columns(len(chunk.columns), source)  # before any cell is parsed
-        frames.append(stringify(chunk))
+    encoding, chunks = _open(path, source, limits, BLOCK_ROWS)
+    frames = [stringify(chunk) for chunk in chunks]
     raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else next(iter(frames), None)
     if raw is None or raw.empty:
         raise _no_rows(path)
-    result = validate_chunk(raw, resolve(raw, mapping, source, limits), source, 2)
+    result = validate_chunk(raw, resolve(raw, mapping, source, limits), source, 2, id_key)
     if result.responses.empty:
         raise _no_rows(path)
     result.encoding = encoding
@@ -84,12 +106,13 @@ def iter_export(
     mapping: ColumnMapping | None = None,
     chunk_rows: int = 50_000,
     limits: Limits | None = None,
+    id_key: bytes | None = None,
 ) -> Iterator[IngestResult]:
     """Read, map and validate an export in chunks of at most ``chunk_rows`` rows.
 
     The mapping (and the day/month order of dates) is decided on the first chunk and
     reused; duplicate ids are found across chunks; row numbers are those of the file.
-    CSV, TSV, Parquet and JSON Lines are streamed; XLSX is loaded whole, then sliced.
+    Every format is streamed (XLSX with openpyxl's read-only mode).
 
     Parameters
     ----------
@@ -100,7 +123,9 @@ def iter_export(
     chunk_rows
         Maximum number of rows per chunk.
     limits
-        Most columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
+        Most rows, columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
+    id_key
+        As for :func:`read_export`.
 
     Yields
     ------
@@ -118,15 +143,13 @@ def iter_export(
         raise ConfigError(f"chunk_rows must be a positive integer, got {chunk_rows!r}.")
     source, plan, first_row, total = os.fspath(path), None, 2, 0
     limits = limits or Limits.from_env()
-    check = partial(limits.check_columns, source=source)
-    encoding, chunks = open_export(Path(path), chunk_rows, check)
+    encoding, chunks = _open(path, source, limits, chunk_rows)
     for chunk in chunks:
-        limits.check_columns(len(chunk.columns), source)  # before any cell is parsed
         raw = stringify(chunk)
         if raw.empty:
             continue
         plan = plan or resolve(raw, mapping, source, limits)
-        result = validate_chunk(raw, plan, source, first_row)
+        result = validate_chunk(raw, plan, source, first_row, id_key)
         result.encoding = encoding
         first_row, total = first_row + len(raw), total + len(result.responses)
         _log(result)

@@ -127,16 +127,168 @@ def _csv_chunks(path: Path, sep: str, encoding: str, rows: int) -> Iterator[pd.D
         ) from exc
 
 
-def _xlsx_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+MAX_XLSX_UNPACKED = 2 << 30
+"""Most bytes the parts of an .xlsx may unpack to (the sizes its zip directory declares,
+which also bound what is read): a workbook is a zip, and a small upload must not unpack to
+more than the machine's memory."""
+MAX_XLSX_PART = 512 << 20
+"""Most bytes of any part but a worksheet (shared strings, styles...): openpyxl holds those in
+memory whole, while a worksheet is streamed."""
+_Check = Callable[[int], None]
+
+
+def _xlsx_unpacked_sizes(path: Path) -> None:
+    """Refuse a workbook whose parts unpack to more than the bounds above (a zip bomb)."""
+    import zipfile
+
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, na_filter=False, engine="openpyxl")
-    except Exception as exc:
+        with zipfile.ZipFile(path) as archive:
+            parts = {info.filename: info.file_size for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _not_a_workbook(path, exc) from exc
+    held = [n for name, n in parts.items() if "/worksheets/" not in name]
+    largest = max(held, default=0)
+    if sum(parts.values()) > MAX_XLSX_UNPACKED or largest > MAX_XLSX_PART:
         raise UnreadableFileError(
-            f"{path}: could not be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
-            "Expected an .xlsx file; re-save it from Excel as .xlsx or export it as CSV."
-        ) from exc
-    for start in range(0, len(frame), rows):
-        yield frame.iloc[start : start + rows]
+            f"{path}: the workbook unpacks to {sum(parts.values()):,} bytes (its largest part "
+            f"read whole: {largest:,}); at most {MAX_XLSX_UNPACKED:,} ({MAX_XLSX_PART:,}) are "
+            "read. Export the survey as CSV instead."
+        )
+
+
+def _not_a_workbook(path: Path, exc: Exception) -> UnreadableFileError:
+    return UnreadableFileError(
+        f"{path}: could not be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
+        "Expected an .xlsx file; re-save it from Excel as .xlsx or export it as CSV."
+    )
+
+
+def _declared_size(sheet: Any) -> None:
+    """Read a read-only sheet's declared size (its ``<dimension>``), as openpyxl's own
+    ``ReadOnlyWorksheet._get_size`` does, but stop where the rows start.
+
+    openpyxl waits for the *end* of ``<sheetData>`` to decide that a sheet declares no size,
+    so opening a workbook whose sheet omits it parsed the whole sheet (20 s for 200 rows of
+    16,384 cells, before any limit could be checked). The answer is the same.
+    """
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    with sheet._get_source() as source:
+        for _event, element in iterparse(source, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                bounds = SheetDimension.from_tree(element).boundaries
+                sheet._min_column, sheet._min_row, sheet._max_column, sheet._max_row = bounds
+                return
+            if element.tag == DATA_TAG:
+                return
+
+
+def _open_xlsx(path: Path, check_width: _Check | None, check_height: _Check | None) -> Any:
+    """The workbook in openpyxl's read-only (streaming) mode, after checking the first
+    sheet's declared size: a sheet that says it is too wide or too long is refused before
+    any row is read."""
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    _xlsx_unpacked_sizes(path)
+    ReadOnlyWorksheet._get_size = _declared_size  # same answer, without reading every row
+    try:
+        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        sheet = book.worksheets[0]
+    except Exception as exc:
+        raise _not_a_workbook(path, exc) from exc
+    try:
+        if check_width is not None and sheet.max_column:
+            check_width(int(sheet.max_column))
+        if check_height is not None and sheet.max_row:
+            check_height(int(sheet.max_row) - 1)  # the header is not a data row
+    except Exception:
+        book.close()
+        raise
+    return book
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """A cell as pandas' Excel reader gave it: empty as ``""``, a whole float as an int."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _xlsx_rows(sheet: Any) -> Iterator[list[Any]]:
+    """The sheet's rows as lists without trailing empty cells; empty rows at the end of the
+    sheet are dropped (their number is known only once a later row has data).
+
+    The declared size is not trusted past the checks above: a sheet can declare less than it
+    holds, and openpyxl would drop what lies outside it.
+    """
+    sheet.reset_dimensions()
+    blank = 0
+    for raw in sheet.iter_rows(values_only=True):
+        row = [_xlsx_cell(v) for v in raw]
+        while row and row[-1] == "":
+            row.pop()
+        if not row:
+            blank += 1
+            continue
+        for _ in range(blank):
+            yield []
+        blank = 0
+        yield row
+
+
+def _unique_names(header: list[Any]) -> list[str]:
+    """Column names as pandas makes them: ``Unnamed: i`` for an empty header cell, and
+    ``name.1``, ``name.2``... for a repeated one."""
+    names = [f"Unnamed: {i}" if v == "" else str(v) for i, v in enumerate(header)]
+    counts: dict[str, int] = {}
+    for i, name in enumerate(names):
+        count = counts.get(name, 0)
+        while count > 0:
+            counts[name] = count + 1
+            name = f"{name}.{count}"
+            count = counts.get(name, 0)
+        names[i] = name
+        counts[name] = count + 1
+    return names
+
+
+def _xlsx_frame(header: list[str], rows: list[list[Any]]) -> pd.DataFrame:
+    width = max([len(header), *(len(r) for r in rows)])
+    names = header + [f"Unnamed: {i}" for i in range(len(header), width)]
+    padded = [r + [""] * (width - len(r)) for r in rows]
+    return pd.DataFrame(padded, columns=pd.Index(names, dtype=object), dtype=object)
+
+
+def _xlsx_chunks(book: Any, rows: int, check_width: _Check | None) -> Iterator[pd.DataFrame]:
+    """The first sheet in chunks of ``rows`` rows, streamed: no more than a chunk is held.
+
+    Every row's width is checked as it is read (``check_width``), so a sheet whose declared
+    size lies is refused at its first row past the limit.
+    """
+    try:
+        stream = _xlsx_rows(book.worksheets[0])
+        first = next(stream, None)
+        if first is None:
+            return
+        if check_width is not None:
+            check_width(len(first))
+        header, chunk = _unique_names(first), []
+        for row in stream:
+            if check_width is not None and len(row) > len(header):
+                check_width(len(row))
+            chunk.append(row)
+            if len(chunk) == rows:
+                yield _xlsx_frame(header, chunk)
+                chunk = []
+        if chunk:
+            yield _xlsx_frame(header, chunk)
+    finally:
+        book.close()
 
 
 def _parquet_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
@@ -180,17 +332,23 @@ def _frames(records: Iterator[dict[str, Any]], rows: int) -> Iterator[pd.DataFra
 
 
 def open_export(
-    path: Path, rows: int, check_width: Callable[[int], None] | None = None
+    path: Path,
+    rows: int,
+    check_width: _Check | None = None,
+    check_height: _Check | None = None,
 ) -> tuple[str | None, Iterator[pd.DataFrame]]:
     """Check the file and return its text encoding and an iterator of raw chunks.
 
     The encoding is ``None`` for XLSX and Parquet; each chunk holds at most ``rows`` rows.
     ``check_width`` is called with the number of columns of a CSV, TSV or Parquet file,
-    read from its header alone, before any row is parsed (it raises to refuse the file).
+    read from its header alone, before any row is parsed, and with an XLSX sheet's declared
+    width and then each row's as it is streamed; ``check_height`` with an XLSX sheet's
+    declared number of data rows (each raises to refuse the file). The caller counts the
+    rows of the chunks.
     """
     fmt = _check_path(path)
     if fmt == "xlsx":
-        return None, _xlsx_chunks(path, rows)
+        return None, _xlsx_chunks(_open_xlsx(path, check_width, check_height), rows, check_width)
     if fmt == "parquet":
         width = _parquet_width(path) if check_width else None
         if check_width and width is not None:

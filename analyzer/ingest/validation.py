@@ -9,6 +9,7 @@ nothing is dropped silently. Comment text is never logged.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,19 +54,52 @@ def _shorten(value: str, limit: int = 200) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
-def private_id(value: str) -> str:
+def _id_hash(value: str, key: bytes | None) -> str:
+    """8 hex digits: of HMAC-SHA-256 under the store's ``key``, or of plain SHA-256 (the rule
+    of stores written before the key existed, and of a bare ``read_export`` without one)."""
+    if key is None:
+        return hashlib.sha256(value.encode()).hexdigest()[:8]
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def private_id(value: str, key: bytes | None = None) -> str:
     """A response id with personal data (an e-mail, a phone number...) redacted.
 
     Only what is unambiguous in an identifier is redacted (see :func:`redact_id`): a bare
     digit string stays as it is. An id holding personal data becomes the redacted text
-    plus the first 8 hex digits of the id's SHA-256, e.g. ``[EMAIL]-1f0c9a2b``: the same
-    id gives the same result in every run, and different ids stay apart (a clash of hashes
-    is caught as a duplicate). Other ids are kept as they are.
+    plus 8 hex digits of a keyed hash of the id, e.g. ``[EMAIL]-1f0c9a2b``: the same id
+    gives the same result in every run of a store, different ids stay apart (a clash of
+    hashes is caught as a duplicate), and someone who guesses the address cannot confirm it
+    without the store's key (:func:`analyzer.store.secret.id_key`). Other ids are kept as
+    they are.
+
+    Parameters
+    ----------
+    value : str
+        The id as given (stripped).
+    key : bytes, optional
+        The store's key; without it the hash is a plain SHA-256 (guessable).
     """
     redacted = redact_id(value)
     if redacted == value:
         return value
-    return f"{redacted}-{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+    return f"{redacted}-{_id_hash(value, key)}"
+
+
+def stored_ids(value: str, key: bytes | None) -> list[str]:
+    """Every form in which this or an earlier version may have stored the id ``value``.
+
+    The current rule under the store's ``key``; the same rule with the unsalted hash
+    (stores written before the key); the rule before ids were told apart from free text,
+    which also redacted card-like digit strings (``[CARD]-<sha256>``); and the id as given.
+    Forgetting a respondent by their own id looks for all of them.
+    """
+    value = value.strip()
+    forms = [private_id(value, key), private_id(value, None), value]
+    as_text = redact_patterns(value)
+    if as_text != value:
+        forms.append(f"{as_text}-{_id_hash(value, None)}")
+    return list(dict.fromkeys(forms))
 
 
 @dataclass
@@ -105,7 +139,9 @@ class Checker:
         return out.reset_index(drop=True).astype(types)
 
 
-def _response_ids(values: pd.Series | None, plan: Plan, check: Checker, column: str) -> list[str]:
+def _response_ids(
+    values: pd.Series | None, plan: Plan, check: Checker, column: str, key: bytes | None
+) -> list[str]:
     """Ids as given (personal data redacted, see :func:`private_id`), ``row-<row>`` when
     empty, ``<id>#2``... for duplicates (with rejects)."""
     rows = check.rows.tolist()
@@ -113,7 +149,7 @@ def _response_ids(values: pd.Series | None, plan: Plan, check: Checker, column: 
         return [f"row-{row}" for row in rows]
     ids, reasons = [], []
     for value, row in zip(values.tolist(), rows, strict=True):
-        given = "" if value is None else private_id(value.strip())
+        given = "" if value is None else private_id(value.strip(), key)
         new, reason = given or f"row-{row}", ""
         if not given:
             reason = f"response id is empty; this response was given the id {new!r}"
@@ -140,10 +176,10 @@ def _comments(raw: pd.Series, column: str, check: Checker) -> pd.Series:
     return pd.Series([c[:MAX_COMMENT_CHARS] for c in comments], raw.index, object)
 
 
-def _build(raw: pd.DataFrame, plan: Plan, check: Checker) -> pd.DataFrame:
+def _build(raw: pd.DataFrame, plan: Plan, check: Checker, key: bytes | None) -> pd.DataFrame:
     """The ``responses`` table for one chunk; rejects go to ``check``."""
     roles, id_col = plan.roles, plan.roles.get("id", "")
-    ids = _response_ids(raw[id_col] if id_col else None, plan, check, id_col)
+    ids = _response_ids(raw[id_col] if id_col else None, plan, check, id_col, key)
     col: dict[str, Any] = {"response_id": pd.Series(ids, raw.index, object), "row": check.rows}
     if "date" in roles:
         col["date"], bad = parse.dates(raw[roles["date"]], plan.dayfirst)
@@ -161,12 +197,20 @@ def _build(raw: pd.DataFrame, plan: Plan, check: Checker) -> pd.DataFrame:
         why = f"{label} must be an integer from {low} to {high}"
         check.reject(bad, roles[role], raw[roles[role]], why)
     for name, source_col in plan.segments.items():
-        cleaned = (parse.clean_text(v) for v in raw[source_col].tolist())
-        col[name] = pd.Series([v or pd.NA for v in cleaned], raw.index, object)
+        col[name] = _segment_values(raw[source_col], raw.index)
     for name, source_col in plan.metrics.items():
         col[name], bad = parse.numbers(raw[source_col])
         check.reject(bad, source_col, raw[source_col], f"{source_col} must be a number")
     return pd.DataFrame(col)
+
+
+def _segment_values(raw: pd.Series, index: pd.Index) -> pd.Series:
+    """A segment column's cleaned values with personal data redacted by patterns (an e-mail
+    typed into a "channel" cell is shown in every chart and download of the run); each
+    distinct value is redacted once."""
+    cleaned = [parse.clean_text(v) for v in raw.tolist()]
+    redacted = {v: redact_patterns(v) for v in set(cleaned) if v}
+    return pd.Series([redacted[v] if v else pd.NA for v in cleaned], index, object)
 
 
 def _blank(raw: pd.DataFrame) -> np.ndarray:
@@ -177,11 +221,14 @@ def _blank(raw: pd.DataFrame) -> np.ndarray:
     return ~filled
 
 
-def validate_chunk(raw: pd.DataFrame, plan: Plan, source: str, first_row: int) -> IngestResult:
+def validate_chunk(
+    raw: pd.DataFrame, plan: Plan, source: str, first_row: int, id_key: bytes | None = None
+) -> IngestResult:
     """Validate one chunk of text cells with a resolved plan.
 
     ``first_row`` is the spreadsheet row number of the chunk's first row; blank rows keep
-    their numbers, so later rows keep the numbers a spreadsheet shows.
+    their numbers, so later rows keep the numbers a spreadsheet shows. ``id_key`` is the
+    store's key for hashing ids that hold personal data (see :func:`private_id`).
     """
     extra = [c for c in raw.columns if c not in plan.columns]
     if extra:
@@ -193,7 +240,7 @@ def validate_chunk(raw: pd.DataFrame, plan: Plan, source: str, first_row: int) -
     raw, kept = raw[~blank].reset_index(drop=True), rows[~blank].reset_index(drop=True)
     check = Checker(source, kept)
     check.skipped(rows[blank], BLANK_ROW)
-    responses = _build(raw, plan, check)
+    responses = _build(raw, plan, check, id_key)
     return IngestResult(
         responses=responses,
         rejects=check.table(),
@@ -211,6 +258,7 @@ def validate(
     mapping: ColumnMapping | None,
     first_row: int = 2,
     limits: Limits | None = None,
+    id_key: bytes | None = None,
 ) -> IngestResult:
     """Map the columns of a raw table and validate every value.
 
@@ -226,6 +274,8 @@ def validate(
         Spreadsheet row number of the first data row (the header is row 1).
     limits
         Most columns, segments and metrics accepted; ``None`` reads ``CXA_MAX_*``.
+    id_key
+        The store's key for hashing ids that hold personal data (see :func:`private_id`).
 
     Returns
     -------
@@ -242,4 +292,4 @@ def validate(
     limits.check_columns(len(raw.columns), source)
     raw = stringify(raw)
     plan = resolve(raw, mapping, source, limits)
-    return validate_chunk(raw, plan, source, first_row)
+    return validate_chunk(raw, plan, source, first_row, id_key)

@@ -10,6 +10,7 @@ export shows the effect without re-fitting. Rows are mapped to dicts only here.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analyzer.errors import ConfigError, NotFoundError
+from analyzer.errors import AnalyzerError, ConfigError, NotFoundError
 from analyzer.metrics.effects import Change, Effect, action_effect
-from analyzer.store import Store, audit
+from analyzer.store import RunData, Store, audit
+from analyzer.text.plain import check_plain
 
 STATUSES = ("open", "closed")
 FIELDS = ("title", "team", "effective", "note", "link", "status", "theme_ids")
@@ -41,6 +43,7 @@ def parse_day(value: object) -> pd.Timestamp:
 
 
 def _check_text(name: str, value: object, *, required: bool) -> str | None:
+    """A title, team, note or link as typed: plain text (a note may span lines)."""
     if value is None and not required:
         return None
     text = str(value or "").strip()
@@ -48,7 +51,7 @@ def _check_text(name: str, value: object, *, required: bool) -> str | None:
         raise ConfigError(f"An action needs a {name}; got {value!r}.")
     if len(text) > 2000:
         raise ConfigError(f"The {name} is {len(text)} characters long; at most 2000.")
-    return text or None
+    return check_plain(text, name, multiline=name == "note") or None
 
 
 def _check_themes(store: Store, run_id: str, theme_ids: list[int]) -> list[int]:
@@ -61,8 +64,9 @@ def _check_themes(store: Store, run_id: str, theme_ids: list[int]) -> list[int]:
     known = set(store.load_run(run_id).themes["theme_id"].astype(int))
     unknown = [t for t in ids if t not in known]
     if unknown:
-        raise NotFoundError(
-            f"Run {run_id!r} has no theme {unknown}; its themes are {sorted(known)}."
+        raise NotFoundError(  # named alone: the run's other themes are not the caller's ask
+            f"Run {run_id!r} has no theme {unknown}; 'cxa themes list' (or GET "
+            f"/v1/runs/{run_id}/themes) lists its themes."
         )
     return ids
 
@@ -126,14 +130,15 @@ def list_actions(
 
 
 def get_action(store: Store, action_id: str) -> dict[str, Any]:
-    """One action; NotFoundError naming the known ids."""
+    """One action; NotFoundError naming only the id asked for."""
     with store.connect() as con:
         frame = con.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM actions WHERE action_id = ?", [action_id]
         ).df()
     if frame.empty:
-        known = ", ".join(a["action_id"] for a in list_actions(store)[:10]) or "none yet"
-        raise NotFoundError(f"No action {action_id!r}; known actions: {known}.")
+        raise NotFoundError(
+            f"No action {action_id!r}; 'cxa actions list' (or GET /v1/actions) lists them."
+        )
     return _record(frame.astype(object).to_dict("records")[0])
 
 
@@ -189,11 +194,14 @@ def _codeframe_map(model_dir: str) -> Any:
     return Codeframe.load(path) if model_dir and path.is_file() else Codeframe()
 
 
-def action_data(store: Store, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def action_data(
+    store: Store, run_id: str, run: RunData | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Responses and mentions of a run plus the scored exports made with its theme model.
 
     A response present in several sources counts once (the run's, then the oldest scored
     export's). Theme ids of scored mentions are brought up to the model's codeframe (merges).
+    ``run`` is the run's data when the caller has it loaded already.
 
     Returns
     -------
@@ -201,7 +209,7 @@ def action_data(store: Store, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, 
     sources : list of str
         The run id and the fingerprints of the scored exports used.
     """
-    run = store.load_run(run_id)
+    run = run if run is not None else store.load_run(run_id)
     folder = str(run.meta["info"].get("model_dir") or "")
     frame = _codeframe_map(folder)
     responses, mentions, sources = [run.responses], [run.mentions], [run_id]
@@ -253,13 +261,17 @@ def evaluate(
     score: str | None = None,
     measure: str = "share",
     data: tuple[pd.DataFrame, pd.DataFrame, list[str]] | None = None,
+    model_dir: str | None = None,
 ) -> Effect:
     """The effect of ``action`` (see :func:`analyzer.metrics.effects.action_effect`).
 
-    ``data`` (from :func:`action_data`) may be passed to evaluate several actions of a run.
+    ``data`` (from :func:`action_data`) and ``model_dir`` (the run's theme model folder) may
+    be passed to evaluate several actions of a run without reading them again.
     """
     responses, mentions, _ = data if data is not None else action_data(store, action["run_id"])
-    folder = str(store.run_meta(action["run_id"])["info"].get("model_dir") or "")
+    folder = model_dir
+    if folder is None:
+        folder = str(store.run_meta(action["run_id"])["info"].get("model_dir") or "")
     mapped = _codeframe_map(folder).map_ids(np.asarray(action["theme_ids"], dtype="int64"))
     theme_ids = [int(t) for t in dict.fromkeys(mapped.tolist())]
     return action_effect(
@@ -272,6 +284,47 @@ def evaluate(
         score=score or default_score(responses),
         measure=measure,
     )
+
+
+def with_effects(
+    store: Store,
+    actions: list[dict[str, Any]],
+    *,
+    before_weeks: int = 8,
+    after_weeks: int = 8,
+    load_run: Callable[[str], RunData] | None = None,
+) -> list[dict[str, Any]]:
+    """Each action with its theme labels and its effect record (or why it cannot be measured,
+    in ``effect_error``).
+
+    Each run the actions belong to is read once, whatever the number of actions (its data,
+    labels and model folder); then each action costs one :func:`evaluate`. Pass only the
+    actions to show (a page): the cost follows them, not the history. ``load_run`` reads a
+    run (the service passes its cached copy); default :meth:`Store.load_run`.
+    """
+    load = load_run or store.load_run
+    runs: dict[str, Any] = {}
+    out = []
+    for action in actions:
+        row, run_id = dict(action), action["run_id"]
+        try:
+            if run_id not in runs:
+                run = load(run_id)
+                themes = run.themes
+                labels = dict(zip(themes["theme_id"].astype(int), themes["label"], strict=True))
+                folder = str(run.meta["info"].get("model_dir") or "")
+                runs[run_id] = (action_data(store, run_id, run), labels, folder)
+            data, labels, folder = runs[run_id]
+            row["theme_labels"] = [str(labels.get(t, f"theme {t}")) for t in action["theme_ids"]]
+            effect = evaluate(
+                store, action, before_weeks=before_weeks, after_weeks=after_weeks, data=data,
+                model_dir=folder,
+            )  # fmt: skip
+            row["effect"] = effect_record(effect)
+        except AnalyzerError as exc:
+            row["effect_error"] = str(exc)
+        out.append(row)
+    return out
 
 
 def _change_record(change: Change) -> dict[str, Any]:
@@ -321,4 +374,5 @@ __all__ = [
     "list_actions",
     "parse_day",
     "update_action",
+    "with_effects",
 ]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from analyzer import faults
-from analyzer.errors import ConfigError, InputError, ModelError, NotFoundError
+from analyzer.errors import InputError, ModelError, NotFoundError
 from analyzer.store import Store
 from analyzer.tables import primary_rows
 from analyzer.text.normalise import embedding_texts
+from analyzer.text.plain import check_plain
 
 if TYPE_CHECKING:
     from analyzer.embed import Embedder
@@ -37,31 +37,12 @@ if TYPE_CHECKING:
 _lock = threading.Lock()
 Check = Callable[[int], int]
 Change = Callable[["Codeframe", Check], int]
-_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-"""Embeddings, overrides and isolates: they reorder the text shown after them."""
 
 
 def check_text(text: str, what: str) -> str:
-    """``text`` if it has no control, line-break or text-direction characters.
-
-    Labels, owners and parent names are shown in tables, reports and logs: a NUL, a
-    newline or a right-to-left override (U+202E, which shows "evil" for "live") would
-    break or disguise them.
-
-    Raises
-    ------
-    ConfigError
-        Naming the first such character, its position and what to do.
-    """
-    for position, char in enumerate(text, start=1):
-        if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _DIRECTION_CONTROLS:
-            name = unicodedata.name(char, "a control character")
-            raise ConfigError(
-                f"The {what} has the character U+{ord(char):04X} ({name}) at position "
-                f"{position}; {what}s must be plain text on one line, without control or "
-                "text-direction characters. Remove it and try again."
-            )
-    return text
+    """``text`` if it is plain text on one line (see :func:`analyzer.text.plain.check_plain`):
+    labels, owners and parent names are shown in tables, reports and logs."""
+    return check_plain(text, what)
 
 
 def model_dir(meta: dict[str, Any], run_id: str) -> Path:
@@ -260,6 +241,9 @@ def add_seed(store: Store, run_id: str, name: str, phrases: list[str], embedder:
     """
     from analyzer.themes import ThemeModel
 
+    check_text(name, "theme name")
+    for phrase in phrases:
+        check_text(phrase, "seed phrase")
     with _lock:
         folder = model_dir(store.run_meta(run_id), run_id)
         model = ThemeModel.load(folder)

@@ -11,6 +11,7 @@ author, time and outcome; writes are audited.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -18,6 +19,8 @@ import pandas as pd
 from analyzer.errors import ConfigError, InputError, NotFoundError
 from analyzer.loop import curation
 from analyzer.store import Store, audit
+from analyzer.text.plain import check_plain
+from analyzer.text.redact import redact_patterns
 
 if TYPE_CHECKING:
     from analyzer.embed import Embedder
@@ -29,6 +32,7 @@ _COLUMNS = (
     "created_at", "status", "reviewer", "reviewed_at", "reason", "result",
 )  # fmt: skip
 _NEEDS_ONE = {"rename", "split", "move", "note"}
+Redact = Callable[[list[str]], list[str]]
 
 
 def _payload(kind: str, theme_ids: list[int], fields: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +49,22 @@ def _payload(kind: str, theme_ids: list[int], fields: dict[str, Any]) -> dict[st
     if missing:
         raise ConfigError(f"A {kind!r} suggestion needs {', '.join(missing)}.")
     keep = {"label", "parts", "parent", "phrases"}
-    return {k: v for k, v in fields.items() if k in keep and v not in (None, [], "")}
+    payload = {k: v for k, v in fields.items() if k in keep and v not in (None, [], "")}
+    for key in ("label", "parent"):
+        if isinstance(payload.get(key), str):
+            check_plain(payload[key], "parent name" if key == "parent" else key)
+    for phrase in payload.get("phrases") or []:
+        check_plain(str(phrase), "seed phrase")
+    if fields.get("comment"):
+        check_plain(str(fields["comment"]), "comment", multiline=True)
+    return payload
+
+
+def _redacted(texts: list[str], redact: Redact | None) -> list[str]:
+    """``texts`` redacted as comments are: patterns, then ``redact`` (person names) if given."""
+    if redact is not None:
+        return redact(texts)
+    return [redact_patterns(t) for t in texts]
 
 
 def suggest(
@@ -56,17 +75,27 @@ def suggest(
     theme_ids: list[int] | None = None,
     author: str,
     comment: str | None = None,
+    redact: Redact | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """Record a pending suggestion on a finished run's codeframe; return it."""
+    """Record a pending suggestion on a finished run's codeframe; return it.
+
+    The note (``comment``) and seed phrases may quote a respondent: they are stored redacted
+    as comments are, by patterns, and by ``redact`` when given (the service passes its text
+    processor's :meth:`~analyzer.text.TextProcessor.redact`, which also redacts names).
+    """
     ids = [int(t) for t in dict.fromkeys(theme_ids or [])]
     payload = _payload(kind, ids, {**fields, "comment": comment})
+    if comment:
+        comment = _redacted([comment], redact)[0]
+    if payload.get("phrases"):
+        payload["phrases"] = _redacted([str(p) for p in payload["phrases"]], redact)
     run = store.load_run(run_id)
     known = set(run.themes["theme_id"].astype(int))
     unknown = [t for t in ids if t not in known]
     if unknown:
-        raise NotFoundError(
-            f"Run {run_id!r} has no theme {unknown}; its themes are {sorted(known)}."
+        raise NotFoundError(  # named alone: the run's other themes are not the caller's ask
+            f"Run {run_id!r} has no theme {unknown}; GET /v1/runs/{run_id}/themes lists its themes."
         )
     suggestion_id = audit.new_id("sug")
     with audit.transaction(store) as con:
@@ -170,6 +199,7 @@ def review(
         raise ConfigError(f"decision={decision!r}; expected 'approve' or 'reject'.")
     if not (reason or "").strip():
         raise ConfigError("A review needs a reason (it is kept with the suggestion).")
+    check_plain(reason, "reason", multiline=True)
     suggestion = get_suggestion(store, suggestion_id)
     if suggestion["status"] != "pending":
         raise InputError(

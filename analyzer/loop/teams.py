@@ -69,7 +69,8 @@ def team_view(
     match = next((name for name in known if name.casefold() == team.strip().casefold()), None)
     if match is None:
         raise NotFoundError(
-            f"No team {team!r} owns a theme or an action; teams: {known or 'none'}."
+            f"No team {team!r} owns a theme or an action of this run; GET /v1/teams (or the "
+            "report's team sections) lists them."
         )
     own = themes[themes["owner"].astype(object).map(lambda o: o == match)]
     ids = set(own["theme_id"].astype(int))

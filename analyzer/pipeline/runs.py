@@ -9,7 +9,8 @@
   themes of the theme model that scored it.
 - :func:`write_tables` / :func:`write_rejects_csv`: the files a run writes. ``cxa analyze``
   and batch scoring write the same formats: every table as ``OUT/<table>.parquet``, and the
-  rejects also as ``OUT/rejects.csv`` for people to open in a spreadsheet.
+  rejects also as ``OUT/rejects.csv`` for people to open in a spreadsheet (its cells defused
+  as every CSV of the project is, see :mod:`analyzer.text.spreadsheet`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analyzer.embed import load_embedder_card
+from analyzer.text.spreadsheet import spreadsheet_safe
 
 if TYPE_CHECKING:
     from analyzer.store import RunData, Store
@@ -223,7 +225,8 @@ def write_tables(out: str | Path, tables: Mapping[str, pd.DataFrame]) -> dict[st
         frame.to_parquet(written[name], index=False)
     if "rejects" in tables:
         written["rejects_csv"] = out / REJECTS_CSV
-        rejects_frame(tables["rejects"]).to_csv(written["rejects_csv"], index=False)
+        csv = spreadsheet_safe(rejects_frame(tables["rejects"]))
+        csv.to_csv(written["rejects_csv"], index=False)
     return written
 
 
@@ -244,7 +247,7 @@ def write_rejects_csv(out: str | Path) -> Path:
     with tmp.open("w", encoding="utf-8", newline="") as fh:
         header = True
         for group in range(source.num_row_groups):
-            frame = source.read_row_group(group).to_pandas()
+            frame = spreadsheet_safe(source.read_row_group(group).to_pandas())
             frame.to_csv(fh, index=False, header=header)
             header = False
         if header:  # no row group: the header alone

@@ -35,7 +35,7 @@ from analyzer.pipeline.sentiment_pass import (
     with_extra_themes,
 )
 from analyzer.sentiment import agreement_with_scores, overall_sentiment
-from analyzer.store import Store
+from analyzer.store import Store, secret
 from analyzer.tables import PRIMARY, primary_rows
 from analyzer.text import TextProcessor
 from analyzer.text.languages import mention_languages, with_language_segment
@@ -110,6 +110,18 @@ def split_mentions(
     return redacted, mentions
 
 
+def redact_rejects(rejects: pd.DataFrame, processor: TextProcessor) -> pd.DataFrame:
+    """``rejects`` with each value redacted as comments are: ingest has only the patterns,
+    so a person's name in a rejected cell ("Mr John Smith said 7") is redacted here, with
+    the text stage's model (see :meth:`analyzer.text.TextProcessor.redact`)."""
+    if rejects.empty:
+        return rejects
+    out = rejects.copy()
+    values = ["" if v is None else str(v) for v in out["value"].astype(object).tolist()]
+    out["value"] = pd.Series(processor.redact(values, keep_newlines=False), out.index, object)
+    return out
+
+
 def add_response_sentiment(responses: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     """Add ``sentiment`` and ``sentiment_score`` per response, derived from its mentions
     (one row per mention: the primary rows)."""
@@ -142,6 +154,7 @@ def analyze(
     config: AnalysisConfig | None = None,
     components: Components | None = None,
     progress: Progress | None = None,
+    id_key: bytes | None = None,
 ) -> AnalysisResult:
     """Run the whole pipeline on one export and fit a theme model on it.
 
@@ -157,17 +170,21 @@ def analyze(
         Pre-built models (reused across runs); built from ``config`` when omitted.
     progress : Progress, optional
         Receives progress of the long stages.
+    id_key : bytes, optional
+        The store's key for hashing ids that hold personal data (``analyze_and_store`` passes
+        it; see :func:`analyzer.ingest.validation.private_id`).
     """
     config = config or AnalysisConfig()
     components = components or Components.from_config(config)
     progress = progress or SilentProgress()
     timings: dict[str, float] = {}
     with _stage(progress, timings, "ingest", None):
-        ingested = read_export(path, mapping, config.limits)
+        ingested = read_export(path, mapping, config.limits, id_key=id_key)
         faults.point("analyze.ingest")
     responses = ingested.responses.copy()
     with _stage(progress, timings, "text", len(responses)):
         responses["comment"], mentions = split_mentions(responses, components.processor, progress)
+        rejects = redact_rejects(ingested.rejects, components.processor)
     texts = mentions["text"].tolist()
     # With MiniLM, the sentiment branch reuses the embedding pass's lower-layer states, kept
     # (float16) until the themes are known; then each mention is scored toward its theme.
@@ -195,7 +212,7 @@ def analyze(
         responses=responses,
         mentions=mentions,
         themes=model.themes_.copy(),
-        rejects=ingested.rejects,
+        rejects=rejects,
         model=model,
         segments=with_language_segment(ingested.segments),
         metrics=list(ingested.metrics),
@@ -342,6 +359,7 @@ def analyze_and_store(
             config=config,
             components=components,
             progress=_StoreProgress(store, run_id, progress or SilentProgress()),
+            id_key=secret.id_key(store),
         )
         if model_dir is not None:
             from analyzer.store.atomic import replacing_dir
@@ -403,6 +421,7 @@ __all__ = [
     "embed_mentions",
     "embed_with_sentiment",
     "new_run_id",
+    "redact_rejects",
     "resolve_sentiment",
     "score_frame",
     "score_mentions",

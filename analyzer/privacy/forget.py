@@ -1,28 +1,31 @@
 """The right to be forgotten, and retention of comment text.
 
 :func:`forget_response` removes one respondent everywhere this project keeps their words or
-id: the rows of every run and scored export in the store (responses, mentions, rejects whose
-value is the id), the theme examples that quote them (in the store and in the theme model
-folders, whose ``model.json`` keeps examples), the Parquet outputs under the store's folder
-(and the output folders of scored exports), and the embedding cache (keyed by the SHA-256
-of each embedded text, so the removed texts are hashed the same way). The theme model keeps
-working: its centroids are averages, not texts.
+id. The id may be given as the respondent's own (``ann.smith@example.com``): it is mapped
+through the same redaction and keyed hash as ingest (and the forms earlier versions stored:
+the unsalted hash, the rule that redacted card-like digit strings), and a duplicate's
+``#2``, ``#3``... go with it. Removed: the rows of every run and scored export in the store
+(responses, mentions, and the rejects of the respondent's rows), the theme examples that
+quote them (in the store and in the theme model folders, whose ``model.json`` keeps
+examples), the Parquet outputs under the store's folder and the scored exports' output
+folders (with ``rejects.csv``), the embedding cache (keyed by the SHA-256 of each embedded
+text), and the quotes of their words in suggestion notes. Theme reports of the runs touched
+are withdrawn (see :mod:`analyzer.privacy.scrub`); the CLI writes them again. The theme
+model keeps working: its centroids are averages, not texts.
 
 :func:`purge_text` is the retention rule: comment and mention texts of responses older than
 a number of days become ``[PURGED]`` while every row, theme, sentiment and score stays, so
 the aggregated figures do not change.
 
-Audit rows name a SHA-256 prefix of the forgotten id, never the id itself.
+Audit rows name a keyed hash of the forgotten id, never the id itself.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-import os
-import sqlite3
-import tempfile
-from collections.abc import Iterable
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,34 +33,53 @@ from typing import Any
 import pandas as pd
 
 from analyzer.errors import ConfigError, NotFoundError
+from analyzer.ingest.validation import stored_ids
+from analyzer.privacy.scrub import (
+    cache_files,
+    cache_key,
+    filtered,
+    model_dirs,
+    output_roots,
+    scrub_cache,
+    scrub_model,
+    scrub_parquet,
+    withdraw_reports,
+)
 from analyzer.store import Store, audit
 from analyzer.store.rows import GENERATION
+from analyzer.store.secret import id_key
+from analyzer.text.redact import redact_file_name
 
 PURGED = "[PURGED]"
+FORGOTTEN = "[FORGOTTEN]"
+"""What a suggestion note's quote of a forgotten respondent becomes."""
+QUOTE_MIN_CHARS = 20
+"""Shortest text of a respondent looked for in notes: shorter ones ("too slow") are common
+words, not a quote of that respondent."""
 _RUN_TABLES = ("responses", "mentions")
 _SCORED_TABLES = ("scored_responses", "scored_mentions")
+_DUPLICATE_BASE = r"^(.*)#[0-9]+$"
+"""A duplicate id ``<id>#<k>`` (see :mod:`analyzer.ingest.validation`) and its base."""
 
 
 @dataclass
 class Removed:
-    """What was removed: rows per table, files rewritten, cache entries, examples dropped."""
+    """What was removed: rows per table, files rewritten, cache entries, examples dropped,
+    notes changed, and the theme reports withdrawn (``(path, run_id)``)."""
 
     response_id: str
     rows: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     cache_entries: int = 0
     examples: int = 0
+    notes: int = 0
+    reports: list[tuple[str, str]] = field(default_factory=list)
 
 
-def cache_key(text: str) -> str:
-    """The embedding cache's key of ``text`` (see :class:`analyzer.embed.CachedEmbedder`)."""
-    from analyzer.embed import CachedEmbedder
-
-    return str(CachedEmbedder._key(text))
-
-
-def _id_digest(response_id: str) -> str:
-    return "sha256:" + hashlib.sha256(response_id.encode("utf-8")).hexdigest()[:16]
+def _id_digest(response_id: str, key: bytes | None) -> str:
+    if key is None:
+        return "sha256:" + hashlib.sha256(response_id.encode("utf-8")).hexdigest()[:16]
+    return "hmac:" + hmac.new(key, response_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
 def _scope(store: Store, source: str | None) -> tuple[list[str], list[str]]:
@@ -66,10 +88,10 @@ def _scope(store: Store, source: str | None) -> tuple[list[str], list[str]]:
     scored = store.list_scored()
     if source is None:
         return runs["run_id"].tolist(), scored["fingerprint"].tolist()
-    name = Path(source).name
+    names = {Path(source).name, redact_file_name(source)}  # uploads are saved redacted
 
     def match(values: pd.Series) -> pd.Series:
-        return values.astype(str).map(lambda s: s == source or Path(s).name == name)
+        return values.astype(str).map(lambda s: s == source or Path(s).name in names)
 
     run_ids = runs.loc[match(runs["source"]), "run_id"].tolist()
     prints = scored.loc[match(scored["source"]), "fingerprint"].tolist()
@@ -78,45 +100,74 @@ def _scope(store: Store, source: str | None) -> tuple[list[str], list[str]]:
     return run_ids, prints
 
 
-def _texts(store: Store, response_id: str, runs: list[str], prints: list[str]) -> set[str]:
-    """Every comment and mention text of ``response_id`` in the given runs and exports."""
-    found: set[str] = set()
+def id_matcher(forms: list[str]) -> Any:
+    """Which values of a ``response_id`` column are one of ``forms`` or a duplicate of one."""
+    wanted = set(forms)
+
+    def match(ids: pd.Series) -> pd.Series:
+        base = ids.str.extract(_DUPLICATE_BASE, expand=False)
+        return ids.isin(wanted) | base.isin(wanted)
+
+    return match
+
+
+def _stored(store: Store, forms: list[str], runs: list[str], prints: list[str]) -> dict[str, Any]:
+    """The respondent's stored ids, the runs and scored exports that hold them, and every
+    comment and mention text of theirs there."""
+    ids: set[str] = set()
+    texts: set[str] = set()
+    owners: dict[str, set[str]] = {"runs": set(), "scored": set()}
+    where = (
+        "response_id IN (SELECT unnest(?)) OR "
+        f"regexp_extract(response_id, '{_DUPLICATE_BASE}', 1) IN (SELECT unnest(?))"
+    )
     with store.connect() as con:
-        for table, key, ids, column in (
+        for table, key, scope, column in (
             ("responses", "run_id", runs, "comment"),
             ("mentions", "run_id", runs, "text"),
             ("scored_responses", "fingerprint", prints, "comment"),
             ("scored_mentions", "fingerprint", prints, "text"),
         ):
-            if ids:
-                rows = con.execute(
-                    f"SELECT {column} FROM {table} WHERE response_id = ? AND {key} IN "
-                    f"(SELECT unnest(?))",
-                    [response_id, ids],
-                ).fetchall()
-                found |= {str(r[0]) for r in rows if r[0]}
-    return found
+            if not scope:
+                continue
+            rows = con.execute(
+                f"SELECT response_id, {key}, {column} FROM {table} "
+                f"WHERE ({where}) AND {key} IN (SELECT unnest(?))",
+                [forms, forms, scope],
+            ).fetchall()
+            ids |= {str(r[0]) for r in rows}
+            owners["runs" if key == "run_id" else "scored"] |= {str(r[1]) for r in rows}
+            texts |= {str(r[2]) for r in rows if r[2]}
+    return {"ids": sorted(ids), "texts": texts, **{k: sorted(v) for k, v in owners.items()}}
 
 
 def _delete_rows(
-    store: Store, response_id: str, runs: list[str], prints: list[str], texts: set[str]
+    store: Store, found: dict[str, Any], runs: list[str], prints: list[str], digest: str
 ) -> dict[str, int]:
+    ids, texts = found["ids"], found["texts"]
     counts: dict[str, int] = {}
     with audit.transaction(store) as con:
+        # the rejects of the respondent's rows first, while their responses rows exist
+        of_rows = (
+            '(run_id, "row") IN (SELECT run_id, "row" FROM responses WHERE response_id IN '
+            "(SELECT unnest(?)) AND run_id IN (SELECT unnest(?))) OR value IN (SELECT unnest(?))"
+        )
+        n = con.execute(f"SELECT count(*) FROM rejects WHERE {of_rows}", [ids, runs, ids])
+        rejects = int((n.fetchone() or [0])[0])
+        con.execute(f"DELETE FROM rejects WHERE {of_rows}", [ids, runs, ids])
         scopes = ((_RUN_TABLES, "run_id", runs), (_SCORED_TABLES, "fingerprint", prints))
-        for tables, key, ids in scopes:
+        for tables, key, scope in scopes:
             for table in tables:
-                where = f"response_id = ? AND {key} IN (SELECT unnest(?))"
-                n = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [response_id, ids])
+                where = f"response_id IN (SELECT unnest(?)) AND {key} IN (SELECT unnest(?))"
+                n = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [ids, scope])
                 counts[table] = int((n.fetchone() or [0])[0])
-                con.execute(f"DELETE FROM {table} WHERE {where}", [response_id, ids])
-        n = con.execute("SELECT count(*) FROM rejects WHERE value = ?", [response_id])
-        counts["rejects"] = int((n.fetchone() or [0])[0])
-        con.execute("DELETE FROM rejects WHERE value = ?", [response_id])
+                con.execute(f"DELETE FROM {table} WHERE {where}", [ids, scope])
+        counts["rejects"] = rejects
         counts["theme_examples"] = _scrub_examples(con, texts)
-        _touch(con, "runs", "run_id", runs)  # readers' caches of these drop the rows now
-        _touch(con, "scored_exports", "fingerprint", prints)
-        audit.log(con, "system", "forget.rows", _id_digest(response_id), rows=counts)
+        counts["suggestion_notes"] = _scrub_notes(con, texts, ids)
+        _touch(con, "runs", "run_id", found["runs"])  # readers' caches of these drop the rows
+        _touch(con, "scored_exports", "fingerprint", found["scored"])
+        audit.log(con, "system", "forget.rows", digest, rows=counts)
     return counts
 
 
@@ -136,127 +187,44 @@ def _scrub_examples(con: Any, texts: set[str], replace: str | None = None) -> in
     rows = con.execute("SELECT rowid, examples FROM themes").fetchall()
     for rowid, raw in rows:
         examples = json.loads(raw or "[]")
-        kept = _filtered(examples, texts, replace)
+        kept = filtered(examples, texts, replace)
         if kept != examples:
             changed += len(examples) - len(kept) if replace is None else 1
             con.execute("UPDATE themes SET examples = ? WHERE rowid = ?", [json.dumps(kept), rowid])
     return changed
 
 
-def _filtered(examples: list[Any], texts: set[str], replace: str | None) -> list[Any]:
-    if replace is None:
-        return [e for e in examples if str(e) not in texts]
-    return [replace if str(e) in texts else e for e in examples]
+def _quotes(texts: set[str], ids: list[str]) -> re.Pattern[str] | None:
+    """A pattern of the respondent's longer texts and of their ids as whole words."""
+    quoted = sorted((t for t in texts if len(t) >= QUOTE_MIN_CHARS), key=len, reverse=True)
+    named = [i for i in ids if len(i) >= 4]
+    parts = [re.escape(t) for t in quoted] + [rf"(?<!\w){re.escape(i)}(?!\w)" for i in named]
+    return re.compile("|".join(parts)) if parts else None
 
 
-def _model_dirs(store: Store, runs: list[str]) -> list[Path]:
-    dirs = []
-    for run_id in runs:
-        folder = str(store.run_meta(run_id)["info"].get("model_dir") or "")
-        if folder and Path(folder).is_dir():
-            dirs.append(Path(folder))
-    for model in store.list_scored()["model"].astype(str):
-        if model and Path(model).is_dir():
-            dirs.append(Path(model))
-    return list(dict.fromkeys(dirs))
-
-
-def _scrub_model(folder: Path, texts: set[str], replace: str | None) -> bool:
-    """Remove quoted texts from a theme model's ``model.json`` examples (rewritten atomically)."""
-    from analyzer.themes.persist import MODEL_JSON
-
-    path = folder / MODEL_JSON
-    if not path.is_file() or not texts:
-        return False
-    meta = json.loads(path.read_text("utf-8"))
-    changed = False
-    for theme in meta.get("themes", []):
-        examples = list(theme.get("examples") or [])
-        kept = _filtered(examples, texts, replace)
-        if kept != examples:
-            theme["examples"], changed = kept, True
-    if changed:
-        _atomic_write(path, json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8"))
+def _scrub_notes(con: Any, texts: set[str], ids: list[str]) -> int:
+    """Replace quotes of the respondent (their longer texts, their ids) in suggestion notes
+    and seed phrases with :data:`FORGOTTEN`; how many suggestions changed."""
+    pattern = _quotes(texts, ids)
+    if pattern is None:
+        return 0
+    changed = 0
+    rows = con.execute("SELECT suggestion_id, comment, payload FROM suggestions").fetchall()
+    for suggestion_id, comment, raw in rows:
+        payload = json.loads(raw or "{}")
+        phrases = payload.get("phrases")
+        new_comment = pattern.sub(FORGOTTEN, comment) if comment else comment
+        new_phrases = [pattern.sub(FORGOTTEN, str(p)) for p in phrases or []]
+        if new_comment == comment and new_phrases == (phrases or []):
+            continue
+        if phrases:
+            payload["phrases"] = new_phrases
+        con.execute(
+            "UPDATE suggestions SET comment = ?, payload = ? WHERE suggestion_id = ?",
+            [new_comment, json.dumps(payload), suggestion_id],
+        )
+        changed += 1
     return changed
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(tmp, path)
-
-
-def output_roots(store: Store) -> list[Path]:
-    """Folders whose Parquet files may hold respondents: the store's, and each scored
-    export's output folder (recorded by ``cxa score``)."""
-    roots = [store.path.parent]
-    with store.connect() as con:
-        infos = con.execute("SELECT info FROM scored_exports").fetchall()
-    for (raw,) in infos:
-        out = json.loads(raw or "{}").get("out")
-        if out and Path(out).is_dir():
-            roots.append(Path(out))
-    return list(dict.fromkeys(p.resolve() for p in roots))
-
-
-def _parquet_files(roots: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
-    for root in roots:
-        files += sorted(Path(root).rglob("*.parquet"))
-    return list(dict.fromkeys(files))
-
-
-def _scrub_parquet(
-    path: Path, response_id: str | None, texts: set[str], replace: str | None
-) -> bool:
-    """Rewrite one Parquet file without the respondent's rows / texts; whether it changed."""
-    frame = pd.read_parquet(path)
-    before = frame
-    if response_id is not None and "response_id" in frame:
-        frame = frame[frame["response_id"].astype(str) != response_id]
-    for column in ("comment", "text"):
-        if column in frame and texts and replace is not None:
-            hit = frame[column].astype(str).isin(texts)
-            if hit.any():
-                frame = frame.copy()
-                frame.loc[hit, column] = replace
-    if "examples" in frame and texts:
-        frame = frame.copy()
-        frame["examples"] = [_filtered(list(e), texts, replace) for e in frame["examples"]]
-    if frame.equals(before):
-        return False
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-    return True
-
-
-def cache_files(cache_dir: Path | None = None) -> list[Path]:
-    """The embedding cache's SQLite files (one per embedding model)."""
-    if cache_dir is None:
-        from analyzer.config import cache_dir as default
-
-        cache_dir = default() / "embeddings"
-    return sorted(Path(cache_dir).glob("embeddings-*.sqlite")) if Path(cache_dir).is_dir() else []
-
-
-def _scrub_cache(texts: set[str], cache_dir: Path | None) -> int:
-    """Delete the cache entries of ``texts`` (then VACUUM, so no freed page keeps them)."""
-    keys = [cache_key(t) for t in texts]
-    removed = 0
-    for path in cache_files(cache_dir):
-        con = sqlite3.connect(path)
-        try:
-            for start in range(0, len(keys), 900):
-                chunk = keys[start : start + 900]
-                marks = ",".join("?" * len(chunk))
-                removed += con.execute(f"DELETE FROM vec WHERE key IN ({marks})", chunk).rowcount
-            con.commit()
-            con.execute("VACUUM")
-        finally:
-            con.close()
-    return removed
 
 
 def forget_response(
@@ -274,15 +242,16 @@ def forget_response(
     ----------
     store : Store
     response_id : str
-        The export's id of the respondent.
+        The respondent's id: as the export gave it (``ann.smith@example.com``) or as it is
+        stored (``[EMAIL]-1f0c9a2b``).
     source : str, optional
         Only the runs and scored exports read from this file (path or file name).
     roots : list of Path, optional
-        Folders whose Parquet files to clean; default :func:`output_roots`.
+        Folders whose Parquet files and reports to clean; default :func:`output_roots`.
     cache_dir : Path, optional
         The embedding cache folder; default ``cache_dir() / "embeddings"``.
     actor : str
-        Who asked (audited with a hash of the id, never the id).
+        Who asked (audited with a keyed hash of the id, never the id).
 
     Raises
     ------
@@ -292,25 +261,30 @@ def forget_response(
     response_id = str(response_id).strip()
     if not response_id:
         raise ConfigError("Give the id of the response to forget (--response-id).")
+    key = id_key(store)
+    forms = stored_ids(response_id, key)
     runs, prints = _scope(store, source)
-    texts = _texts(store, response_id, runs, prints)
-    removed = Removed(response_id=response_id)
-    removed.rows = _delete_rows(store, response_id, runs, prints, texts)
-    if not any(removed.rows[t] for t in (*_RUN_TABLES, *_SCORED_TABLES)):
+    found = _stored(store, forms, runs, prints)
+    if not found["ids"]:
         raise NotFoundError(
             f"No response {response_id!r} in any run or scored export of {store.path}."
         )
+    digest = _id_digest(response_id, key)
+    texts = found["texts"]
+    removed = Removed(response_id=response_id)
+    removed.rows = _delete_rows(store, found, runs, prints, digest)
     removed.examples = removed.rows.pop("theme_examples")
-    for folder in _model_dirs(store, runs):
-        if _scrub_model(folder, texts, None):
+    removed.notes = removed.rows.pop("suggestion_notes")
+    for folder in model_dirs(store, runs):
+        if scrub_model(folder, texts, None):
             removed.files.append(str(folder / "model.json"))
-    for path in _parquet_files(roots or output_roots(store)):
-        if _scrub_parquet(path, response_id, texts, None):
-            removed.files.append(str(path))
-    removed.cache_entries = _scrub_cache(texts, cache_dir)
+    roots = roots or output_roots(store)
+    removed.files += scrub_parquet(roots, id_matcher(forms), texts, None)
+    removed.reports = withdraw_reports(roots, found["runs"])
+    removed.cache_entries = scrub_cache(texts, cache_dir)
     audit.record(
-        store, actor, "forget", _id_digest(response_id), rows=removed.rows,
-        files=len(removed.files), cache_entries=removed.cache_entries,
+        store, actor, "forget", digest, rows=removed.rows, files=len(removed.files),
+        cache_entries=removed.cache_entries, reports=len(removed.reports),
     )  # fmt: skip
     return removed
 
@@ -351,7 +325,8 @@ def purge_text(
     actor: str,
 ) -> dict[str, int]:
     """Replace the comment and mention texts of responses older than ``retain_days`` by
-    :data:`PURGED` everywhere (store, theme examples, model folders, Parquet, cache).
+    :data:`PURGED` everywhere (store, theme examples, model folders, Parquet, cache); the
+    theme reports of the runs touched are withdrawn.
 
     Rows, themes, sentiments and scores stay, so every aggregated figure is unchanged;
     verbatims and search of those responses are gone. Returns rows changed per table.
@@ -360,6 +335,7 @@ def purge_text(
         raise ConfigError(f"retain_days={retain_days} should be >= 1 (days of text to keep).")
     cutoff = (now or pd.Timestamp.now()).normalize() - pd.Timedelta(days=retain_days)
     texts, counts = _old_texts(store, cutoff)
+    touched: list[str] = []  # runs whose reports quote purged text
     with audit.transaction(store) as con:
         for responses, mentions, key in (
             ("responses", "mentions", "run_id"),
@@ -372,6 +348,7 @@ def purge_text(
             ).fetchall()
             owners = "runs" if key == "run_id" else "scored_exports"
             _touch(con, owners, key, [r[0] for r in purged])  # readers' caches drop the text
+            touched += [str(r[0]) for r in purged] if key == "run_id" else []
             con.execute(
                 f"UPDATE {mentions} SET text = ? WHERE ({key}, response_id) IN ({old})",
                 [PURGED, cutoff],
@@ -383,20 +360,23 @@ def purge_text(
         counts["theme_examples"] = _scrub_examples(con, texts, PURGED)
         audit.log(con, actor, "retention.purge", str(cutoff.date()), rows=counts)
     runs = store.list_runs()["run_id"].tolist()
-    for folder in _model_dirs(store, runs):
-        _scrub_model(folder, texts, PURGED)
-    for path in _parquet_files(roots or output_roots(store)):
-        _scrub_parquet(path, None, texts, PURGED)
-    counts["cache_entries"] = _scrub_cache(texts, cache_dir)
+    for folder in model_dirs(store, runs):
+        scrub_model(folder, texts, PURGED)
+    roots = roots or output_roots(store)
+    scrub_parquet(roots, None, texts, PURGED)
+    counts["reports"] = len(withdraw_reports(roots, touched))
+    counts["cache_entries"] = scrub_cache(texts, cache_dir)
     return counts
 
 
 __all__ = [
+    "FORGOTTEN",
     "PURGED",
     "Removed",
     "cache_files",
     "cache_key",
     "forget_response",
+    "id_matcher",
     "output_roots",
     "purge_text",
 ]

@@ -23,6 +23,7 @@ import pandas as pd
 
 from analyzer.errors import ConfigError, NotFoundError
 from analyzer.store import Store, audit
+from analyzer.text.plain import check_plain
 
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 """Roles from least to most allowed."""
@@ -58,6 +59,7 @@ def create_key(store: Store, *, name: str, role: str, actor: str) -> tuple[str, 
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ConfigError(f"A key needs a name of 1 to 100 characters; got {name!r}.")
+    check_plain(name, "key name")  # printed by the CLI and logged: one plain line
     if any(k["name"] == name and k["revoked_at"] is None for k in list_keys(store)):
         raise ConfigError(f"A key named {name!r} exists; revoke it or choose another name.")
     key = "cxa_" + secrets.token_urlsafe(32)
@@ -91,8 +93,9 @@ def revoke_key(store: Store, name_or_id: str, *, actor: str) -> dict[str, Any]:
     live = [k for k in list_keys(store) if k["revoked_at"] is None]
     found = [k for k in live if name_or_id in (k["name"], k["key_id"])]
     if not found:
-        names = ", ".join(k["name"] for k in live) or "none"
-        raise NotFoundError(f"No live key named {name_or_id!r}; live keys: {names}.")
+        raise NotFoundError(
+            f"No live key named {name_or_id!r}; 'cxa keys list' (or GET /v1/keys) lists them."
+        )
     key_id = found[0]["key_id"]
     with audit.transaction(store) as con:
         con.execute("UPDATE api_keys SET revoked_at = now() WHERE key_id = ?", [key_id])

@@ -6,7 +6,8 @@
     drilldown ThemeDetail: each theme's keywords, examples and verbatims
     figures   one plotly figure per chart, free functions over those tables
     exports   the tables as CSV and data: URIs for the download links
-    page      Jinja rendering (autoescaped) with plotly.js inlined; write_report
+    page      Jinja rendering (autoescaped) with plotly.js inlined; write_report, and
+              rewrite_reports (the reports forgetting withdrew)
 
 Example
 -------
@@ -17,6 +18,13 @@ Example
 """
 
 from analyzer.report.content import ReportContent, report_content
-from analyzer.report.page import build_report_html, render_html, write_report
+from analyzer.report.page import build_report_html, render_html, rewrite_reports, write_report
 
-__all__ = ["ReportContent", "build_report_html", "render_html", "report_content", "write_report"]
+__all__ = [
+    "ReportContent",
+    "build_report_html",
+    "render_html",
+    "report_content",
+    "rewrite_reports",
+    "write_report",
+]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ from analyzer.report._windows import Windows, find_windows
 from analyzer.report.drilldown import N_VERBATIMS, ThemeDetail, Verbatim, theme_details
 from analyzer.store import RunData
 from analyzer.tables import primary_rows
+from analyzer.text.redact import redact_file_name
 from analyzer.themes.model import NO_TOPIC
 
 
@@ -352,7 +352,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
     agreement, overall = _sentiment_agreement(run, score, table)
     return ReportContent(
         run_id=run.run_id,
-        source=Path(str(meta.get("source") or "")).name,
+        source=redact_file_name(str(meta.get("source") or "")),
         created=_date_text(meta.get("created_at")),
         score=score,
         n_responses=len(run.responses),

@@ -2,7 +2,8 @@
 
 A ``data:`` link downloads without JavaScript or a server, so the report stays one file
 that works offline. Cells that spreadsheet programs would run as formulas are defused
-(comments are untrusted input, and theme labels and verbatims come from them).
+(comments are untrusted input, and theme labels and verbatims come from them) by the rule
+every CSV of the project follows (:mod:`analyzer.text.spreadsheet`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from analyzer.report.content import ReportContent
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from analyzer.text.spreadsheet import spreadsheet_safe
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,6 @@ class Download:
     title: str
     href: str
     rows: int
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, list | tuple):
-        value = "; ".join(str(v) for v in value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def to_csv(table: pd.DataFrame) -> str:
@@ -50,11 +42,7 @@ def to_csv(table: pd.DataFrame) -> str:
     str
         CSV with a header row and ``\\n`` line ends, without the index.
     """
-    safe = table.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(_cell)
-    return safe.to_csv(index=False, lineterminator="\n")
+    return spreadsheet_safe(table).to_csv(index=False, lineterminator="\n")
 
 
 def data_uri(csv_text: str) -> str:

@@ -233,4 +233,31 @@ def write_report(
     return path
 
 
-__all__ = ["build_report_html", "render_html", "report_figures", "safe_json", "write_report"]
+def rewrite_reports(store: Store, reports: list[tuple[str, str]]) -> list[Path]:
+    """Write again the reports that forgetting withdrew (``(path, run_id)``, see
+    :func:`analyzer.privacy.scrub.withdraw_reports`), from what the store holds now.
+
+    A report whose run is gone from the store (or not finished) stays withdrawn. Returns the
+    reports written.
+    """
+    from analyzer.errors import NotFoundError
+
+    written = []
+    for path, run_id in reports:
+        try:
+            if store.run_meta(run_id)["status"] != "done":
+                continue
+            written.append(write_report(store.load_run(run_id), path, store=store))
+        except NotFoundError:
+            continue
+    return written
+
+
+__all__ = [
+    "build_report_html",
+    "render_html",
+    "report_figures",
+    "rewrite_reports",
+    "safe_json",
+    "write_report",
+]

@@ -202,6 +202,38 @@ class TextProcessor:
         langs = languages.detect_many(prepared)
         return [self._from_doc(doc, has_ner, lang) for doc, lang in zip(docs, langs, strict=True)]
 
+    def redact(self, texts: Sequence[str], *, keep_newlines: bool = True) -> list[str]:
+        """Redact texts as comments are (patterns, then person names), without splitting them.
+
+        For what is not a comment but may quote one or name a person: a rejected cell ("Mr
+        John Smith said 7"), a reader's note. Only the distinct texts with a capital letter
+        go through the pipeline (a person's name has one), so a column of repeated bad
+        values costs one parse. Without NER (the blank fallback) only the patterns apply.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Texts to redact (``None`` counts as empty).
+        keep_newlines : bool
+            Keep line breaks (a note); otherwise whitespace runs become one space.
+
+        Returns
+        -------
+        list of str
+            One redacted text per input, in input order.
+        """
+        prepared = [redact_patterns(clean(t or "", keep_newlines=keep_newlines)) for t in texts]
+        nlp = self._load()
+        if "ner" not in nlp.pipe_names:
+            return prepared
+        named = sorted({t for t in prepared if any(ch.isupper() for ch in t)})
+        docs = nlp.pipe(named, batch_size=self.batch_size)
+        done = {
+            text: "".join(person_pieces(doc, person_tokens(doc, self.keep_terms)))
+            for text, doc in zip(named, docs, strict=True)
+        }
+        return [done.get(t, t) for t in prepared]
+
     def _prepare(self, texts: Sequence[str]) -> list[str]:
         if isinstance(texts, str):
             raise InputError("texts is a single string; expected a list of comments.")

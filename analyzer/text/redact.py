@@ -195,6 +195,17 @@ def redact_id(value: str) -> str:
     return text if text != value else value
 
 
+def redact_file_name(path: str) -> str:
+    """The base name of ``path`` with personal data redacted by patterns, its suffix kept:
+    ``Jane Doe +1 415 555 0100.csv`` -> ``Jane Doe [PHONE].csv``. An export's file name is
+    shown to everyone who can read its run."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem:
+        return redact_patterns(name)
+    return f"{redact_patterns(stem)}.{suffix}"
+
+
 # --------------------------------------------------------------- person redaction
 
 _NOT_NAMES = frozenset(

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from analyzer.errors import AnalyzerError
 from analyzer.loop import actions as lib
-from analyzer.store import Store
+from analyzer.store import RunData
 from api.deps import AnalystDep, ApiKeyDep, PageDep, ServicesDep
-from api.errors import ERROR_RESPONSES, FORBIDDEN
+from api.errors import ERROR_RESPONSES, FORBIDDEN, ConflictError
 from api.schemas_loop import (
     ActionCreate,
     ActionPublic,
@@ -19,6 +18,7 @@ from api.schemas_loop import (
     ActionTrendPublic,
     ActionUpdate,
 )
+from api.services import Services
 
 router = APIRouter(
     prefix="/v1/actions", tags=["actions"], dependencies=[ApiKeyDep], responses=ERROR_RESPONSES
@@ -29,33 +29,24 @@ Weeks = Annotated[int, Query(ge=1, le=104, description="Weeks compared on each s
 
 
 def with_effects(
-    store: Store, actions: list[dict[str, Any]], before_weeks: int = 8, after_weeks: int = 8
+    services: Services,
+    actions: list[dict[str, Any]],
+    before_weeks: int = 8,
+    after_weeks: int = 8,
 ) -> list[dict[str, Any]]:
-    """Each action with its theme labels and its effect (or why it cannot be measured)."""
-    data: dict[str, Any] = {}
-    out = []
-    for action in actions:
-        row = dict(action)
-        run_id = action["run_id"]
+    """Each action with its theme labels and its effect (or why it cannot be measured), see
+    :func:`analyzer.loop.actions.with_effects`; runs come from the service's cache."""
+
+    def load(run_id: str) -> RunData:
         try:
-            if run_id not in data:
-                data[run_id] = lib.action_data(store, run_id)
-            labels = dict(zip(*_labels(store, run_id), strict=True))
-            row["theme_labels"] = [labels.get(t, f"theme {t}") for t in action["theme_ids"]]
-            effect = lib.evaluate(
-                store, action, before_weeks=before_weeks, after_weeks=after_weeks,
-                data=data[run_id],
-            )  # fmt: skip
-            row["effect"] = lib.effect_record(effect)
-        except AnalyzerError as exc:
-            row["effect_error"] = str(exc)
-        out.append(row)
-    return out
+            return services.finished_run(run_id)
+        except ConflictError:  # no longer finished: measured on what the store holds
+            return services.store.load_run(run_id)
 
-
-def _labels(store: Store, run_id: str) -> tuple[list[int], list[str]]:
-    themes = store.load_run(run_id).themes
-    return themes["theme_id"].astype(int).tolist(), themes["label"].astype(str).tolist()
+    return lib.with_effects(
+        services.store, actions, before_weeks=before_weeks, after_weeks=after_weeks,
+        load_run=load,
+    )  # fmt: skip
 
 
 @router.post("", status_code=201, responses=FORBIDDEN)
@@ -68,7 +59,7 @@ def create_action(
     """
     action = lib.add_action(services.store, actor=principal.name, **body.model_dump(mode="python"))
     response.headers["Location"] = f"/v1/actions/{action['action_id']}"
-    return ActionPublic.model_validate(with_effects(services.store, [action])[0])
+    return ActionPublic.model_validate(with_effects(services, [action])[0])
 
 
 @router.get("")
@@ -86,7 +77,7 @@ def list_actions(
     with 95 % intervals, n, tests and a verdict. Scored exports count as data after it."""
     found = lib.list_actions(services.store, status=status, team=team, run_id=run_id)
     page_rows = paging.slice(found)
-    rows = with_effects(services.store, page_rows, before_weeks, after_weeks)
+    rows = with_effects(services, page_rows, before_weeks, after_weeks)
     return ActionsPublic.model_validate({"data": rows, "count": len(found)})
 
 
@@ -96,7 +87,7 @@ def get_action(
 ) -> ActionPublic:
     """One action and its effect."""
     action = lib.get_action(services.store, action_id)
-    rows = with_effects(services.store, [action], before_weeks, after_weeks)
+    rows = with_effects(services, [action], before_weeks, after_weeks)
     return ActionPublic.model_validate(rows[0])
 
 
@@ -107,7 +98,7 @@ def update_action(
     """Change an action's fields; ``{"status": "closed"}`` closes it (analyst or admin)."""
     changes = body.model_dump(mode="python", exclude_unset=True)
     action = lib.update_action(services.store, action_id, actor=principal.name, **changes)
-    return ActionPublic.model_validate(with_effects(services.store, [action])[0])
+    return ActionPublic.model_validate(with_effects(services, [action])[0])
 
 
 @router.get("/{action_id}/trend")

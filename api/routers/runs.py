@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from analyzer.errors import NotFoundError
 from analyzer.pipeline import STAGES, new_run_id
 from analyzer.store import audit
+from analyzer.text.redact import redact_file_name
 from api.deps import AnalystDep, ApiKeyDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES, TOO_LARGE, ConflictError
 from api.runner import QueuedRun
@@ -45,7 +46,7 @@ def run_public(meta: dict[str, Any]) -> RunPublic:
         run_id=meta["run_id"],
         status=meta["status"],
         stage=meta["stage"],
-        source=Path(str(meta["source"])).name,
+        source=redact_file_name(str(meta["source"])),  # runs made with the CLI too
         created_at=aware_time(meta["created_at"]),
         error=scrub(meta["error"]) if meta["error"] else None,
         stages=_stages(meta["status"], meta["stage"]),
@@ -133,18 +134,41 @@ def get_run(services: ServicesDep, run_id: RunId) -> RunPublic:
 
 @router.delete("/{run_id}", status_code=204, responses={**CONFLICT})
 def delete_run(services: ServicesDep, principal: AnalystDep, run_id: RunId) -> Response:
-    """Delete a run, its tables and its saved theme model (analyst or admin)."""
+    """Delete a run, its tables and its saved theme model (analyst or admin).
+
+    The model folder goes with the run unless another run or scored export uses it.
+    """
     if services.runs.queued(run_id) is not None:
         raise ConflictError(f"Run {run_id!r} is still in progress; delete it once it ends.")
     meta = services.run_meta(run_id)
     services.store.delete_run(run_id)
     audit.record(services.store, principal.name, "run.delete", run_id)
     services.forget(run_id)
-    model_dir = Path(str(meta["info"].get("model_dir") or ""))
-    root = services.settings.models_root.resolve()
-    if model_dir.parts and model_dir.resolve().is_relative_to(root) and model_dir.is_dir():
-        shutil.rmtree(model_dir, ignore_errors=True)
+    folder = _own_model_dir(services, meta)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
     return Response(status_code=204)
+
+
+def _own_model_dir(services: Services, meta: dict[str, Any]) -> Path | None:
+    """The deleted run's theme model folder if it may go with it: a model folder (its
+    ``model.json`` quotes mentions) under the models root or the store's folder (where
+    ``cxa analyze --out DIR`` saves ``DIR/model``), that no other run or scored export uses."""
+    from analyzer.themes.persist import MODEL_JSON
+
+    saved = str(meta["info"].get("model_dir") or "")
+    folder = Path(saved).resolve() if saved else None
+    if folder is None or not (folder / MODEL_JSON).is_file():
+        return None
+    roots = {services.settings.models_root.resolve(), services.store.path.parent.resolve()}
+    if not any(folder.is_relative_to(r) and folder != r for r in roots):
+        return None
+    store = services.store
+    used = [str(store.run_meta(r)["info"].get("model_dir") or "") for r in services.list_runs()]
+    used += store.list_scored()["model"].astype(str).tolist()
+    if any(u and Path(u).resolve() == folder for u in used):
+        return None  # another run's (the same --out folder analysed again) or a scoring's
+    return folder
 
 
 @router.get("/{run_id}/rejects", responses={**CONFLICT})

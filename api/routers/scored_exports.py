@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from analyzer.text.redact import redact_file_name
 from api.deps import ApiKeyDep, FiltersDep, Fingerprint, PageDep, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
 from api.schemas import (
@@ -51,7 +52,7 @@ def list_scored(services: ServicesDep, paging: PageDep) -> ScoredExportsPublic:
     data = [
         ScoredExportPublic(
             fingerprint=str(row["fingerprint"]),
-            source=Path(str(row["source"] or "")).name,
+            source=redact_file_name(str(row["source"] or "")),
             model=Path(str(row["model"] or "")).name,
             embedding=str(row["embedding"] or ""),
             status="done" if row["status"] == "done" else "running",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
@@ -28,21 +29,25 @@ router = APIRouter(
 )
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=NOT_READY)
 def create_suggestion(
     services: ServicesDep, principal: PrincipalDep, body: SuggestionCreate, response: Response
 ) -> SuggestionPublic:
     """Suggest a change to a finished run's codeframe, or leave a note on a theme (any key).
 
     It waits in the analysts' queue (``GET /v1/suggestions?status=pending``); the key's
-    name is kept as its author.
+    name is kept as its author. The note and seed phrases are stored redacted as comments
+    are (e-mails, phones, cards, URLs, people's names): 503 while the models load.
     """
     services.finished_meta(body.run_id)
     fields = body.model_dump(exclude={"run_id", "kind", "theme_ids", "comment"})
-    found = lib.suggest(
-        services.store, run_id=body.run_id, kind=body.kind, theme_ids=body.theme_ids,
-        author=principal.name, comment=body.comment, **fields,
-    )  # fmt: skip
+    free_text = bool(body.comment or body.phrases)
+    with services.models.borrow() if free_text else nullcontext() as components:
+        found = lib.suggest(
+            services.store, run_id=body.run_id, kind=body.kind, theme_ids=body.theme_ids,
+            author=principal.name, comment=body.comment,
+            redact=components.processor.redact if components else None, **fields,
+        )  # fmt: skip
     response.headers["Location"] = f"/v1/suggestions/{found['suggestion_id']}"
     return SuggestionPublic.model_validate(found)
 

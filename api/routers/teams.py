@@ -23,10 +23,10 @@ RunQuery = Annotated[str, Query(min_length=1, max_length=128, description="A fin
 
 
 def _parts(services: Services, run_id: str) -> tuple[Any, Any, list[dict[str, Any]]]:
-    run = services.finished_run(run_id)
-    themes, pain = team_tables(run)
-    found = actions_lib.list_actions(services.store, run_id=run_id)
-    return themes, pain, with_effects(services.store, found)
+    """The run's team tables (cached until the run changes) and its actions, without their
+    effects: those are measured only for the actions a page shows."""
+    themes, pain = services.run_view(run_id, "team_tables", (), team_tables)
+    return themes, pain, actions_lib.list_actions(services.store, run_id=run_id)
 
 
 @router.get("")
@@ -44,4 +44,6 @@ def get_team(
     """A team's page: its themes (share, negative share, impact, trend), its pain points and
     its actions (open first) with their verdicts."""
     themes, pain, found = _parts(services, run_id)
-    return TeamPublic.model_validate(team_view(team, themes, pain, found))
+    view = team_view(team, themes, pain, found)
+    view["actions"] = with_effects(services, view["actions"])  # the team's actions only
+    return TeamPublic.model_validate(view)
