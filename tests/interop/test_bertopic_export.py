@@ -85,6 +85,9 @@ def test_topic_vectors_are_the_means_of_the_runs_mention_embeddings(run, exporte
         mean = vectors[export.documents["topic"].to_numpy() == topic].mean(axis=0)
         got = export.model.topic_embeddings_[topic + 1]  # row 0 is the outliers
         np.testing.assert_allclose(got, mean, atol=1e-6)
+    # the representative documents are the run's own examples (the report's verbatims)
+    examples = run.themes.set_index("theme_id")["examples"]
+    assert export.model.get_representative_docs(3) == list(examples.loc[3])
     # the in-memory model embeds new text as the run did
     new = export.model.embedding_model.embed(["the parcel came late"])
     np.testing.assert_allclose(new, FakeEmbedder().encode(["the parcel came late"]), atol=1e-7)
@@ -112,6 +115,21 @@ def test_bertopic_tables_and_figures_work_on_the_export(run, exported) -> None:
     loaded = BERTopic.load(str(folder))
     again = loaded.topics_over_time(docs["text"].tolist(), docs["date"].tolist(), nr_bins=3)
     assert again.groupby("Topic")["Frequency"].sum().to_dict() == totals
+
+
+def test_the_export_also_saves_with_pickle_and_keeps_its_embedder(exported, tmp_path) -> None:
+    from bertopic import BERTopic
+
+    _, export = exported
+    export.model.save(tmp_path / "model.pkl")  # BERTopic's default serialization
+    loaded = BERTopic.load(str(tmp_path / "model.pkl"))
+    assert loaded.get_topic_info()["CustomName"].tolist() == (
+        export.model.get_topic_info()["CustomName"].tolist()
+    )
+    assert loaded.get_representative_docs() == export.model.get_representative_docs()
+    np.testing.assert_allclose(
+        loaded.embedding_model.embed(["late parcel"]), FakeEmbedder().encode(["late parcel"])
+    )
 
 
 def test_ids_are_kept_when_themes_are_not_numbered_by_size(run) -> None:
