@@ -195,11 +195,14 @@ def mention_vectors(mentions: pd.DataFrame, meta: dict[str, Any], embedder: Embe
     return np.asarray(embed_by_language(mentions, stage).embeddings, dtype=np.float32)
 
 
-def _run_embedder(run: RunData) -> tuple[RunEmbedder, Embedder]:
+def _run_embedder(run: RunData, given: Embedder | None) -> tuple[RunEmbedder, Embedder]:
+    """What the run recorded, and ``given`` or the embedder it names (with the run's cache)."""
     from analyzer.config import cache_dir
     from analyzer.embed import get_embedder
 
     fitted = run_embedder(run.meta)
+    if given is not None:
+        return fitted, given
     use_cache = (run.meta.get("config") or {}).get("use_cache", True)
     folder = cache_dir() / "embeddings" if use_cache else None
     return fitted, get_embedder(fitted.key, cache_dir=folder)
@@ -256,8 +259,7 @@ def to_bertopic(
             f"Run {run.run_id!r} has no mention with a theme, so there is nothing for BERTopic "
             "to show; analyze an export with more comments."
         )
-    fitted, found = _run_embedder(run)
-    embedder = embedder or found
+    fitted, embedder = _run_embedder(run, embedder)
     if embeddings is None:
         unique = rows.drop_duplicates("mention_id")
         vectors = mention_vectors(unique, run.meta, embedder)
