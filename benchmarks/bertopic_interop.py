@@ -8,7 +8,8 @@ Run from the repository root (heavy: two analyses and a BERTopic fit)::
 
 1. `cxa analyze` on demo export A; `cxa themes export-bertopic` of that run (time, in a fresh
    process, so BERTopic's import is counted); `BERTopic.load` of the folder: topic sizes and
-   labels against the run's themes.
+   labels against the run's themes (sizes: the theme's mention rows, as per-theme figures
+   count them).
 2. Plain `BERTopic()` (UMAP seeded, HDBSCAN) fitted on run A's mentions and their MiniLM
    vectors, saved with pickle (keeps representative documents) and with safetensors (keeps
    none); `cxa analyze` of demo export B seeded from each: how many seed themes drew
@@ -95,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("BERTopic.load, MiniLM included (s)", f"{time.perf_counter() - start:.1f}"))
         info = loaded.get_topic_info().set_index("Topic")
         themes = pd.read_parquet(tmp / "a" / "themes.parquet").set_index("theme_id")
-        themes = themes[themes["size"] > 0]
-        same = (info.loc[themes.index, "Count"] == themes["size"]).all() and (
+        mentions = pd.read_parquet(tmp / "a" / "mentions.parquet")
+        rows = mentions.loc[mentions["theme_id"] >= 0, "theme_id"].value_counts()  # every row
+        themes = themes.loc[rows.index]
+        same = (info.loc[themes.index, "Count"] == rows).all() and (
             info.loc[themes.index, "CustomName"] == themes["label"]
         ).all()
         rows.append(

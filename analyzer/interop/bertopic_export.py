@@ -21,13 +21,15 @@ What the documents and topics are:
   nothing, are never clustered or ranked, and would only blur the outlier topic's words.
   Their number is kept (:attr:`BERTopicRun.no_topic`).
 - **A mention that carries several themes is one document per theme** (its primary row and
-  its extra rows, ``primary`` False, in the mentions table; without that column every row
-  is primary). We count a mention for every theme it names, so the topic sizes, each
-  topic's c-TF-IDF words and ``topics_over_time`` frequencies equal the run's theme sizes
-  and trends. The strongest theme alone would shrink every secondary theme and drop its
-  words. The cost: BERTopic sees such a mention twice (``documents`` keeps ``mention_id``
-  and ``primary`` to tell them apart), and its ``transform`` of new text still gives one
-  topic.
+  its extra rows, ``primary`` False, in the mentions table, :mod:`analyzer.tables`; a table
+  without that column has only primary rows). Per-theme figures count every row, so the
+  topic sizes, each topic's c-TF-IDF words and ``topics_over_time`` frequencies equal the
+  run's per-theme figures (the themes table's ``size`` counts a theme's own, primary
+  mentions: a theme that other mentions also name has that many more documents here,
+  :attr:`BERTopicRun.topics` shows both). The strongest theme alone would shrink every
+  secondary theme and drop its words. The cost: BERTopic sees such a mention twice
+  (``documents`` keeps ``mention_id`` and ``primary`` to tell them apart), and its
+  ``transform`` of new text still gives one topic.
 - **The embedding model is the run's embedder** (the disk cache reads the vectors the run
   stored); a saved export records the local model folder, so ``BERTopic.load`` needs no hub.
 """
@@ -44,6 +46,7 @@ import pandas as pd
 
 from analyzer.errors import InputError
 from analyzer.pipeline.runs import RunEmbedder, run_embedder
+from analyzer.tables import PRIMARY, primary_rows
 
 if TYPE_CHECKING:
     from analyzer.embed import Embedder
@@ -57,7 +60,7 @@ __all__ = [
     "bertopic_rows",
     "export_bertopic",
     "mention_vectors",
-    "primary_rows",
+    "primary_mask",
     "to_bertopic",
     "topic_numbers",
 ]
@@ -81,7 +84,9 @@ class BERTopicRun:
         One row per BERTopic document: ``mention_id, response_id, theme_id, topic, primary,
         text, date`` (the response's date; NaT when it has none).
     topics : pandas.DataFrame
-        ``topic, theme_id, label, size``: one row per topic, the outliers (-1) included.
+        ``topic, theme_id, label, size, own``: one row per topic, the outliers (-1)
+        included; ``size`` its documents (every row of the theme), ``own`` those that are
+        their mention's primary row (the themes table's ``size``).
     run_id : str
     embedding : RunEmbedder
         The run's embedder (``key`` for :func:`analyzer.embed.get_embedder`).
@@ -134,12 +139,12 @@ class BERTopicRun:
         )
 
 
-def primary_rows(mentions: pd.DataFrame) -> pd.Series:
-    """Boolean per row: is it the mention's primary row? Every row is, without a ``primary``
-    column (and where it is missing)."""
-    if "primary" not in mentions:
-        return pd.Series(True, index=mentions.index)
-    return mentions["primary"].astype("boolean").fillna(True).astype(bool)
+def primary_mask(mentions: pd.DataFrame) -> np.ndarray:
+    """Boolean per row: is it the mention's primary row? Every row is without a ``primary``
+    column (a table written before mentions carried several themes), and where it is NA."""
+    if PRIMARY not in mentions:
+        return np.ones(len(mentions), dtype=bool)
+    return mentions[PRIMARY].astype("boolean").fillna(True).to_numpy(dtype=bool)
 
 
 def bertopic_rows(mentions: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +156,7 @@ def bertopic_rows(mentions: pd.DataFrame) -> pd.DataFrame:
     row in ``mentions`` as ``at``.
     """
     out = mentions.reset_index(drop=True)
-    out = out.assign(at=np.arange(len(out)), primary=primary_rows(out).to_numpy())
+    out = out.assign(at=np.arange(len(out)), primary=primary_mask(out))
     ids = out["theme_id"].astype("int64")
     keep = (ids >= 0) | ((ids == -1) & out["primary"])
     return out[keep].reset_index(drop=True)
@@ -222,11 +227,12 @@ def _topics_table(run: RunData, documents: pd.DataFrame, numbers: dict[int, int]
     labels = dict(zip(run.themes["theme_id"].astype(int), run.themes["label"], strict=True))
     labels[-1] = OUTLIER_LABEL
     sizes = documents["theme_id"].value_counts()
+    own = documents.loc[documents["primary"], "theme_id"].value_counts()
     rows = [
-        (numbers[t], t, str(labels.get(t, f"theme {t}")), int(sizes[t]))
+        (numbers[t], t, str(labels.get(t, f"theme {t}")), int(sizes[t]), int(own.get(t, 0)))
         for t in sorted(int(t) for t in sizes.index)
     ]
-    return pd.DataFrame(rows, columns=["topic", "theme_id", "label", "size"])
+    return pd.DataFrame(rows, columns=["topic", "theme_id", "label", "size", "own"])
 
 
 def to_bertopic(
@@ -282,7 +288,7 @@ def to_bertopic(
         topics=topics,
         run_id=run.run_id,
         embedding=fitted,
-        no_topic=int(run.mentions.loc[primary_rows(run.mentions), "theme_id"].eq(-2).sum()),
+        no_topic=int(primary_rows(run.mentions)["theme_id"].eq(-2).sum()),
         empty_themes=sorted(int(t) for t in run.themes["theme_id"] if int(t) not in present),
     )
 

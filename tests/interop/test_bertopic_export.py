@@ -41,8 +41,9 @@ def exported(run: RunData, tmp_path_factory: pytest.TempPathFactory):
 
 
 def _run_sizes(run: RunData) -> dict[int, int]:
-    themes = run.themes[run.themes["size"] > 0]
-    return dict(zip(themes["theme_id"].astype(int), themes["size"].astype(int), strict=True))
+    """Mentions per theme as the run's per-theme figures count them: every row."""
+    counts = run.mentions.loc[run.mentions["theme_id"] >= 0, "theme_id"].value_counts()
+    return {int(t): int(n) for t, n in counts.items()}
 
 
 def _info_sizes(info: pd.DataFrame) -> dict[int, int]:
@@ -71,6 +72,10 @@ def test_exported_and_reloaded_model_has_the_runs_topic_sizes_and_labels(run, ex
     assert outliers["CustomName"].tolist() == [OUTLIER_LABEL]
     assert export.no_topic == int((run.mentions["theme_id"] == -2).sum())
     assert len(loaded.topics_) == int((run.mentions["theme_id"] >= -1).sum())
+    # the run names some mentions' second themes; the themes table counts own mentions
+    assert (~run.mentions["primary"]).sum() > 0
+    own = export.topics[export.topics["topic"] >= 0].set_index("theme_id")["own"]
+    assert own.to_dict() == run.themes.set_index("theme_id")["size"].loc[own.index].to_dict()
     sidecar = json.loads((folder / "cxa_export.json").read_text())
     assert sidecar["run_id"] == run.run_id and sidecar["embedding"]["key"] == "fake"
     assert {r["theme_id"]: r["topic"] for r in sidecar["topics"]} == {
@@ -154,36 +159,44 @@ def test_ids_with_gaps_are_ranked_and_mapped(run) -> None:
     # an analyst merged theme 1 into theme 0: ids 0, 2, 3, ...
     mentions = run.mentions.assign(theme_id=run.mentions["theme_id"].replace({1: 0}))
     themes = run.themes[run.themes["theme_id"] != 1].copy()
-    themes.loc[themes["theme_id"] == 0, "size"] = int((mentions["theme_id"] == 0).sum())
-    export = to_bertopic(dataclasses.replace(run, mentions=mentions, themes=themes))
+    merged = dataclasses.replace(run, mentions=mentions, themes=themes)
+    export = to_bertopic(merged)
     assert export.renumbered
     mapping = dict(zip(export.topics["theme_id"], export.topics["topic"], strict=True))
     assert mapping == topic_numbers(themes["theme_id"]) and mapping[2] == 1 and mapping[0] == 0
     info = export.model.get_topic_info().set_index("Topic")
     for theme in themes.itertuples():
         assert info.loc[mapping[theme.theme_id], "CustomName"] == theme.label
-        assert info.loc[mapping[theme.theme_id], "Count"] == theme.size
+        assert info.loc[mapping[theme.theme_id], "Count"] == _run_sizes(merged)[theme.theme_id]
 
 
 def test_a_mention_with_two_themes_is_one_document_per_theme(run) -> None:
     # the lead's multi-theme mentions: extra rows of the same mention_id with primary False
-    mentions = run.mentions.assign(primary=True)
-    extra = mentions[mentions["theme_id"] == 0].head(5).assign(theme_id=2, primary=False)
-    stray = mentions[mentions["theme_id"] == 0].head(1).assign(theme_id=-1, primary=False)
+    mentions = run.mentions
+    own = mentions[(mentions["theme_id"] == 0) & mentions["primary"]]
+    single = own[~own["mention_id"].isin(mentions.loc[~mentions["primary"], "mention_id"])]
+    extra = single.head(5).assign(theme_id=2, primary=False)
+    stray = single.tail(1).assign(theme_id=-1, primary=False)
     mentions = pd.concat([mentions, extra, stray], ignore_index=True)
-    themes = run.themes.copy()
-    themes.loc[themes["theme_id"] == 2, "size"] += 5
-    export = to_bertopic(dataclasses.replace(run, mentions=mentions, themes=themes))
+    export = to_bertopic(dataclasses.replace(run, mentions=mentions))
     sizes = _info_sizes(export.model.get_topic_info())
     assert sizes[2] == _run_sizes(run)[2] + 5 and sizes[0] == _run_sizes(run)[0]
     docs = export.documents
     twice = docs[docs["mention_id"].isin(extra["mention_id"])]
     assert sorted(twice.groupby("mention_id")["topic"].apply(sorted).tolist()) == [[0, 2]] * 5
     assert not twice.loc[twice["topic"] == 2, "primary"].any()
+    assert export.topics.set_index("theme_id").loc[2, "own"] == (
+        export.topics.set_index("theme_id").loc[2, "size"] - 5 - _extra(run, 2)
+    )
     # an extra row never makes a mention an outlier
     assert int((docs["topic"] == -1).sum()) == int((run.mentions["theme_id"] == -1).sum())
     rows = bertopic_rows(mentions.drop(columns="primary"))  # without the column: all primary
     assert rows["primary"].all() and len(rows) == int((mentions["theme_id"] >= -1).sum())
+
+
+def _extra(run: RunData, theme: int) -> int:
+    """Rows of ``theme`` that are another theme's mention (primary False) in the run."""
+    return int(((run.mentions["theme_id"] == theme) & ~run.mentions["primary"]).sum())
 
 
 def test_a_run_without_themes_is_refused(run) -> None:
