@@ -35,6 +35,8 @@ _HOMES = {
     # themes and their edits
     "ThemeModel": "analyzer.themes",
     "Codeframe": "analyzer.themes",
+    # other tools: a run's themes as a fitted BERTopic model
+    "to_bertopic": "analyzer.interop",
     # what is kept
     "Store": "analyzer.store",
     "RunData": "analyzer.store",
@@ -66,6 +68,7 @@ __all__ = [
     "read_export",
     "score_frame",
     "split_mentions",
+    "to_bertopic",
 ]
 
 if TYPE_CHECKING:
@@ -73,6 +76,7 @@ if TYPE_CHECKING:
     from analyzer.config import AnalysisConfig, make_config
     from analyzer.errors import AnalyzerError
     from analyzer.ingest import ColumnMapping, read_export
+    from analyzer.interop import to_bertopic
     from analyzer.pipeline import (
         AnalysisResult,
         Components,

@@ -38,6 +38,18 @@ def test_importing_the_package_loads_no_heavy_module() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_to_bertopic_is_public_and_loads_bertopic_only_when_called() -> None:
+    from analyzer.interop import to_bertopic
+
+    assert "to_bertopic" in analyzer.__all__ and analyzer.to_bertopic is to_bertopic
+    code = (
+        "import sys, analyzer; analyzer.to_bertopic; "
+        "print(sorted(m for m in ('bertopic', 'umap', 'hdbscan') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_all_lists_exactly_the_lazily_imported_names() -> None:
     lazy = set(analyzer._HOMES) | set(analyzer._MODULES) | {"__version__"}
     assert set(analyzer.__all__) == lazy

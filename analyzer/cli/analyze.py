@@ -21,7 +21,8 @@ from analyzer.errors import AnalyzerError
 from analyzer.tables import primary_rows
 
 if TYPE_CHECKING:
-    from analyzer.pipeline import AnalysisResult
+    from analyzer.pipeline import AnalysisResult, Components
+    from analyzer.themes import Codeframe
 
 
 @app.command("demo-data")
@@ -82,6 +83,15 @@ def analyze(
         bool,
         typer.Option(help="Non-English comments: multilingual encoder and sentiment."),
     ] = True,
+    seed_from_bertopic: Annotated[
+        Path | None,
+        typer.Option(
+            "--seed-from-bertopic",
+            help="A saved BERTopic model (a folder saved with safetensors, or a pickle file you "
+            "trust): each of its topics becomes a seeded theme with the topic's label, anchored "
+            "on its representative documents (or top words).",
+        ),
+    ] = None,
 ) -> None:
     """Find themes, sentiment and scores in EXPORT; write a DuckDB store and Parquet files.
 
@@ -91,7 +101,7 @@ def analyze(
     """
     from analyzer.config import make_config
     from analyzer.ingest import ColumnMapping
-    from analyzer.pipeline import analyze_and_store
+    from analyzer.pipeline import Components, analyze_and_store
     from analyzer.store import Store
 
     try:
@@ -103,6 +113,8 @@ def analyze(
             segments=tuple(segment) if segment else None,
             metrics=tuple(metric) if metric else None,
         )  # fmt: skip
+        components = Components.from_config(config)
+        codeframe = _bertopic_seeds(seed_from_bertopic, components) if seed_from_bertopic else None
         out.mkdir(parents=True, exist_ok=True)
         with progress_bar() as bar:
             run_id, result = analyze_and_store(
@@ -110,8 +122,10 @@ def analyze(
                 Store(out / DB_NAME),
                 mapping=mapping,
                 config=config,
+                components=components,
                 progress=RichProgress(bar),
                 model_dir=out / "model",
+                codeframe=codeframe,
             )
         written = _save_tables(result, out)
         written["report"] = _write_report(out, run_id)
@@ -119,6 +133,19 @@ def analyze(
         fail(exc)
     _print_themes(result, top)
     _print_written(run_id, result, written)
+
+
+def _bertopic_seeds(path: Path, components: Components) -> Codeframe:
+    """The topics of the BERTopic model at ``path`` as a codeframe of seed themes."""
+    from analyzer.interop import codeframe_from_bertopic
+
+    codeframe, seeds = codeframe_from_bertopic(path, components.processor)
+    on_words = sum(s.anchored_on == "top words" for s in seeds)
+    console.print(
+        f"{len(seeds)} seed themes from the BERTopic model {path}"
+        + (f" ({on_words} anchored on top words: no representative documents)" if on_words else "")
+    )
+    return codeframe
 
 
 def _save_tables(result: AnalysisResult, out: Path) -> dict[str, Path]:

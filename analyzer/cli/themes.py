@@ -1,4 +1,5 @@
-"""``cxa themes ...``: read and edit a run's codeframe (rename, merge, split, move, owner).
+"""``cxa themes ...``: read and edit a run's codeframe (rename, merge, split, move, owner),
+and export its themes as a BERTopic model.
 
 Edits are saved in the codeframe of the run's theme model, so every later ``cxa score`` with
 that model honours them, and the run's stored themes and mentions are updated at once.
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from analyzer.cli._common import DEFAULT_DB, DbOption, app, console, fail
+from analyzer.cli._common import DEFAULT_DB, DbOption, RunArgument, app, console, fail
 from analyzer.errors import AnalyzerError
 
 if TYPE_CHECKING:
@@ -161,6 +162,44 @@ def owner(
     except AnalyzerError as exc:
         fail(exc)
     console.print(f"theme {theme_id} is owned by '{team}'" if team else "owner cleared")
+
+
+@themes_app.command("export-bertopic")
+def export_bertopic(
+    run: RunArgument = "latest",
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the BERTopic model (replaced whole).")
+    ] = Path("bertopic-model"),
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Save a run's themes as a BERTopic model: load it with BERTopic.load(OUT).
+
+    Topics are the themes with their ids and labels, outliers (-1) the unassigned mentions;
+    mentions with no specific topic are left out, and a mention with several themes is one
+    document per theme. OUT also gets documents.parquet (for topics_over_time) and
+    cxa_export.json (which theme each topic is).
+    """
+    from analyzer.cli._common import open_run
+    from analyzer.interop import export_bertopic as export
+
+    try:
+        folder, done = export(open_run(db, run), out)
+    except AnalyzerError as exc:
+        fail(exc)
+    topics = done.topics[done.topics["topic"] >= 0]
+    outliers = int(done.topics.loc[done.topics["topic"] == -1, "size"].sum())
+    console.print(
+        f"wrote the BERTopic model of run {done.run_id} to [bold]{folder}[/]: "
+        f"{len(topics)} topics, {len(done.documents)} documents, {outliers} outliers "
+        f"(unassigned), {done.no_topic} mentions with no specific topic left out"
+    )
+    if done.renumbered:
+        console.print(
+            "theme ids have gaps (codeframe edits): topics are numbered 0..K-1 in theme-id "
+            f"order; {folder / 'cxa_export.json'} maps each topic to its theme"
+        )
+    if done.empty_themes:
+        console.print(f"themes without mentions, not in BERTopic: {done.empty_themes}")
 
 
 @themes_app.command()

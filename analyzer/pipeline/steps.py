@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +39,8 @@ from analyzer.store import Store, secret
 from analyzer.tables import PRIMARY, primary_rows
 from analyzer.text import TextProcessor
 from analyzer.text.languages import mention_languages, with_language_segment
-from analyzer.themes import ThemeModel
+from analyzer.text.normalise import embedding_texts
+from analyzer.themes import Codeframe, ThemeModel
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ def analyze(
     components: Components | None = None,
     progress: Progress | None = None,
     id_key: bytes | None = None,
+    codeframe: Codeframe | None = None,
 ) -> AnalysisResult:
     """Run the whole pipeline on one export and fit a theme model on it.
 
@@ -173,6 +175,10 @@ def analyze(
     id_key : bytes, optional
         The store's key for hashing ids that hold personal data (``analyze_and_store`` passes
         it; see :func:`analyzer.ingest.validation.private_id`).
+    codeframe : Codeframe, optional
+        Edits to honour from the start, such as seed themes (a name and anchor phrases, e.g.
+        a BERTopic model's topics: :func:`analyzer.interop.codeframe_from_bertopic`); the
+        anchors are encoded by ``components.embedder``.
     """
     config = config or AnalysisConfig()
     components = components or Components.from_config(config)
@@ -191,9 +197,7 @@ def analyze(
     with _stage(progress, timings, "embed", len(texts)):
         embedded = embed_by_language(mentions, components, progress, states_dtype=np.float16)
     with _stage(progress, timings, "themes", None):
-        model = ThemeModel(seed=config.seed, **_theme_options(config))
-        # mentions in other languages join the themes the English ones form
-        model.fit(texts, embedded.embeddings, cluster_on=embedded.english)
+        model = _fit_themes(texts, embedded, config, components, codeframe)
     mentions["theme_id"] = np.asarray(model.labels_, dtype="int64")
     mentions["theme_confidence"] = np.asarray(model.confidence_, dtype="float64")
     mentions[PRIMARY] = True
@@ -207,6 +211,7 @@ def analyze(
         mentions = with_extra_themes(mentions, extra, confidence, components, embedded, aspects)
     responses = add_response_sentiment(responses, mentions)
     info = _info(ingested, config, components, len(texts))
+    info["seed_themes"] = len(codeframe.seeds) if codeframe is not None else 0
     info["sentiment_agreement"] = agreement_with_scores(mentions, responses)
     return AnalysisResult(
         responses=responses,
@@ -218,6 +223,28 @@ def analyze(
         metrics=list(ingested.metrics),
         info=info,
         timings=timings,
+    )
+
+
+def _fit_themes(
+    texts: list[str],
+    embedded: Embedded,
+    config: AnalysisConfig,
+    components: Components,
+    codeframe: Codeframe | None,
+) -> ThemeModel:
+    """The run's theme model, fitted on the mention vectors (and the codeframe's seeds)."""
+    model = ThemeModel(seed=config.seed, **_theme_options(config))
+    embed = None
+    if codeframe is not None and codeframe.seeds:
+        embedder = components.embedder
+
+        def embed(phrases: Sequence[str]) -> np.ndarray:
+            return embedder.encode(embedding_texts(list(phrases)))
+
+    # mentions in other languages join the themes the English ones form
+    return model.fit(
+        texts, embedded.embeddings, cluster_on=embedded.english, codeframe=codeframe, embed=embed
     )
 
 
@@ -342,11 +369,13 @@ def analyze_and_store(
     components: Components | None = None,
     progress: Progress | None = None,
     model_dir: str | Path | None = None,
+    codeframe: Codeframe | None = None,
 ) -> tuple[str, AnalysisResult]:
     """Run :func:`analyze` and write its tables to ``store`` in one transaction.
 
     The run is recorded first with status ``running`` and its current stage; on failure it is
-    marked ``failed`` with the reason, and none of its rows are written.
+    marked ``failed`` with the reason, and none of its rows are written. ``codeframe`` is
+    passed to :func:`analyze`.
     """
     config = config or AnalysisConfig()
     components = components or Components.from_config(config)
@@ -360,6 +389,7 @@ def analyze_and_store(
             components=components,
             progress=_StoreProgress(store, run_id, progress or SilentProgress()),
             id_key=secret.id_key(store),
+            codeframe=codeframe,
         )
         if model_dir is not None:
             from analyzer.store.atomic import replacing_dir
