@@ -7,7 +7,7 @@ left out) are ``null``, never NaN.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -139,10 +139,11 @@ class ScoreFigurePublic(BaseModel):
 
 
 class ScoreTrendPublic(BaseModel):
-    """A score's headline in one calendar month."""
+    """A score's headline in one period (a month, week or day: see ``TrendContext``)."""
 
     score: ScoreKind
     period: str
+    period_start: date = Field(description="First day of the period.")
     value: float | None
     ci_low: float | None
     ci_high: float | None
@@ -151,7 +152,8 @@ class ScoreTrendPublic(BaseModel):
 
 
 class ScoresPublic(BaseModel):
-    """NPS, CSAT and CES of the filtered responses, and their monthly trend."""
+    """NPS, CSAT and CES of the filtered responses, and their trend per period; a score
+    without ratings in them has no figure and no trend (never a null with ``n = 0``)."""
 
     data: list[ScoreFigurePublic]
     count: int
@@ -205,10 +207,48 @@ class ThemePublic(ThemeBase):
     impact_negative: float | None
     impact_positive: float | None
     low_n: bool
-    trend: Trend | None = Field(description="Share in the last two months vs before.")
+    trend: Trend | None = Field(
+        description="Share in the last two periods (months, weeks or days) vs before."
+    )
 
 
-class ThemesPublic(BaseModel):
+Period = Literal["month", "week", "day"]
+
+
+class WindowsPublic(BaseModel):
+    """The recent window and the baseline before it that the trends compare (both inside
+    the responses' span, the baseline wholly before the recent window)."""
+
+    period: Period
+    recent_start: str = Field(description="First day of the recent window (YYYY-MM-DD).")
+    recent_end: str
+    baseline_start: str
+    baseline_end: str
+    recent_label: str = Field(description='e.g. "Oct–Nov 2026" or "23–24 Feb 2015".')
+    baseline_label: str
+
+
+class TrendContext(BaseModel):
+    """How to read the figures of a list: whether there are scores, what ranks the pain
+    points, and the periods and windows of the trends."""
+
+    score_available: bool = Field(
+        description="The filtered responses have ratings of `score`; without them every score "
+        "figure (score, impact, cost) is null and pain points rank by negative responses."
+    )
+    ranked_by: Literal["cost", "negative"] = Field(
+        description="Pain points: `cost` (score points lost) or `negative` (responses with a "
+        "negative mention, then negative mentions and negative share)."
+    )
+    period: Period = Field(
+        description="Trends are counted per month, week or day, following the run's span."
+    )
+    windows: WindowsPublic | None = Field(
+        description="null without dates, or when the span is too short for a baseline."
+    )
+
+
+class ThemesPublic(TrendContext):
     """A page of themes, most mentioned first; ``count`` is the number in all pages."""
 
     data: list[ThemePublic]
@@ -228,9 +268,10 @@ class ExamplePublic(BaseModel):
 
 
 class TrendPointPublic(BaseModel):
-    """A theme's share and score in one calendar month."""
+    """A theme's share and score in one period (a month, week or day)."""
 
     period: str
+    period_start: date = Field(description="First day of the period.")
     n_commented: int
     responses: int
     share: float | None
@@ -239,7 +280,7 @@ class TrendPointPublic(BaseModel):
 
 
 class ThemeDetailPublic(ThemePublic):
-    """A theme with example verbatims and its monthly trend."""
+    """A theme with example verbatims and its trend per period."""
 
     examples: list[ExamplePublic]
     trend_series: list[TrendPointPublic]
@@ -282,12 +323,19 @@ class PainPointPublic(BaseModel):
     impact_negative: float | None
     cost: float | None = Field(description="Score points lost to the negative mentions.")
     trend: Trend | None
+    negative_recent_share: float | None = Field(
+        description="Share of commented responses with a negative mention of the theme in "
+        "the recent window."
+    )
+    negative_baseline_share: float | None
+    negative_trend: Trend | None = Field(description="The trend of its negative mentions.")
     low_n: bool
     examples: list[str]
 
 
-class PainPointsPublic(BaseModel):
-    """A page of pain points, costliest first; ``count`` is the number in all pages."""
+class PainPointsPublic(TrendContext):
+    """A page of pain points in rank order (``ranked_by``); ``count`` is the number in all
+    pages."""
 
     data: list[PainPointPublic]
     count: int

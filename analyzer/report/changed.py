@@ -17,7 +17,7 @@ import pandas as pd
 
 from analyzer import metrics
 from analyzer.metrics.scores import has_scores, headline_estimate, score_values
-from analyzer.report._windows import Windows
+from analyzer.report.windows import Windows
 from analyzer.store import RunData
 
 

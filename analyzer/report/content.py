@@ -32,7 +32,7 @@ from analyzer.metrics.scores import (
     with_score_columns,
 )
 from analyzer.metrics.trends import EMERGING_COLUMNS, span_freq
-from analyzer.report._windows import Windows, find_windows
+from analyzer.report.windows import Windows, find_windows
 from analyzer.report.changed import (
     EmergingNote,
     PainNote,

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analyzer.report._windows import Windows
+from analyzer.report.windows import Windows
 
 TOP_THEMES = 20
 """Themes shown in a bar chart; the CSV exports hold all of them."""
