@@ -50,7 +50,7 @@ from analyzer.metrics.scores import (
     check_kind,
     contributions,
     headline_estimate,
-    score_values,
+    ratings,
 )
 
 MEASURES: tuple[str, ...] = ("share", "negative_share")
@@ -268,7 +268,7 @@ def action_effect(
         )
         for name in MEASURES
     }
-    values = score_values(responses, score)
+    values = ratings(responses, score)
     contrib = contributions(values, score)
     windows = (before & has, after & has)
     impacts = [_impact(contrib[w], flags["share"][w], score) for w in windows]

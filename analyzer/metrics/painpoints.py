@@ -10,7 +10,7 @@ from analyzer.errors import ConfigError
 from analyzer.metrics._tables import check_tables, contains, ranked, require_columns
 from analyzer.metrics.filters import DateLike, filter_responses
 from analyzer.metrics.impact import theme_table
-from analyzer.metrics.scores import MIN_N, check_kind, has_scores, with_score_columns
+from analyzer.metrics.scores import MIN_N, check_kind, has_scores
 from analyzer.metrics.trends import emerging_themes
 
 PAIN_POINT_COLUMNS: tuple[str, ...] = (
@@ -158,7 +158,6 @@ def pain_points(
     check_tables(responses, mentions, themes)
     require_columns(mentions, ["text"], "mentions")
     themes = ranked(themes)
-    responses = with_score_columns(responses)
     trends = _trends(responses, mentions, themes, freq, recent_periods)
     if since is not None:
         responses, mentions = filter_responses(responses, mentions, since=since)

@@ -132,6 +132,17 @@ def score_values(responses: pd.DataFrame, kind: str) -> np.ndarray:
     return numeric_column(responses, check_kind(kind))
 
 
+def ratings(responses: pd.DataFrame, kind: str) -> np.ndarray:
+    """:func:`score_values`, all NaN when ``responses`` has no ``kind`` column.
+
+    The per-theme tables read scores through this: an export without an NPS column has no
+    NPS ratings, so its tables carry NaN score figures with ``n == 0``, not a ColumnError.
+    """
+    if check_kind(kind) not in responses.columns:
+        return np.full(len(responses), np.nan)
+    return score_values(responses, kind)
+
+
 def contributions(values: np.ndarray, kind: str) -> np.ndarray:
     """Per-response contribution whose mean is the headline of ``kind``.
 

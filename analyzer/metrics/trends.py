@@ -25,7 +25,7 @@ from analyzer.metrics._tables import (
     require_columns,
     theme_rows,
 )
-from analyzer.metrics.scores import MIN_N, check_kind, headline_by_group, score_values
+from analyzer.metrics.scores import MIN_N, check_kind, headline_by_group, ratings
 
 FREQS: tuple[str, ...] = ("M", "W", "D")
 """Valid ``freq`` values: calendar month, Monday-to-Sunday week, day; or :data:`AUTO`."""
@@ -134,7 +134,7 @@ def score_trend(
     check_kind(score)
     periods = _periods(responses, freq)
     grid = _grid(periods)
-    values = score_values(responses, score)
+    values = ratings(responses, score)
     table = headline_by_group(values, _period_index(periods, grid), len(grid), score)
     table = pd.concat([_period_frame(grid), table], axis=1)
     table["low_n"] = table["n"] < min_n
@@ -192,7 +192,7 @@ def theme_trends(
     cell = np.where(
         index[pos] >= 0, index[pos] * n_themes + _theme_index(member, ids["theme_id"]), -1
     )
-    est = headline_by_group(score_values(responses, score)[pos], cell, len(grid) * n_themes, score)
+    est = headline_by_group(ratings(responses, score)[pos], cell, len(grid) * n_themes, score)
     counts = np.bincount(cell[cell >= 0], minlength=len(grid) * n_themes)
     per_period = np.repeat(n_commented, n_themes)
     frame = _period_frame(grid).loc[np.repeat(np.arange(len(grid)), n_themes)]

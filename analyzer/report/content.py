@@ -32,7 +32,6 @@ from analyzer.metrics.scores import (
     with_score_columns,
 )
 from analyzer.metrics.trends import EMERGING_COLUMNS, span_freq
-from analyzer.report.windows import Windows, find_windows
 from analyzer.report.changed import (
     EmergingNote,
     PainNote,
@@ -41,6 +40,7 @@ from analyzer.report.changed import (
     what_changed,
 )
 from analyzer.report.drilldown import N_VERBATIMS, ThemeDetail, Verbatim, theme_details
+from analyzer.report.windows import Windows, find_windows
 from analyzer.store import RunData
 from analyzer.themes.model import NO_TOPIC
 
@@ -201,6 +201,13 @@ def _empty_emerging(themes: pd.DataFrame) -> pd.DataFrame:
     return rows.reindex(columns=list(EMERGING_COLUMNS))
 
 
+def _with_columns(responses: pd.DataFrame) -> pd.DataFrame:
+    """``responses`` with the columns every stored run has: a score column without ratings
+    for each kind the table lacks, and ``date`` (NaT) when it has none."""
+    out = with_score_columns(responses)
+    return out if "date" in out.columns else out.assign(date=pd.NaT)
+
+
 def _freq(run: RunData) -> str:
     """The period that follows the run's span: months, weeks or days (months without dates)."""
     if "date" not in run.responses.columns:
@@ -247,7 +254,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
 
     run = replace(
         run,
-        responses=with_score_columns(run.responses),
+        responses=_with_columns(run.responses),
         themes=mark_labels(run.themes, run.mentions),  # "mise jour [fr]"
     )
     freq = _freq(run)

@@ -20,8 +20,8 @@ from analyzer.loop import actions as lib
 from analyzer.loop.teams import team_names, team_view
 from analyzer.metrics.effects import share_trend
 from analyzer.metrics.trends import span_freq
-from analyzer.report.windows import PERIOD_NAMES
 from analyzer.report.figures import ACCENT, MUTED, _esc, _short, _style
+from analyzer.report.windows import PERIOD_NAMES
 from analyzer.store import RunData, Store
 
 VERDICT_COLORS = {
