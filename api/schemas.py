@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas_trends import TrendContext
+
 RunStatus = Literal["queued", "running", "done", "failed"]
 StageState = Literal["pending", "running", "done", "failed"]
 Sentiment = Literal["negative", "neutral", "positive"]
@@ -209,42 +211,6 @@ class ThemePublic(ThemeBase):
     low_n: bool
     trend: Trend | None = Field(
         description="Share in the last two periods (months, weeks or days) vs before."
-    )
-
-
-Period = Literal["month", "week", "day"]
-
-
-class WindowsPublic(BaseModel):
-    """The recent window and the baseline before it that the trends compare (both inside
-    the responses' span, the baseline wholly before the recent window)."""
-
-    period: Period
-    recent_start: str = Field(description="First day of the recent window (YYYY-MM-DD).")
-    recent_end: str
-    baseline_start: str
-    baseline_end: str
-    recent_label: str = Field(description='e.g. "Oct–Nov 2026" or "23–24 Feb 2015".')
-    baseline_label: str
-
-
-class TrendContext(BaseModel):
-    """How to read the figures of a list: whether there are scores, what ranks the pain
-    points, and the periods and windows of the trends."""
-
-    score_available: bool = Field(
-        description="The filtered responses have ratings of `score`; without them every score "
-        "figure (score, impact, cost) is null and pain points rank by negative responses."
-    )
-    ranked_by: Literal["cost", "negative"] = Field(
-        description="Pain points: `cost` (score points lost) or `negative` (responses with a "
-        "negative mention, then negative mentions and negative share)."
-    )
-    period: Period = Field(
-        description="Trends are counted per month, week or day, following the run's span."
-    )
-    windows: WindowsPublic | None = Field(
-        description="null without dates, or when the span is too short for a baseline."
     )
 
 

@@ -90,3 +90,9 @@ export function sentimentMix(row) {
   }
   return bar;
 }
+
+// Texts of at least two words first: not an emoji or "n/a" on top.
+const words = (text) => (String(text).match(/\p{L}{2,}/gu) || []).length;
+export function readable(texts) {
+  return [...(texts || [])].sort((a, b) => (words(a) < 2) - (words(b) < 2));
+}

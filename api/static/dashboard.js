@@ -5,22 +5,16 @@ import {
   SCORE_NAMES, hierarchyFigure, impactFigure, scoreTrendFigure, segmentFigure,
   trendsFigure, volumeFigure,
 } from "./dashboard-charts.js";
+import { NO_WINDOWS, changedCards } from "./dashboard-changed.js";
 import {
-  clear, downloadCsv, el, fmtInt, fmtPct, fmtPoints, fmtScore, sentimentMix, statusBadge,
+  clear, downloadCsv, el, fmtInt, fmtPct, fmtPoints, fmtScore, readable, sentimentMix, statusBadge,
 } from "./dashboard-util.js";
 
 const $ = (id) => document.getElementById(id);
 const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
-// examples of at least two words first: not an emoji or "n/a" on top
-const readable = (texts) => [...(texts || [])].sort((a, b) => (words(a) < 2) - (words(b) < 2));
-const words = (text) => (String(text).match(/\p{L}{2,}/gu) || []).length;
 const digits = () => (state.score === "ces" ? 2 : 1);
 // CES is effort: a higher score is worse
 const harmful = (impact) => (state.score === "ces" ? impact > 0 : impact < 0);
-function impactVerb(impact) {
-  if (state.score === "ces") return impact > 0 ? "Raises effort by" : "Lowers effort by";
-  return impact < 0 ? "Costs" : "Adds";
-}
 
 const state = {
   runs: [], run: null, score: "nps", filters: {}, themes: [], pain: [], scores: null,
@@ -30,7 +24,6 @@ const state = {
 };
 // Without ratings of the chosen score no score figure is shown (no "–", no "n = 0").
 const scored = () => state.context.score_available;
-const periodStart = (p) => p.period_start || `${p.period}-01`;
 
 // -- errors and the API key -------------------------------------------------------------------
 
@@ -80,109 +73,10 @@ function plot(id, figure, onClickTheme) {
   });
 }
 
-// -- what changed -----------------------------------------------------------------------------
-
-// The points of a per-period series in the recent window and in the baseline (the API's windows).
-function inWindows(series) {
-  const w = state.context.windows;
-  if (!w) return { recent: [], before: [] };
-  const day = (p) => String(periodStart(p)).slice(0, 10);
-  return {
-    recent: series.filter((p) => day(p) >= w.recent_start),
-    before: series.filter((p) => day(p) >= w.baseline_start && day(p) < w.recent_start),
-  };
-}
-
-function windowShares(series) {
-  const { recent, before } = inWindows(series);
-  const share = (ps) => {
-    const n = ps.reduce((s, p) => s + p.n_commented, 0);
-    return n ? ps.reduce((s, p) => s + p.responses, 0) / n : null;
-  };
-  return { recent: share(recent), before: share(before) };
-}
-
-function noWindows() {
-  return "There is no recent window to compare: the responses have no dates, or span too short a time.";
-}
-
-function emergingCard() {
-  const rising = state.trendSeries.filter((t) => t.status === "emerging")
-    .map((t) => ({ ...t, ...windowShares(t.series) }))
-    .filter((t) => t.recent !== null && t.before !== null)
-    .sort((a, b) => (b.recent - b.before) - (a.recent - a.before));
-  const w = state.context.windows;
-  if (!rising.length) {
-    return el("article", { class: "note" }, el("p", { class: "note-kicker" }, "Emerging themes"),
-      el("h3", {}, "No theme grew significantly"),
-      el("p", {}, w ? `No theme's share of comments in ${w.recent_label} is significantly above ${w.baseline_label}.` : noWindows()));
-  }
-  const top = rising[0];
-  const name = SCORE_NAMES[state.score];
-  const sd = top.before < 0.1 ? 1 : 0;
-  const impact = top.theme.impact;
-  return el("article", { class: "note note-emerging" },
-    el("p", { class: "note-kicker" }, "Fastest-growing theme"),
-    el("h3", {}, themeLink(top.theme)),
-    el("p", { class: "big" }, `${fmtPct(top.before, sd)} → ${fmtPct(top.recent, sd)} `,
-      el("span", { class: "delta bad" }, `${fmtPoints(100 * (top.recent - top.before), 0, true)} pts`)),
-    el("p", {}, `of comments mention it in ${w.recent_label}, against ${fmtPct(top.before, sd)} in ${w.baseline_label}.`),
-    scored() && impact !== null && impact !== undefined
-      ? el("p", {}, `${impactVerb(impact)} `, el("strong", {}, `${fmtPoints(Math.abs(impact), digits())} ${name} points`), " overall.")
-      : top.theme.share_negative !== null && top.theme.share_negative !== undefined
-        ? el("p", {}, el("strong", {}, fmtPct(top.theme.share_negative)), " of its mentions are negative.") : null,
-    top.theme.owner ? el("p", { class: "owner" }, `Owner: ${top.theme.owner}`) : null);
-}
-
-// The top pain point of a run without ratings: its negative responses, share and growth.
-function painVolume(top) {
-  const w = state.context.windows;
-  const growing = top.trend === "emerging" || top.negative_trend === "emerging";
-  const parts = [];
-  if (top.share_negative !== null) parts.push(`${fmtPct(top.share_negative)} of its mentions are negative.`);
-  if (w && top.negative_recent_share !== null && top.negative_baseline_share !== null) {
-    parts.push(`Negative mentions in ${fmtPct(top.negative_baseline_share, 1)} of comments in ${w.baseline_label}, `
-      + `${fmtPct(top.negative_recent_share, 1)} in ${w.recent_label}${growing ? ": growing" : ""}.`);
-  } else if (growing) {
-    parts.push("Growing.");
-  }
-  return [el("p", { class: "big" }, `${fmtInt(top.n_negative)} `, el("span", { class: "unit" }, "responses with a negative mention")),
-    el("p", {}, parts.join(" "))];
-}
-
-function painCard() {
-  const top = state.pain[0];
-  if (!top) return null;
-  return el("article", { class: "note note-pain" },
-    el("p", { class: "note-kicker" }, "Top pain point"),
-    el("h3", {}, themeLink(top)),
-    ...(scored() && top.cost !== null ? [
-      el("p", { class: "big" }, `${fmtPoints(state.score === "ces" ? top.cost : -top.cost, digits(), true)} `, el("span", { class: "unit" }, `${SCORE_NAMES[state.score]} points`)),
-      el("p", {}, `${state.score === "ces" ? "added by" : "lost to"} ${fmtInt(top.n_negative)} responses with a negative mention.`)]
-      : painVolume(top)),
-    top.examples?.length ? el("blockquote", {}, `“${readable(top.examples)[0]}”`) : null,
-    top.owner ? el("p", { class: "owner" }, `Owner: ${top.owner}`) : null);
-}
-
-function scoreCard() {
-  const w = state.context.windows;
-  if (!scored() || !w) return null;
-  const trend = (state.scores?.trend || []).filter((r) => r.score === state.score && r.n > 0 && r.value !== null);
-  const { recent: last, before: base } = inWindows(trend);
-  if (!last.length || !base.length) return null;
-  const pooled = (rows) => rows.reduce((s, r) => s + r.value * r.n, 0) / rows.reduce((s, r) => s + r.n, 0);
-  const recent = pooled(last);
-  const before = pooled(base);
-  const name = SCORE_NAMES[state.score];
-  return el("article", { class: "note note-score" },
-    el("p", { class: "note-kicker" }, `${name} trend`),
-    el("h3", {}, `${name} ${recent < before ? "fell" : "rose"}`),
-    el("p", { class: "big" }, `${fmtScore(before, state.score)} → ${fmtScore(recent, state.score)}`),
-    el("p", {}, `${w.recent_label} against ${w.baseline_label}.`));
-}
+// -- what changed (dashboard-changed.js) -------------------------------------------------------
 
 function renderChanged() {
-  clear($("changed-cards"), emergingCard(), painCard(), scoreCard());
+  clear($("changed-cards"), changedCards(state, themeLink));
 }
 
 // -- scores -----------------------------------------------------------------------------------
@@ -415,7 +309,7 @@ function renderAll() {
   const w = state.context.windows;
   $("trends-lede").textContent = w
     ? `Share of comments per ${state.context.period} mentioning each theme whose share changed in ${w.recent_label} against ${w.baseline_label}.`
-    : `Share of comments per ${state.context.period} mentioning the largest themes. ${noWindows()}`;
+    : `Share of comments per ${state.context.period} mentioning the largest themes. ${NO_WINDOWS}`;
   renderPain();
   renderCatalogue();
 }
