@@ -7,10 +7,12 @@ left out) are ``null``, never NaN.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas_trends import TrendContext
 
 RunStatus = Literal["queued", "running", "done", "failed"]
 StageState = Literal["pending", "running", "done", "failed"]
@@ -139,10 +141,11 @@ class ScoreFigurePublic(BaseModel):
 
 
 class ScoreTrendPublic(BaseModel):
-    """A score's headline in one calendar month."""
+    """A score's headline in one period (a month, week or day: see ``TrendContext``)."""
 
     score: ScoreKind
     period: str
+    period_start: date = Field(description="First day of the period.")
     value: float | None
     ci_low: float | None
     ci_high: float | None
@@ -151,7 +154,8 @@ class ScoreTrendPublic(BaseModel):
 
 
 class ScoresPublic(BaseModel):
-    """NPS, CSAT and CES of the filtered responses, and their monthly trend."""
+    """NPS, CSAT and CES of the filtered responses, and their trend per period; a score
+    without ratings in them has no figure and no trend (never a null with ``n = 0``)."""
 
     data: list[ScoreFigurePublic]
     count: int
@@ -205,10 +209,12 @@ class ThemePublic(ThemeBase):
     impact_negative: float | None
     impact_positive: float | None
     low_n: bool
-    trend: Trend | None = Field(description="Share in the last two months vs before.")
+    trend: Trend | None = Field(
+        description="Share in the last two periods (months, weeks or days) vs before."
+    )
 
 
-class ThemesPublic(BaseModel):
+class ThemesPublic(TrendContext):
     """A page of themes, most mentioned first; ``count`` is the number in all pages."""
 
     data: list[ThemePublic]
@@ -228,9 +234,10 @@ class ExamplePublic(BaseModel):
 
 
 class TrendPointPublic(BaseModel):
-    """A theme's share and score in one calendar month."""
+    """A theme's share and score in one period (a month, week or day)."""
 
     period: str
+    period_start: date = Field(description="First day of the period.")
     n_commented: int
     responses: int
     share: float | None
@@ -239,7 +246,7 @@ class TrendPointPublic(BaseModel):
 
 
 class ThemeDetailPublic(ThemePublic):
-    """A theme with example verbatims and its monthly trend."""
+    """A theme with example verbatims and its trend per period."""
 
     examples: list[ExamplePublic]
     trend_series: list[TrendPointPublic]
@@ -282,12 +289,19 @@ class PainPointPublic(BaseModel):
     impact_negative: float | None
     cost: float | None = Field(description="Score points lost to the negative mentions.")
     trend: Trend | None
+    negative_recent_share: float | None = Field(
+        description="Share of commented responses with a negative mention of the theme in "
+        "the recent window."
+    )
+    negative_baseline_share: float | None
+    negative_trend: Trend | None = Field(description="The trend of its negative mentions.")
     low_n: bool
     examples: list[str]
 
 
-class PainPointsPublic(BaseModel):
-    """A page of pain points, costliest first; ``count`` is the number in all pages."""
+class PainPointsPublic(TrendContext):
+    """A page of pain points in rank order (``ranked_by``); ``count`` is the number in all
+    pages."""
 
     data: list[PainPointPublic]
     count: int

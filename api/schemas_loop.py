@@ -296,7 +296,7 @@ class TeamsPublic(BaseModel):
 
 
 class TrendPointPublic(BaseModel):
-    """One week of an action's themes: share of commented responses mentioning them."""
+    """One week (or day) of an action's themes: share of commented responses mentioning them."""
 
     period_start: Stamp
     share: float | None
@@ -305,7 +305,8 @@ class TrendPointPublic(BaseModel):
 
 
 class ActionTrendPublic(BaseModel):
-    """The weekly share of an action's themes around its date (for the marker chart)."""
+    """The share of an action's themes per week (per day over a short span) around its date
+    (for the marker chart)."""
 
     action_id: str
     effective: date

@@ -13,20 +13,22 @@ import pandas as pd
 
 from analyzer.errors import NotFoundError
 from analyzer.metrics import (
-    SCORE_KINDS,
     emerging_themes,
     pain_points,
     score_trend,
     theme_table,
     theme_trends,
 )
-from analyzer.metrics.summary import scores_table
+from analyzer.metrics.scores import has_scores
+from analyzer.metrics.summary import rated_kinds, scores_table
+from analyzer.metrics.trends import span_freq
+from analyzer.report.windows import Windows, find_windows
 from analyzer.store import RunData
 from api.filters import RunFilters
 
 _THEME_META = ["theme_id", "keywords", "parent_id", "parent_label", "owner"]
 _CLAIM_META = ["kind", "coverage", "lift"]
-_TREND = ["score", "period", "value", "ci_low", "ci_high", "n", "low_n"]
+_TREND = ["score", "period", "period_start", "value", "ci_low", "ci_high", "n", "low_n"]
 
 
 def aware_time(moment: datetime | None) -> datetime | None:
@@ -56,11 +58,58 @@ def segment_values(data: RunData, most: int = 200) -> dict[str, list[str]]:
     return out
 
 
+def run_freq(data: RunData) -> str:
+    """The period every trend of the run is counted in: months, weeks or days, following the
+    span of all its dates (as the report does), whatever the filters."""
+    return span_freq(data.responses["date"])
+
+
+def _emerging(data: RunData, filters: RunFilters) -> pd.DataFrame:
+    """Emerging / fading themes over the filtered history (``since`` and ``until`` ignored)."""
+    responses, mentions = filters.apply(data, dates=False)
+    return emerging_themes(responses, mentions, data.themes, run_freq(data))
+
+
 def _trends(data: RunData, filters: RunFilters) -> dict[int, str]:
     """Emerging / fading status per theme over the filtered history (``since`` ignored)."""
-    responses, mentions = filters.apply(data, dates=False)
-    table = emerging_themes(responses, mentions, data.themes)
+    table = _emerging(data, filters)
     return dict(zip(table["theme_id"].astype(int), table["status"], strict=True))
+
+
+def _day(moment: pd.Timestamp | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%d")
+
+
+def windows_record(windows: Windows) -> dict[str, Any] | None:
+    """The recent and baseline windows as the API shows them (None when there are not two)."""
+    if not windows.compared or windows.last is None:
+        return None
+    assert windows.recent_start is not None and windows.baseline_start is not None
+    return {
+        "period": windows.period,
+        "recent_start": _day(windows.recent_start),
+        "recent_end": _day(windows.last),
+        "baseline_start": _day(windows.baseline_start),
+        "baseline_end": _day(windows.recent_start - pd.Timedelta(days=1)),
+        "recent_label": windows.recent_label,
+        "baseline_label": windows.baseline_label,
+    }
+
+
+def trend_context(data: RunData, filters: RunFilters, score: str) -> dict[str, Any]:
+    """What the dashboard needs to word its figures: whether the filtered responses have
+    ratings of ``score`` (no score figure is shown without them), what the pain points are
+    ranked by, the period trends are counted in and the windows the trends compare."""
+    responses, _ = filters.apply(data)
+    history, _ = filters.apply(data, dates=False)
+    scored = has_scores(responses, score)
+    windows = find_windows(_emerging(data, filters), run_freq(data)).with_range(history)
+    return {
+        "score_available": scored,
+        "ranked_by": "cost" if scored else "negative",
+        "period": windows.period,
+        "windows": windows_record(windows),
+    }
 
 
 def theme_rows(data: RunData, filters: RunFilters, score: str) -> list[dict[str, Any]]:
@@ -110,8 +159,9 @@ def theme_detail(
     responses, mentions = filters.apply(data)
     one = data.themes[data.themes["theme_id"] == theme_id]
     if responses["date"].notna().any():
-        series = theme_trends(responses, mentions, one, "M", score)
-        series = series[["period", "n_commented", "responses", "share", "score", "score_n"]]
+        series = theme_trends(responses, mentions, one, run_freq(data), score)
+        columns = ["period", "period_start", "n_commented", "responses", "share", "score"]
+        series = series[[*columns, "score_n"]].assign(period_start=series["period_start"].dt.date)
     else:
         series = pd.DataFrame(columns=["period"])
     return {
@@ -122,18 +172,26 @@ def theme_detail(
 
 
 def pain_point_rows(data: RunData, filters: RunFilters, score: str) -> list[dict[str, Any]]:
-    """Themes with negative mentions, costliest first (trend over the history before since)."""
+    """Themes with negative mentions, costliest first, or, without ratings of ``score``, most
+    negative responses first (trends over the history before ``since``)."""
     responses, mentions = filters.apply(data, dates=False)
-    table = pain_points(responses, mentions, data.themes, score, since=filters.since)
+    table = pain_points(
+        responses, mentions, data.themes, score, since=filters.since, freq=run_freq(data)
+    )
     return records(table)
 
 
 def score_figures(data: RunData, filters: RunFilters) -> dict[str, Any]:
-    """Headline and secondary figures of every score, and each headline per month."""
+    """Headline and secondary figures of every score with ratings, and each headline per period
+    (months, weeks or days: :func:`run_freq`)."""
     responses, _ = filters.apply(data)
     figures = records(scores_table(responses))
-    trends = [score_trend(responses, "M", kind).assign(score=kind) for kind in SCORE_KINDS]
+    freq = run_freq(data)
+    trends = [
+        score_trend(responses, freq, kind).assign(score=kind) for kind in rated_kinds(responses)
+    ]
     trend = pd.concat(trends, ignore_index=True) if trends else pd.DataFrame(columns=_TREND)
+    trend["period_start"] = pd.to_datetime(trend["period_start"]).dt.date
     return {"data": figures, "count": len(figures), "trend": records(trend[_TREND])}
 
 
@@ -141,8 +199,11 @@ __all__ = [
     "aware_time",
     "pain_point_rows",
     "records",
+    "run_freq",
     "score_figures",
     "segment_values",
     "theme_detail",
     "theme_rows",
+    "trend_context",
+    "windows_record",
 ]

@@ -169,27 +169,30 @@ def _write_report(out: Path, run_id: str) -> Path:
 
 def _print_themes(result: AnalysisResult, top: int) -> None:
     from analyzer.metrics import theme_table
+    from analyzer.metrics.scores import has_scores
 
     summary = theme_table(result.responses, result.mentions, result.themes, "nps")
+    scored = has_scores(result.responses, "nps")  # no NPS column: no NPS figure
     table = Table(
         title=f"Top themes ({len(result.themes)} found)",
-        caption="share: of responses with a comment; NPS: of the responses mentioning the theme",
+        caption="share: of responses with a comment"
+        + ("; NPS: of the responses mentioning the theme" if scored else "; the export has no NPS"),
     )
-    for col, justify in [
-        ("id", "right"), ("theme", "left"), ("share", "right"),
-        ("neg / neu / pos", "center"), ("NPS", "right"),
-    ]:  # fmt: skip
+    columns = [
+        ("id", "right"),
+        ("theme", "left"),
+        ("share", "right"),
+        ("neg / neu / pos", "center"),
+    ]
+    for col, justify in columns + ([("NPS", "right")] if scored else []):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     rows: list[dict[Any, Any]] = summary.head(top).to_dict("records")
     for row in rows:
         mix = [_pct(row[f"share_{s}"]) for s in ("negative", "neutral", "positive")]
-        table.add_row(
-            str(row["theme_id"]),
-            str(row["label"]),
-            f"{row['share']:.1%}",
-            " / ".join(mix),
-            _score_cell(float(row["score"]), bool(row["low_n"])),
-        )
+        cells = [str(row["theme_id"]), str(row["label"]), f"{row['share']:.1%}", " / ".join(mix)]
+        if scored:
+            cells.append(_score_cell(float(row["score"]), bool(row["low_n"])))
+        table.add_row(*cells)
     console.print(table)
     from analyzer.themes.model import NO_TOPIC
 

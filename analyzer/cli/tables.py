@@ -100,7 +100,7 @@ def report_table(
         filters = Filters(since=since, until=until, segment=chosen)
         tables = summarize(data, score=score.value, segment=segment, filters=filters)
         if fmt is Format.table:
-            _print_tables(tables, top)
+            _print_tables(tables, top, score.value)
         elif fmt is Format.csv:
             _write_csv(tables, out)
         else:
@@ -157,9 +157,32 @@ def _cell(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def _print_tables(tables: dict[str, Any], top: int) -> None:
+# Columns that hold a figure of the chosen score: not shown for a run without its ratings.
+_SCORE_FIGURES = {
+    "themes": ["score", "impact", "impact_negative", "impact_positive", "low_n"],
+    "pain_points": ["impact_negative", "low_n"],
+    "segments": ["score", "score_diff", "score_significant"],
+}
+# Shown instead for such a run: what the pain points are ranked by.
+_UNSCORED = {"pain_points": ["share_negative", "negative_baseline_share", "negative_recent_share"]}
+
+
+def _print_tables(tables: dict[str, Any], top: int, score: str) -> None:
+    scored = score in set(tables["scores"]["score"])
+    if not scored:
+        console.print(
+            f"[yellow]This run has no {score.upper()} ratings: no score or impact is shown, "
+            "and pain points are ranked by the responses with a negative mention.[/]"
+        )
     for name, frame in tables.items():
         cols = [c for c in _SHOWN.get(name, list(frame.columns)) if c in frame.columns]
+        if not scored:
+            cols = [c for c in cols if c not in _SCORE_FIGURES.get(name, [])]
+            extra = [c for c in _UNSCORED.get(name, []) if c in frame.columns]
+            cols = cols[:4] + extra + cols[4:] if extra else cols
+        if name == "scores" and frame.empty:
+            console.print("scores: no NPS, CSAT or CES ratings in this run")
+            continue
         table = Table(title=name.replace("_", " "), title_justify="left")
         for col in cols:
             table.add_column(col, overflow="fold")

@@ -20,16 +20,20 @@ PAIN_FIELDS = ("rank", "theme_id", "label", "n_negative", "cost", "trend", "exam
 
 
 def team_tables(run: RunData, score: str = "nps") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The theme table (with ``owner`` and emerging ``status``) and pain points of a run."""
+    """The theme table (with ``owner`` and emerging ``status``) and pain points of a run.
+
+    Trends are counted in the period that follows the run's span, as in the report; without
+    ratings of ``score`` the pain points are ranked by their negative mentions.
+    """
     table = metrics.theme_table(run.responses, run.mentions, run.themes, score)
     owners = dict(zip(run.themes["theme_id"].astype(int), run.themes["owner"], strict=True))
     table["owner"] = pd.Series([owners.get(int(t)) for t in table["theme_id"]], table.index, object)
     status: dict[int, str] = {}
     if run.responses["date"].notna().any():
-        moved = metrics.emerging_themes(run.responses, run.mentions, run.themes)
+        moved = metrics.emerging_themes(run.responses, run.mentions, run.themes, "auto")
         status = dict(zip(moved["theme_id"].astype(int), moved["status"].astype(str), strict=True))
     table["status"] = [status.get(int(t), "insufficient_data") for t in table["theme_id"]]
-    pain = metrics.pain_points(run.responses, run.mentions, run.themes, score)
+    pain = metrics.pain_points(run.responses, run.mentions, run.themes, score, freq="auto")
     return table, pain
 
 

@@ -82,6 +82,50 @@ def normal_p(estimate: float, se: float) -> float:
     return float(2.0 * stats.norm.sf(abs(estimate / se)))
 
 
+def wilson_intervals(successes: np.ndarray, n: np.ndarray, z: float = Z95) -> np.ndarray:
+    """:func:`wilson_interval` of many proportions at once.
+
+    Parameters
+    ----------
+    successes, n : ndarray of shape (m,)
+
+    Returns
+    -------
+    ndarray of shape (m, 2)
+        Low and high ends as fractions; NaN where ``n == 0``.
+    """
+    k = np.asarray(successes, dtype=float)
+    size = np.asarray(n, dtype=float)
+    out = np.full((k.size, 2), np.nan)
+    ok = size > 0
+    k, size = k[ok], size[ok]
+    p = k / size
+    denom = 1.0 + z * z / size
+    centre = (p + z * z / (2.0 * size)) / denom
+    half = z * np.sqrt(p * (1.0 - p) / size + z * z / (4.0 * size * size)) / denom
+    out[ok, 0] = np.maximum(0.0, centre - half)
+    out[ok, 1] = np.minimum(1.0, centre + half)
+    return out
+
+
+def two_proportion_zs(
+    x1: np.ndarray, n1: float, x0: np.ndarray, n0: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`two_proportion_z` of many counts ``x1``, ``x0`` (shape (m,)) against the same
+    group sizes ``n1``, ``n0``; NaN where the test is undefined."""
+    a, b = np.asarray(x1, dtype=float), np.asarray(x0, dtype=float)
+    z = np.full(a.shape, np.nan)
+    if n1 <= 0 or n0 <= 0:
+        return z, z.copy()
+    pooled = (a + b) / (n1 + n0)
+    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n0)
+    ok = var > 0
+    z[ok] = (a[ok] / n1 - b[ok] / n0) / np.sqrt(var[ok])
+    p = np.full(a.shape, np.nan)
+    p[ok] = 2.0 * stats.norm.sf(np.abs(z[ok]))
+    return z, p
+
+
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values); NaN entries stay NaN.
 

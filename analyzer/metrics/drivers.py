@@ -21,7 +21,7 @@ import pandas as pd
 
 from analyzer.errors import ConfigError
 from analyzer.metrics._tables import check_tables, membership, theme_rows
-from analyzer.metrics.scores import MIN_N, check_kind, contributions, score_values
+from analyzer.metrics.scores import MIN_N, check_kind, contributions, ratings
 
 DRIVER_COLUMNS: tuple[str, ...] = (
     "rank",
@@ -145,7 +145,7 @@ def key_drivers(
     check_tables(responses, mentions, themes)
     if max_themes < 1:
         raise ConfigError(f"max_themes={max_themes} should be >= 1; pass e.g. max_themes=20.")
-    contrib = contributions(score_values(responses, score), score)
+    contrib = contributions(ratings(responses, score), score)
     scored = ~np.isnan(contrib)
     x, keys = _indicators(responses, mentions, themes, scored, max_themes)
     y = contrib[scored]

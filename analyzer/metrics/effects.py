@@ -50,7 +50,7 @@ from analyzer.metrics.scores import (
     check_kind,
     contributions,
     headline_estimate,
-    score_values,
+    ratings,
 )
 
 MEASURES: tuple[str, ...] = ("share", "negative_share")
@@ -268,7 +268,7 @@ def action_effect(
         )
         for name in MEASURES
     }
-    values = score_values(responses, score)
+    values = ratings(responses, score)
     contrib = contributions(values, score)
     windows = (before & has, after & has)
     impacts = [_impact(contrib[w], flags["share"][w], score) for w in windows]
@@ -372,6 +372,9 @@ def share_trend(
 ) -> pd.DataFrame:
     """Share of commented responses mentioning any of ``theme_ids`` per period.
 
+    ``freq`` is ``"M"``, ``"W"``, ``"D"`` or ``"auto"`` (see
+    :func:`analyzer.metrics.trends.span_freq`).
+
     Returns
     -------
     DataFrame
@@ -379,17 +382,19 @@ def share_trend(
         ``share`` (NaN without commented responses), ``responses`` (mentioning) and ``n``
         (commented responses).
     """
-    from analyzer.metrics.trends import _grid, _periods
+    from analyzer.metrics.trends import _grid, _period_index, _periods
 
     periods = _periods(responses, freq)
-    has = commented(responses, mentions)
+    grid = _grid(periods)
+    index = _period_index(periods, grid)
+    here = (index >= 0) & commented(responses, mentions)
     flags, _ = _flags(responses, mentions, {int(t) for t in theme_ids})
-    rows = []
-    for period in _grid(periods):
-        here = np.asarray(periods == period) & has
-        n, x = int(here.sum()), int((here & flags["share"]).sum())
-        rows.append((period.start_time, x / n if n else math.nan, x, n))
-    return pd.DataFrame(rows, columns=["period_start", "share", "responses", "n"])
+    n = np.bincount(index[here], minlength=len(grid))
+    x = np.bincount(index[here & flags["share"]], minlength=len(grid))
+    share = x / np.where(n > 0, n, np.nan)
+    return pd.DataFrame(
+        {"period_start": grid.start_time, "share": share, "responses": x, "n": n}
+    ).astype({"responses": "int64", "n": "int64"})
 
 
 __all__ = ["MEASURES", "VERDICTS", "Change", "Effect", "action_effect", "share_trend"]

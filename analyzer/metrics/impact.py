@@ -36,7 +36,7 @@ from analyzer.metrics.scores import (
     headline_estimate,
     mean_estimate,
     numeric_column,
-    score_values,
+    ratings,
 )
 
 THEME_TABLE_COLUMNS: tuple[str, ...] = (
@@ -154,7 +154,7 @@ def theme_table(
     """
     check_kind(score)
     check_tables(responses, mentions, themes)
-    values = score_values(responses, score)
+    values = ratings(responses, score)
     loo = _LeaveOneOut(contributions(values, score))
     member = membership(responses, mentions, themes)
     groups = dict(tuple(member.groupby("theme_id")))

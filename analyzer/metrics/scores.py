@@ -29,9 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analyzer.errors import ColumnError, ConfigError
-from analyzer.metrics._stats import Z95, nps_se, t_interval, wilson_interval
+from analyzer.metrics._stats import Z95, nps_se, t_interval, wilson_interval, wilson_intervals
 
 SCORE_KINDS: tuple[str, ...] = ("nps", "csat", "ces")
 """Valid values of every ``score=`` / ``kind=`` argument."""
@@ -131,6 +132,17 @@ def score_values(responses: pd.DataFrame, kind: str) -> np.ndarray:
     return numeric_column(responses, check_kind(kind))
 
 
+def ratings(responses: pd.DataFrame, kind: str) -> np.ndarray:
+    """:func:`score_values`, all NaN when ``responses`` has no ``kind`` column.
+
+    The per-theme tables read scores through this: an export without an NPS column has no
+    NPS ratings, so its tables carry NaN score figures with ``n == 0``, not a ColumnError.
+    """
+    if check_kind(kind) not in responses.columns:
+        return np.full(len(responses), np.nan)
+    return score_values(responses, kind)
+
+
 def contributions(values: np.ndarray, kind: str) -> np.ndarray:
     """Per-response contribution whose mean is the headline of ``kind``.
 
@@ -213,6 +225,69 @@ def headline_estimate(values: np.ndarray, kind: str) -> Estimate:
     if kind == "csat":
         return share_estimate("csat_pct", v >= 4)
     return mean_estimate("ces_mean", v)
+
+
+def headline_by_group(
+    values: np.ndarray, groups: np.ndarray, n_groups: int, kind: str
+) -> pd.DataFrame:
+    """:func:`headline_estimate` of every group at once.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        Raw ratings (NaN ignored).
+    groups : ndarray of shape (n,), int
+        Group of each value in ``[0, n_groups)``; a negative group leaves the value out.
+    n_groups : int
+    kind : {"nps", "csat", "ces"}
+
+    Returns
+    -------
+    DataFrame
+        ``n_groups`` rows in group order: ``value``, ``ci_low``, ``ci_high`` (NaN for a group
+        without ratings, and the interval for CES below two) and ``n`` (int64).
+    """
+    check_kind(kind)
+    ok = (np.asarray(groups) >= 0) & ~np.isnan(values)
+    g, v = np.asarray(groups)[ok].astype("int64"), values[ok]
+    n = np.bincount(g, minlength=n_groups).astype(float)
+    safe = np.where(n > 0, n, np.nan)
+    if kind == "nps":
+        pro = np.bincount(g, weights=(v >= 9).astype(float), minlength=n_groups) / safe
+        det = np.bincount(g, weights=(v <= 6).astype(float), minlength=n_groups) / safe
+        value = 100.0 * (pro - det)
+        half = Z95 * 100.0 * np.sqrt(np.maximum(pro + det - (pro - det) ** 2, 0.0) / safe)
+        low, high = np.maximum(-100.0, value - half), np.minimum(100.0, value + half)
+    elif kind == "csat":
+        hits = np.bincount(g, weights=(v >= 4).astype(float), minlength=n_groups)
+        value = 100.0 * hits / safe
+        low, high = (100.0 * wilson_intervals(hits, n)).T
+    else:
+        value = np.bincount(g, weights=v, minlength=n_groups) / safe
+        squares = np.bincount(g, weights=(v - value[g]) ** 2, minlength=n_groups)
+        two = np.where(n >= 2, n, np.nan)
+        half = stats.t.ppf(0.975, two - 1) * np.sqrt(squares / (two - 1)) / np.sqrt(two)
+        low, high = value - half, value + half
+    table = pd.DataFrame({"value": value, "ci_low": low, "ci_high": high})
+    return table.assign(n=n.astype("int64"))
+
+
+def has_scores(responses: pd.DataFrame, kind: str) -> bool:
+    """Whether ``responses`` has a ``kind`` column with at least one rating."""
+    return check_kind(kind) in responses.columns and bool(responses[kind].notna().any())
+
+
+def with_score_columns(responses: pd.DataFrame) -> pd.DataFrame:
+    """``responses`` with an all-missing Int64 column for each score kind it lacks.
+
+    An export without an NPS (CSAT, CES) column has no NPS ratings: the tables built on
+    the result say so with ``n == 0`` and NaN figures instead of a ColumnError.
+    """
+    missing = [k for k in SCORE_KINDS if k not in responses.columns]
+    if not missing:
+        return responses
+    empty = {k: pd.Series(pd.NA, index=responses.index, dtype="Int64") for k in missing}
+    return responses.assign(**empty)
 
 
 def summarize_values(values: np.ndarray, kind: str) -> ScoreSummary:

@@ -32,7 +32,7 @@ from analyzer.metrics._tables import (
     require_columns,
 )
 from analyzer.metrics.impact import theme_table
-from analyzer.metrics.scores import MIN_N, check_kind, headline_estimate, headline_se, score_values
+from analyzer.metrics.scores import MIN_N, check_kind, headline_estimate, headline_se, ratings
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "rest_share",
@@ -59,7 +59,7 @@ class _Group:
         self, responses: pd.DataFrame, mentions: pd.DataFrame, themes: pd.DataFrame, kind: str
     ):
         self.n_commented = int(commented(responses, mentions).sum())
-        self.values = score_values(responses, kind)
+        self.values = ratings(responses, kind)
         self.positions = positions_by_theme(membership(responses, mentions, themes))
         self.kind = kind
 

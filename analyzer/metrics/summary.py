@@ -13,6 +13,8 @@ import pandas as pd
 
 from analyzer import metrics
 from analyzer.errors import ColumnError
+from analyzer.metrics.scores import check_kind, has_scores, with_score_columns
+from analyzer.metrics.trends import span_freq
 from analyzer.store import RunData
 
 TABLES = ("scores", "themes", "pain_points", "emerging", "drivers", "segments")
@@ -29,9 +31,13 @@ class Filters:
 
 
 def scores_table(responses: pd.DataFrame) -> pd.DataFrame:
-    """Headline and secondary figure of NPS, CSAT and CES with 95% intervals and n."""
+    """Headline and secondary figure of NPS, CSAT and CES with 95% intervals and n.
+
+    Only the kinds with at least one rating: an export without a score (or whose filtered
+    responses have none) gets no row for it rather than an empty figure with ``n == 0``.
+    """
     rows = []
-    for kind in metrics.SCORE_KINDS:
+    for kind in rated_kinds(responses):
         summary = metrics.score(responses, kind)
         for est in (summary.headline, summary.secondary):
             rows.append(
@@ -46,7 +52,13 @@ def scores_table(responses: pd.DataFrame) -> pd.DataFrame:
                     "low_n": est.low_n,
                 }
             )
-    return pd.DataFrame(rows)
+    columns = ["score", "figure", "value", "ci_low", "ci_high", "n", "method", "low_n"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def rated_kinds(responses: pd.DataFrame) -> list[str]:
+    """The score kinds of :data:`analyzer.metrics.SCORE_KINDS` with at least one rating."""
+    return [kind for kind in metrics.SCORE_KINDS if has_scores(responses, kind)]
 
 
 def summarize(
@@ -68,8 +80,12 @@ def summarize(
         A segment column for the segment comparison.
     filters : Filters, optional
         Restrict every table to some responses.
+
+    Emerging themes and the pain points' trends are counted in the period that follows the
+    run's span (months, weeks or days: :func:`analyzer.metrics.trends.span_freq`); without
+    ratings of ``score`` the pain points are ranked by their negative mentions.
     """
-    metrics.score(run.responses.iloc[:0], score)  # validates ``score`` with a clear error
+    check_kind(score)
     filters = filters or Filters()
     responses, mentions = metrics.filter_responses(
         run.responses,
@@ -80,11 +96,13 @@ def summarize(
         score_band=filters.score_band,
     )
     themes = run.themes
+    responses = with_score_columns(responses)
+    freq = span_freq(run.responses["date"]) if "date" in run.responses else "M"
     out = {
         "scores": scores_table(responses),
         "themes": metrics.theme_table(responses, mentions, themes, score),
-        "pain_points": metrics.pain_points(responses, mentions, themes, score),
-        "emerging": metrics.emerging_themes(responses, mentions, themes),
+        "pain_points": metrics.pain_points(responses, mentions, themes, score, freq=freq),
+        "emerging": metrics.emerging_themes(responses, mentions, themes, freq),
         "drivers": metrics.key_drivers(responses, mentions, themes, score),
     }
     if segment is not None:
@@ -97,4 +115,4 @@ def summarize(
     return out
 
 
-__all__ = ["TABLES", "Filters", "scores_table", "summarize"]
+__all__ = ["TABLES", "Filters", "rated_kinds", "scores_table", "summarize"]

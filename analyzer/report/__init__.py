@@ -3,6 +3,8 @@
 ::
 
     content   ReportContent: every table behind the report (pure pandas over metrics)
+    changed   the "What changed" callout: growing theme, top pain point, score in the windows
+    windows   the recent and baseline windows (days, weeks or months, following the span)
     drilldown ThemeDetail: each theme's keywords, examples and verbatims
     figures   one plotly figure per chart, free functions over those tables
     exports   the tables as CSV and data: URIs for the download links

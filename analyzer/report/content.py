@@ -5,13 +5,16 @@ top of :mod:`analyzer.metrics`; nothing here knows about HTML or plotly, so the 
 the page can change without touching the figures' definitions.
 
 Each theme's drill-down (:class:`ThemeDetail`, its verbatims) is picked in
-:mod:`analyzer.report.drilldown`; its public names are re-exported here.
+:mod:`analyzer.report.drilldown` and the "What changed" callout built in
+:mod:`analyzer.report.changed`; their public names are re-exported here.
+
+Every table follows the run's span: trends and windows are counted in months, weeks or days
+(:func:`analyzer.metrics.trends.span_freq`), and a run without ratings of the report's score
+(or without its column) gets NaN score figures, which the page leaves out.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,64 +24,25 @@ import pandas as pd
 from analyzer import metrics
 from analyzer.metrics import ScoreSummary
 from analyzer.metrics._tables import commented
-from analyzer.metrics.scores import check_kind, headline_estimate, score_values
-from analyzer.metrics.trends import EMERGING_COLUMNS
-from analyzer.report._windows import Windows, find_windows
+from analyzer.metrics.scores import (
+    check_kind,
+    headline_estimate,
+    score_values,
+    with_score_columns,
+)
+from analyzer.metrics.trends import EMERGING_COLUMNS, span_freq
+from analyzer.report.changed import (
+    EmergingNote,
+    PainNote,
+    WhatChanged,
+    owner_name,
+    what_changed,
+)
 from analyzer.report.drilldown import N_VERBATIMS, ThemeDetail, Verbatim, theme_details
+from analyzer.report.windows import Windows, find_windows
 from analyzer.store import RunData
-from analyzer.tables import primary_rows
 from analyzer.text.redact import redact_file_name
 from analyzer.themes.model import NO_TOPIC
-
-
-@dataclass(frozen=True)
-class EmergingNote:
-    """The top emerging theme: its share in the recent and baseline windows and its cost."""
-
-    theme_id: int
-    label: str
-    recent_share: float
-    baseline_share: float
-    impact: float
-    recent_impact: float
-    owner: str | None
-
-
-@dataclass(frozen=True)
-class PainNote:
-    """The top pain point: the theme whose negative mentions cost the most score points."""
-
-    theme_id: int
-    label: str
-    cost: float
-    n_negative: int
-    owner: str | None
-    trend: str | None
-    example: str | None
-
-
-@dataclass(frozen=True)
-class WhatChanged:
-    """The callout at the top of the report.
-
-    Attributes
-    ----------
-    emerging : EmergingNote or None
-        The emerging theme with the largest z (None when no theme emerged).
-    pain : PainNote or None
-        Rank 1 of :func:`analyzer.metrics.pain_points`.
-    recent, baseline : Estimate or None
-        Headline score in the recent window and the baseline (None without dates).
-    emerging_labels, fading_labels : list of str
-        Every emerging / fading theme, strongest change first.
-    """
-
-    emerging: EmergingNote | None
-    pain: PainNote | None
-    recent: metrics.Estimate | None
-    baseline: metrics.Estimate | None
-    emerging_labels: list[str] = field(default_factory=list)
-    fading_labels: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +76,12 @@ class ReportContent:
     overall_agreement: dict[str, Any] = field(default_factory=dict)
     languages: list[tuple[str, int]] = field(default_factory=list)
 
+    @property
+    def has_score(self) -> bool:
+        """Whether the run has ratings of ``score``: without them no score figure is shown,
+        and pain points are ranked by their negative mentions."""
+        return self.score in self.scores
+
 
 def _scores(responses: pd.DataFrame) -> dict[str, ScoreSummary]:
     """Summary of each score kind that has at least one rating."""
@@ -122,19 +92,13 @@ def _scores(responses: pd.DataFrame) -> dict[str, ScoreSummary]:
     return out
 
 
-def _score_trend(responses: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
-    """Monthly headline of each kind, long format with a ``score`` column first."""
-    parts = [metrics.score_trend(responses, "M", k).assign(score=k) for k in kinds]
+def _score_trend(responses: pd.DataFrame, kinds: list[str], freq: str) -> pd.DataFrame:
+    """Headline of each kind per period, long format with a ``score`` column first."""
+    parts = [metrics.score_trend(responses, freq, k).assign(score=k) for k in kinds]
     if not parts or "date" not in responses.columns:
         return pd.DataFrame(columns=["score", "period", "period_start", "value", "n"])
     table = pd.concat(parts, ignore_index=True)
     return table.loc[:, ["score", *[c for c in table.columns if c != "score"]]]
-
-
-def _owner(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    return str(value) or None
 
 
 def _catalogue(
@@ -147,7 +111,7 @@ def _catalogue(
     ids = [int(t) for t in table["theme_id"]]
     table["parent_id"] = [int(extra[t]["parent_id"]) for t in ids]
     table["parent_label"] = [_text(extra[t]["parent_label"]) for t in ids]
-    table["owner"] = pd.Series([_owner(extra[t]["owner"]) for t in ids], table.index, object)
+    table["owner"] = pd.Series([owner_name(extra[t]["owner"]) for t in ids], table.index, object)
     table["keywords"] = [[str(k) for k in extra[t]["keywords"]] for t in ids]
     status = dict(zip(emerging["theme_id"].tolist(), emerging["status"].tolist(), strict=True))
     table["status"] = [status.get(t, "insufficient_data") for t in ids]
@@ -155,7 +119,7 @@ def _catalogue(
 
 
 def _text(value: Any) -> str:
-    return "" if _owner(value) is None else str(value)
+    return "" if owner_name(value) is None else str(value)
 
 
 def _segment(run: RunData) -> str | None:
@@ -188,77 +152,6 @@ def _segment_table(
     return metrics.segment_table(run.responses, run.mentions, themes, segment, kind)
 
 
-def _window_estimates(
-    responses: pd.DataFrame, windows: Windows, kind: str
-) -> tuple[metrics.Estimate | None, metrics.Estimate | None]:
-    if windows.recent_start is None:
-        return None, None
-    values = score_values(responses, kind)
-    recent, baseline = windows.masks(responses)
-    return headline_estimate(values[recent], kind), headline_estimate(values[baseline], kind)
-
-
-def _emerging_note(
-    run: RunData, kind: str, table: pd.DataFrame, emerging: pd.DataFrame, windows: Windows
-) -> EmergingNote | None:
-    rising = emerging[emerging["status"] == "emerging"]
-    if rising.empty or windows.recent_start is None:
-        return None
-    top = rising.iloc[0]
-    tid = int(top["theme_id"])
-    recent = run.responses[windows.masks(run.responses)[0]]
-    recent_table = metrics.theme_table(recent, run.mentions, run.themes, kind)
-    row = table[table["theme_id"] == tid].iloc[0]
-    return EmergingNote(
-        theme_id=tid,
-        label=str(top["label"]),
-        recent_share=float(top["recent_share"]),
-        baseline_share=float(top["baseline_share"]),
-        impact=float(row["impact"]),
-        recent_impact=float(recent_table.loc[recent_table["theme_id"] == tid, "impact"].iloc[0]),
-        owner=row["owner"],
-    )
-
-
-_WORD = re.compile(r"[^\W\d_]{2,}")
-
-
-def readable_first(texts: list[str]) -> list[str]:
-    """``texts`` with those of at least two words first (not an emoji or "n/a" on top)."""
-    return sorted(texts, key=lambda t: len(_WORD.findall(str(t))) < 2)
-
-
-def _pain_note(pain: pd.DataFrame) -> PainNote | None:
-    if pain.empty:
-        return None
-    top = pain.iloc[0]
-    examples = readable_first([str(e) for e in top["examples"]])
-    return PainNote(
-        theme_id=int(top["theme_id"]),
-        label=str(top["label"]),
-        cost=float(top["cost"]),
-        n_negative=int(top["n_negative"]),
-        owner=_owner(top["owner"]),
-        trend=None if top["trend"] is None else str(top["trend"]),
-        example=str(examples[0]) if examples else None,
-    )
-
-
-def _what_changed(
-    run: RunData, kind: str, frames: dict[str, pd.DataFrame], windows: Windows
-) -> WhatChanged:
-    emerging = frames["emerging"]
-    recent, baseline = _window_estimates(run.responses, windows, kind)
-    return WhatChanged(
-        emerging=_emerging_note(run, kind, frames["themes"], emerging, windows),
-        pain=_pain_note(frames["pain_points"]),
-        recent=recent,
-        baseline=baseline,
-        emerging_labels=list(emerging.loc[emerging["status"] == "emerging", "label"]),
-        fading_labels=list(emerging.loc[emerging["status"] == "fading", "label"][::-1]),
-    )
-
-
 def _top_level(run: RunData, kind: str) -> pd.DataFrame:
     """The theme table of the top-level themes: what the report leads with.
 
@@ -278,9 +171,10 @@ def _top_level(run: RunData, kind: str) -> pd.DataFrame:
     rows = groups.groupby("top", sort=True).agg(
         label=("label", "first"), size=("size", "sum"), children=("label", "size")
     )
-    of_theme = dict(zip(themes["theme_id"].astype(int), top.tolist(), strict=True))
+    of_theme = pd.Series(top, index=themes["theme_id"].astype("int64").to_numpy())
     mentions = run.mentions.copy()
-    mentions["theme_id"] = [of_theme.get(int(t), -1) for t in mentions["theme_id"]]
+    mapped = mentions["theme_id"].astype("int64").map(of_theme)
+    mentions["theme_id"] = mapped.fillna(-1).astype("int64")
     table = metrics.theme_table(
         run.responses,
         mentions,
@@ -307,14 +201,39 @@ def _empty_emerging(themes: pd.DataFrame) -> pd.DataFrame:
     return rows.reindex(columns=list(EMERGING_COLUMNS))
 
 
-def _time_tables(run: RunData, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Emerging / fading themes and the monthly share of each theme (empty without dates)."""
+def _with_columns(responses: pd.DataFrame) -> pd.DataFrame:
+    """``responses`` with the columns every stored run has: a score column without ratings
+    for each kind the table lacks, and ``date`` (NaT) when it has none."""
+    out = with_score_columns(responses)
+    return (
+        out
+        if "date" in out.columns
+        else out.assign(date=pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]"))
+    )
+
+
+def _freq(run: RunData) -> str:
+    """The period that follows the run's span: months, weeks or days (months without dates)."""
+    if "date" not in run.responses.columns:
+        return "M"
+    return span_freq(run.responses["date"])
+
+
+def _time_tables(run: RunData, kind: str, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Emerging / fading themes and each theme's share per period (empty without dates)."""
     if "date" not in run.responses.columns or run.responses["date"].isna().all():
         return _empty_emerging(run.themes), pd.DataFrame(columns=["period", "theme_id", "share"])
     themes = run.themes[run.themes["theme_id"] >= 0]
-    emerging = metrics.emerging_themes(run.responses, run.mentions, themes, "M")
-    trends = metrics.theme_trends(run.responses, run.mentions, themes, "M", kind)
+    emerging = metrics.emerging_themes(run.responses, run.mentions, themes, freq)
+    trends = metrics.theme_trends(run.responses, run.mentions, themes, freq, kind)
     return emerging, trends
+
+
+def _n_mentions(mentions: pd.DataFrame, mask: pd.Series | None = None) -> int:
+    """Mentions in ``mentions[mask]``, each counted once even when it carries several
+    themes (one row per theme, same ``mention_id``)."""
+    rows = mentions if mask is None else mentions[mask]
+    return int(rows["mention_id"].nunique()) if "mention_id" in rows else len(rows)
 
 
 def report_content(run: RunData, score: str = "nps") -> ReportContent:
@@ -337,16 +256,21 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
     check_kind(score)
     from analyzer.multilingual.labels import language_mix, mark_labels
 
-    run = replace(run, themes=mark_labels(run.themes, run.mentions))  # "mise jour [fr]"
-    emerging, trends = _time_tables(run, score)
+    run = replace(
+        run,
+        responses=_with_columns(run.responses),
+        themes=mark_labels(run.themes, run.mentions),  # "mise jour [fr]"
+    )
+    freq = _freq(run)
+    emerging, trends = _time_tables(run, score, freq)
     table, themes = _catalogue(run, score, emerging)
     segment = _segment(run)
     frames = {
         "themes": table,
         "emerging": emerging,
-        "pain_points": metrics.pain_points(run.responses, run.mentions, themes, score),
+        "pain_points": metrics.pain_points(run.responses, run.mentions, themes, score, freq=freq),
     }
-    windows = find_windows(emerging)
+    windows = find_windows(emerging, freq).with_range(run.responses)
     scores = _scores(run.responses)
     meta = run.meta or {}
     agreement, overall = _sentiment_agreement(run, score, table)
@@ -357,13 +281,13 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         score=score,
         n_responses=len(run.responses),
         n_commented=int(np.sum(commented(run.responses, run.mentions))),
-        n_mentions=int((run.mentions["theme_id"] >= 0).sum()),
-        n_all_mentions=len(primary_rows(run.mentions)),
+        n_mentions=_n_mentions(run.mentions, run.mentions["theme_id"] >= 0),
+        n_all_mentions=_n_mentions(run.mentions),
         n_no_topic=int((run.mentions["theme_id"] == NO_TOPIC).sum()),
         n_unassigned=int((run.mentions["theme_id"] == -1).sum()),
-        windows=windows.with_range(run.responses),
+        windows=windows,
         scores=scores,
-        score_trend=_score_trend(run.responses, list(scores)),
+        score_trend=_score_trend(run.responses, list(scores), freq),
         themes=table,
         top_level=_top_level(run, score),
         emerging=emerging,
@@ -373,7 +297,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         segments=_segment_table(run, themes, segment, score),
         pain_points=frames["pain_points"],
         details=theme_details(run, score, table),
-        changed=_what_changed(run, score, frames, windows),
+        changed=what_changed(run, score, frames, windows),
         sentiment_agreement=agreement,
         overall_agreement=overall,
         languages=language_mix(run.responses, run.mentions),

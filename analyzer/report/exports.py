@@ -68,21 +68,36 @@ def _verbatims(content: ReportContent) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+SCORE_FIGURES = ("impact", "impact_negative", "impact_positive", "cost", "low_n")
+"""With every ``score*`` column, the columns that hold a score figure (or flag its n): left
+out of the theme tables of a run without ratings of the report's score, where they would be
+empty. The score tables themselves are not linked from such a report."""
+
+
+def _unscored(content: ReportContent, table: pd.DataFrame) -> pd.DataFrame:
+    if content.has_score:
+        return table
+    drop = [c for c in table.columns if c in SCORE_FIGURES or str(c).startswith("score")]
+    return table.drop(columns=[*drop, *([content.score] if content.score in table else [])])
+
+
 def report_tables(content: ReportContent) -> dict[str, tuple[str, pd.DataFrame]]:
     """Every exported table by key: a human title and the table.
 
     Keys: ``scores``, ``score_trend``, ``top_level``, ``volume``, ``impact``, ``emerging``,
     ``theme_trends``, ``segment_scores``, ``segments``, ``hierarchy``, ``pain_points``,
-    ``themes`` and ``verbatims``.
+    ``themes`` and ``verbatims``. In a run without ratings of the report's score the
+    :data:`SCORE_FIGURES` columns are left out (the page then links no score table).
     """
     themes = content.themes
+    period = content.windows.adjective
     base = ["theme_id", "label"]
     volume = [*base, "responses", "share", "mentions", "share_negative", "share_neutral"]
     impact = ["impact", "impact_negative", "impact_positive", "score", "score_n", "low_n"]
     hierarchy = [*base, "parent_id", "parent_label", "responses", "score", "score_n"]
-    return {
+    tables = {
         "scores": ("Headline scores", _scores(content)),
-        "score_trend": ("Monthly scores", content.score_trend),
+        "score_trend": (f"{period} scores", content.score_trend),
         "top_level": (
             "Top-level themes",
             content.top_level[
@@ -92,7 +107,7 @@ def report_tables(content: ReportContent) -> dict[str, tuple[str, pd.DataFrame]]
         "volume": ("Theme volume and sentiment", themes[[*volume, "share_positive"]]),
         "impact": ("Theme impact", themes[[*base, *impact]]),
         "emerging": ("Emerging and fading themes", content.emerging),
-        "theme_trends": ("Monthly theme shares", content.theme_trends),
+        "theme_trends": (f"{period} theme shares", content.theme_trends),
         "segment_scores": ("Score by segment", content.segment_scores),
         "segments": ("Themes by segment", content.segments),
         "hierarchy": ("Theme hierarchy", themes[hierarchy]),
@@ -100,6 +115,7 @@ def report_tables(content: ReportContent) -> dict[str, tuple[str, pd.DataFrame]]
         "themes": ("All themes", themes),
         "verbatims": ("Verbatims", _verbatims(content)),
     }
+    return {key: (title, _unscored(content, table)) for key, (title, table) in tables.items()}
 
 
 def downloads(content: ReportContent) -> dict[str, Download]:

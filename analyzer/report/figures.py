@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analyzer.report._windows import Windows
+from analyzer.report.windows import Windows
 
 TOP_THEMES = 20
 """Themes shown in a bar chart; the CSV exports hold all of them."""
@@ -77,8 +77,22 @@ def _fmt(value: float, kind: str) -> str:
     return f"{value:.2f}" if kind == "ces" else f"{value:.0f}"
 
 
+_TICKS = {
+    "M": ("%b\n%Y", "%b %Y"),
+    "W": ("%d %b\n%Y", "week of %d %b %Y"),
+    "D": ("%d %b\n%Y", "%d %b %Y"),
+}
+"""Axis tick format and hover date format per period of :class:`Windows`."""
+
+
+def _time_axis(fig: go.Figure, windows: Windows) -> None:
+    """Ticks that name the periods: months every second month, weeks and days by date."""
+    tick = _TICKS[windows.freq][0]
+    fig.update_xaxes(tickformat=tick, **({"dtick": "M1"} if windows.freq == "M" else {}))
+
+
 def score_trend_figure(trend: pd.DataFrame, windows: Windows) -> go.Figure:
-    """Monthly headline of each score with its 95 % interval, recent window shaded.
+    """Headline of each score per period with its 95 % interval, recent window shaded.
 
     Parameters
     ----------
@@ -112,21 +126,26 @@ def score_trend_figure(trend: pd.DataFrame, windows: Windows) -> go.Figure:
                 line={"color": ACCENT, "width": 2.5}, showlegend=False,
                 marker={"size": 7, "color": ["white" if low else ACCENT for low in part["low_n"]],
                         "line": {"color": ACCENT, "width": 2}},
-                hovertemplate=f"%{{x|%b %Y}}<br>{SCORE_NAMES[kind]} %{{text}}<extra></extra>",
+                hovertemplate=f"%{{x|{_TICKS[windows.freq][1]}}}<br>{SCORE_NAMES[kind]} "
+                "%{text}<extra></extra>",
             ),
             row=1, col=col,
         )  # fmt: skip
     _shade_recent(fig, windows)
-    fig.update_xaxes(tickformat="%b\n%Y", dtick="M2")
+    _time_axis(fig, windows)
+    if windows.freq == "M":
+        fig.update_xaxes(dtick="M2")
     return _style(fig, 320, margin={"l": 10, "r": 20, "t": 50, "b": 40})
 
 
 def _shade_recent(fig: go.Figure, windows: Windows, label: bool = False) -> None:
     if windows.recent_start is None or windows.last is None:
         return
-    # monthly points sit on the first of the month: cover the recent months' points
-    start = windows.recent_start - pd.Timedelta(days=15)
-    end = windows.last.to_period("M").start_time + pd.Timedelta(days=15)
+    # each point sits on the first day of its period: cover the recent periods' points
+    half = {"M": pd.Timedelta(days=15), "W": pd.Timedelta(days=3.5), "D": pd.Timedelta(hours=12)}
+    start = pd.Timestamp(windows.recent_start).to_period(windows.freq).start_time
+    end = windows.last.to_period(windows.freq).start_time + half[windows.freq]
+    start -= half[windows.freq]
     note = {"annotation_text": "recent", "annotation_position": "top left"} if label else {}
     fig.add_vrect(
         x0=start, x1=end, fillcolor="#fde68a", opacity=0.3,
@@ -232,7 +251,7 @@ def _trend_themes(emerging: pd.DataFrame, themes: pd.DataFrame) -> list[tuple[in
 def trends_figure(
     trends: pd.DataFrame, emerging: pd.DataFrame, themes: pd.DataFrame, windows: Windows
 ) -> go.Figure:
-    """Monthly share of commenters mentioning each emerging and fading theme.
+    """Share of commenters mentioning each emerging and fading theme per period.
 
     Emerging themes are drawn bold, fading ones dashed; the recent window is shaded.
     """
@@ -249,11 +268,12 @@ def trends_figure(
             line={"color": LINE_COLORS[i % len(LINE_COLORS)],
                   "width": 3.5 if status == "emerging" else 2,
                   "dash": "dot" if status == "fading" else "solid"},
-            hovertemplate=f"<b>{label}</b><br>%{{x|%b %Y}}: %{{y:.1f}}% of comments<extra></extra>",
+            hovertemplate=f"<b>{label}</b><br>%{{x|{_TICKS[windows.freq][1]}}}: "
+            "%{y:.1f}% of comments<extra></extra>",
         )  # fmt: skip
     _shade_recent(fig, windows, label=True)
     fig.update_yaxes(title_text="% of comments mentioning the theme", rangemode="tozero")
-    fig.update_xaxes(tickformat="%b\n%Y", dtick="M1")
+    _time_axis(fig, windows)
     return _style(fig, 380, legend={"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"})
 
 
@@ -324,8 +344,18 @@ def _parent_node(parent_id: int, parent_label: str) -> str:
     return f"p{parent_id}"
 
 
-def hierarchy_figure(themes: pd.DataFrame, score: str, overall: float) -> go.Figure:
-    """Treemap of parent > child themes: area = responses, colour = score of mentioners."""
+def hierarchy_figure(
+    themes: pd.DataFrame, score: str | None, overall: float | None = None
+) -> go.Figure:
+    """Treemap of parent > child themes: area = responses, colour = score of mentioners.
+
+    With ``score=None`` (a run without ratings) the colour is the share of the theme's
+    mentions that are negative (``share_negative``), red the most negative, and ``overall``
+    is the share of all the themes' mentions that are negative.
+    """
+    if score is None:
+        return _negative_hierarchy(themes)
+    overall = 0.0 if overall is None else overall
     table = themes[themes["responses"] > 0]
     nodes: dict[str, dict[str, Any]] = {
         "root": {"label": "All themes", "parent": "", "value": 0, "color": overall}
@@ -356,6 +386,22 @@ def hierarchy_figure(themes: pd.DataFrame, score: str, overall: float) -> go.Fig
         )
     )  # fmt: skip
     return _style(fig, 520, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+
+
+def _negative_hierarchy(themes: pd.DataFrame) -> go.Figure:
+    """:func:`hierarchy_figure` coloured by the negative share of each theme's mentions."""
+    table = themes[themes["responses"] > 0]
+    negative = table["share_negative"].fillna(0.0) * table["mentions"]
+    overall = float(negative.sum() / max(int(table["mentions"].sum()), 1)) * 100
+    colored = table.assign(score=100 * table["share_negative"])
+    fig = hierarchy_figure(colored, "nps", overall)
+    fig.update_traces(
+        marker={"colorscale": [[1 - cast(float, x), c] for x, c in DIVERGING[::-1]],
+                "colorbar": {"title": {"text": "% negative<br>mentions"}, "thickness": 12}},
+        hovertemplate="<b>%{label}</b><br>%{value} responses<br>%{color:.0f}% of mentions "
+        "negative<extra></extra>",
+    )  # fmt: skip
+    return fig
 
 
 def _group_colors(nodes: dict[str, dict[str, Any]], overall: float) -> None:

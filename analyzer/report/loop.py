@@ -3,7 +3,8 @@
 :func:`loop_content` reads the actions recorded on a run from the store, measures each
 (:func:`analyzer.loop.actions.evaluate`, on the run plus the exports scored with its model) and
 builds one team view per owner team (:func:`analyzer.loop.teams.team_view`). Each action gets a
-chart of its themes' weekly share with the action's date marked and its windows shaded.
+chart of its themes' share per week (per day over a short span) with the action's date marked
+and its windows shaded.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from analyzer.errors import AnalyzerError
 from analyzer.loop import actions as lib
 from analyzer.loop.teams import team_names, team_view
 from analyzer.metrics.effects import share_trend
+from analyzer.metrics.trends import span_freq
 from analyzer.report.figures import ACCENT, MUTED, _esc, _short, _style
+from analyzer.report.windows import PERIOD_NAMES
 from analyzer.store import RunData, Store
 
 VERDICT_COLORS = {
@@ -51,7 +54,9 @@ def _action_rows(store: Store, run: RunData) -> list[dict[str, Any]]:
         }
         try:
             row["effect"] = lib.effect_record(lib.evaluate(store, action, data=data))
-            row["trend"] = share_trend(data[0], data[1], row["effect"]["theme_ids"], "W")
+            freq = span_freq(data[0]["date"], coarsest="W")  # days when the data is short
+            row["trend"] = share_trend(data[0], data[1], row["effect"]["theme_ids"], freq)
+            row["trend_period"] = PERIOD_NAMES[freq]
         except AnalyzerError as exc:
             row["effect"], row["effect_error"] = None, str(exc)
         rows.append(row)
@@ -72,15 +77,16 @@ def loop_content(
 
 
 def action_figure(action: dict[str, Any]) -> go.Figure:
-    """Weekly share of the action's themes, the action's date as a marker line, and the
-    before / after windows shaded."""
+    """Share of the action's themes per week (per day when the data spans under six weeks),
+    the action's date as a marker line, and the before / after windows shaded."""
     trend, effect = action["trend"], action["effect"]
+    period = "week of " if action.get("trend_period", "week") == "week" else ""
     label = _esc(_short(", ".join(action["theme_labels"]), 40))
     fig = go.Figure()
     fig.add_scatter(
         x=trend["period_start"], y=100 * trend["share"], mode="lines+markers", name=label,
         line={"color": ACCENT, "width": 2}, customdata=trend["n"],
-        hovertemplate=f"<b>{label}</b><br>week of %{{x|%d %b %Y}}: %{{y:.1f}}% of "
+        hovertemplate=f"<b>{label}</b><br>{period}%{{x|%d %b %Y}}: %{{y:.1f}}% of "
         "%{customdata} comments<extra></extra>",
     )  # fmt: skip
     day = pd.Timestamp(effect["effective"])

@@ -27,7 +27,8 @@ from plotly.offline import get_plotlyjs
 from analyzer import __version__
 from analyzer.metrics import Estimate
 from analyzer.report import figures as F
-from analyzer.report.content import ReportContent, readable_first, report_content
+from analyzer.report.changed import readable_first
+from analyzer.report.content import ReportContent, report_content
 from analyzer.report.exports import downloads
 from analyzer.report.loop import LoopContent, action_figure, loop_content
 from analyzer.store import RunData, Store
@@ -123,19 +124,22 @@ def report_figures(content: ReportContent) -> dict[str, go.Figure]:
     if not content.top_level.empty:
         out["top_level"] = F.volume_figure(content.top_level, top=40)
     out["volume"] = F.volume_figure(themes)
-    out["impact"] = F.impact_figure(themes, content.score)
+    scored = content.has_score  # no score figure without ratings of the score
+    if scored:
+        out["impact"] = F.impact_figure(themes, content.score)
     if not content.theme_trends.empty:
         out["trends"] = F.trends_figure(
             content.theme_trends, content.emerging, themes, content.windows
         )
     if content.segment is not None:
-        out["segment_scores"] = F.segment_scores_figure(
-            content.segment_scores, content.segment, content.score
-        )
+        if scored:
+            out["segment_scores"] = F.segment_scores_figure(
+                content.segment_scores, content.segment, content.score
+            )
         out["segments"] = F.segment_figure(content.segments, themes, content.segment)
     overall = content.scores.get(content.score)
     out["hierarchy"] = F.hierarchy_figure(
-        themes, content.score, overall.value if overall is not None else 0.0
+        themes, content.score if scored else None, overall.value if overall is not None else None
     )
     return out
 

@@ -103,14 +103,17 @@ def update_action(
 
 @router.get("/{action_id}/trend")
 def action_trend(services: ServicesDep, action_id: ActionId) -> ActionTrendPublic:
-    """Weekly share of the action's themes over the run and the exports scored with its
-    model, with the action's date and verdict: the chart that marks the action."""
+    """Share of the action's themes per week (per day when the data spans under six weeks)
+    over the run and the exports scored with its model, with the action's date and verdict:
+    the chart that marks the action."""
     from analyzer.metrics.effects import share_trend
+    from analyzer.metrics.trends import span_freq
 
     action = lib.get_action(services.store, action_id)
     data = lib.action_data(services.store, action["run_id"])
     effect = lib.evaluate(services.store, action, data=data)
-    trend = share_trend(data[0], data[1], list(effect.theme_ids), "W")
+    freq = span_freq(data[0]["date"], coarsest="W")
+    trend = share_trend(data[0], data[1], list(effect.theme_ids), freq)
     rows = trend.astype(object).where(trend.notna(), None).to_dict("records")
     return ActionTrendPublic.model_validate(
         {"action_id": action_id, "effective": action["effective"], "verdict": effect.verdict,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import ApiKeyDep, FiltersDep, PageDep, RunId, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
+from api.routers.themes import run_context
 from api.schemas import PainPointsPublic, ScoreKind
 from api.views import pain_point_rows
 
@@ -30,7 +31,10 @@ def list_pain_points(
     """Themes with negative mentions, costliest first, with an owner, trend and examples.
 
     ``cost`` is the number of score points the theme's negative mentions take off the
-    overall score.
+    overall score. Without ratings of ``score`` (``score_available`` false) every cost is
+    null and the themes are ranked by the responses with a negative mention of them
+    (``ranked_by``: ``negative``); ``negative_recent_share`` / ``negative_baseline_share``
+    compare the two ``windows``.
     """
 
     def build() -> PainPointsPublic:
@@ -40,8 +44,9 @@ def list_pain_points(
             (repr(filters), score),
             lambda data: pain_point_rows(data, filters, score),
         )
+        context = run_context(services, run_id, filters, score)
         return PainPointsPublic.model_validate(
-            {"data": paging.slice(rows), "count": len(rows), "score": score}
+            {"data": paging.slice(rows), "count": len(rows), "score": score, **context}
         )
 
     return services.run_json(run_id, "pain-points", (repr(filters), score, paging), build)

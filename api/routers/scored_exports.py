@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Response
 from analyzer.text.redact import redact_file_name
 from api.deps import ApiKeyDep, FiltersDep, Fingerprint, PageDep, ServicesDep
 from api.errors import CONFLICT, ERROR_RESPONSES
+from api.filters import RunFilters
 from api.schemas import (
     ScoredExportPublic,
     ScoredExportsPublic,
@@ -22,8 +23,15 @@ from api.schemas import (
     ScoreKind,
     ScoresPublic,
 )
-from api.services import ScoredRun
-from api.views import aware_time, pain_point_rows, records, score_figures, theme_rows
+from api.services import ScoredRun, Services
+from api.views import (
+    aware_time,
+    pain_point_rows,
+    records,
+    score_figures,
+    theme_rows,
+    trend_context,
+)
 
 router = APIRouter(
     prefix="/v1/scored",
@@ -63,6 +71,18 @@ def list_scored(services: ServicesDep, paging: PageDep) -> ScoredExportsPublic:
     return ScoredExportsPublic(data=data, count=len(rows))
 
 
+def _context(
+    services: Services, fingerprint: str, filters: RunFilters, score: str
+) -> dict[str, Any]:
+    """:func:`api.views.trend_context` of a scored export, cached with its views."""
+    return services.scored_view(
+        fingerprint,
+        "context",
+        (repr(filters), score),
+        lambda s: trend_context(s.data, filters, score),
+    )
+
+
 @router.get("/{fingerprint}/themes", response_model=ScoredThemesPublic)
 def list_scored_themes(
     services: ServicesDep,
@@ -85,9 +105,11 @@ def list_scored_themes(
             (repr(filters), score),
             lambda s: theme_rows(s.data, filters, score),
         )
+        context = _context(services, fingerprint, filters, score)
         return ScoredThemesPublic.model_validate(
-            {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
-        )
+            {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored),
+             **context}
+        )  # fmt: skip
 
     return services.scored_json(fingerprint, "themes", (repr(filters), score, paging), build)
 
@@ -110,9 +132,11 @@ def list_scored_pain_points(
             (repr(filters), score),
             lambda s: pain_point_rows(s.data, filters, score),
         )
+        context = _context(services, fingerprint, filters, score)
         return ScoredPainPointsPublic.model_validate(
-            {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored)}
-        )
+            {"data": paging.slice(rows), "count": len(rows), "score": score, **_labels(scored),
+             **context}
+        )  # fmt: skip
 
     return services.scored_json(fingerprint, "pain-points", (repr(filters), score, paging), build)
 

@@ -21,7 +21,7 @@ from api.schemas import (
     ThemeUpdate,
 )
 from api.services import Services
-from api.views import theme_detail, theme_rows
+from api.views import theme_detail, theme_rows, trend_context
 
 if TYPE_CHECKING:
     from analyzer.themes import Codeframe
@@ -47,17 +47,26 @@ def list_themes(
     """Every theme, most mentioned first: volume, sentiment mix, score, impact and trend.
 
     ``impact`` is the overall score minus the score without the theme's responses
-    (negative: the theme pulls the score down). ``trend`` compares the theme's share in
-    the last two months with the months before.
+    (negative: the theme pulls the score down; null without ratings of ``score``, see
+    ``score_available``). ``trend`` compares the theme's share in the last two periods
+    (months, weeks or days, following the run's span: ``period``) with the ones before.
     """
 
     def build() -> ThemesPublic:
         rows = _rows(services, run_id, filters, score)
+        context = run_context(services, run_id, filters, score)
         return ThemesPublic.model_validate(
-            {"data": paging.slice(rows), "count": len(rows), "score": score}
+            {"data": paging.slice(rows), "count": len(rows), "score": score, **context}
         )
 
     return services.run_json(run_id, "themes", (repr(filters), score, paging), build)
+
+
+def run_context(services: Services, run_id: str, filters: RunFilters, score: str) -> dict[str, Any]:
+    """:func:`api.views.trend_context` of a run, cached with its views."""
+    return services.run_view(
+        run_id, "context", (repr(filters), score), lambda data: trend_context(data, filters, score)
+    )
 
 
 def _rows(services: Services, run_id: str, filters: RunFilters, score: str) -> list[Any]:
@@ -75,7 +84,8 @@ def get_theme(
     score: ScoreQuery = "nps",
     examples: Annotated[int, Query(ge=0, le=50, description="Verbatims to return.")] = 5,
 ) -> Response:
-    """One theme: its figures, example verbatims (most typical first) and monthly trend."""
+    """One theme: its figures, example verbatims (most typical first) and its trend per
+    period (months, weeks or days, following the run's span)."""
 
     def build() -> ThemeDetailPublic:
         rows = _rows(services, run_id, filters, score)  # shared with the theme list

@@ -127,11 +127,22 @@ export function impactFigure(themes, score) {
   };
 }
 
-function monthStart(period) {
-  return `${period}-01`;
+// The first day of a period: the API's period_start, or a "YYYY-MM" month's first day.
+function periodStart(point) {
+  return point.period_start || `${point.period}-01`;
 }
 
-export function scoreTrendFigure(trend) {
+// Hover date format of a point per period ("month" | "week" | "day").
+function hoverDate(period) {
+  if (period === "week") return "week of %d %b %Y";
+  return period === "day" ? "%d %b %Y" : "%b %Y";
+}
+
+function tickFormat(period) {
+  return period === "month" ? "%b\n%Y" : "%d %b\n%Y";
+}
+
+export function scoreTrendFigure(trend, period = "month") {
   const kinds = [...new Set(trend.map((r) => r.score))];
   const data = [];
   const extra = { grid: { rows: 1, columns: Math.max(kinds.length, 1), pattern: "independent" } };
@@ -139,7 +150,7 @@ export function scoreTrendFigure(trend) {
   kinds.forEach((kind, i) => {
     const rows = trend.filter((r) => r.score === kind);
     const suffix = i === 0 ? "" : String(i + 1);
-    const x = rows.map((r) => monthStart(r.period));
+    const x = rows.map(periodStart);
     data.push({
       type: "scatter", x: [...x, ...[...x].reverse()], xaxis: `x${suffix}`, yaxis: `y${suffix}`,
       y: [...rows.map((r) => r.ci_high), ...rows.map((r) => r.ci_low).reverse()],
@@ -152,9 +163,9 @@ export function scoreTrendFigure(trend) {
       line: { color: ACCENT, width: 2.5 },
       marker: { size: 7, color: rows.map((r) => (r.low_n ? "white" : ACCENT)), line: { color: ACCENT, width: 2 } },
       customdata: rows.map((r) => [r.ci_low, r.ci_high, r.n]),
-      hovertemplate: `%{x|%b %Y}<br>${SCORE_NAMES[kind]} %{y:.1f} (95% CI %{customdata[0]:.1f} to %{customdata[1]:.1f}), n=%{customdata[2]}<extra></extra>`,
+      hovertemplate: `%{x|${hoverDate(period)}}<br>${SCORE_NAMES[kind]} %{y:.1f} (95% CI %{customdata[0]:.1f} to %{customdata[1]:.1f}), n=%{customdata[2]}<extra></extra>`,
     });
-    extra[`xaxis${suffix}`] = axis({ tickformat: "%b\n%Y" });
+    extra[`xaxis${suffix}`] = axis({ tickformat: tickFormat(period) });
     extra[`yaxis${suffix}`] = axis();
     annotations.push({
       text: SCORE_TITLES[kind], showarrow: false, xref: `x${suffix} domain`, yref: `y${suffix} domain`,
@@ -164,21 +175,21 @@ export function scoreTrendFigure(trend) {
   return { data, layout: layout(300, { ...extra, annotations, margin: { l: 10, r: 20, t: 44, b: 40 } }) };
 }
 
-// trendSeries: [{theme, status, series: [{period, share}]}]
-export function trendsFigure(trendSeries) {
+// trendSeries: [{theme, status, series: [{period, period_start, share}]}]; period: "month" | "week" | "day"
+export function trendsFigure(trendSeries, period = "month") {
   const data = trendSeries.map(({ theme, status, series }, i) => {
     const label = esc(theme.label);
     const tag = status === "emerging" ? " ▲ emerging" : status === "fading" ? " ▼ fading" : "";
     return {
       type: "scatter", mode: "lines+markers", name: short(label, 26) + tag,
-      x: series.map((p) => monthStart(p.period)),
+      x: series.map(periodStart),
       y: series.map((p) => (p.share === null ? null : 100 * p.share)),
       line: {
         color: LINE_COLORS[i % LINE_COLORS.length],
         width: status === "emerging" ? 3.5 : 2,
         dash: status === "fading" ? "dot" : "solid",
       },
-      hovertemplate: `<b>${label}</b><br>%{x|%b %Y}: %{y:.1f}% of comments<extra></extra>`,
+      hovertemplate: `<b>${label}</b><br>%{x|${hoverDate(period)}}: %{y:.1f}% of comments<extra></extra>`,
     };
   });
   return {
@@ -186,7 +197,7 @@ export function trendsFigure(trendSeries) {
     layout: layout(360, {
       legend: { orientation: "h", yanchor: "top", y: -0.18, x: 0 },
       yaxis: axis({ title: { text: "% of comments" }, rangemode: "tozero" }),
-      xaxis: axis({ tickformat: "%b\n%Y" }),
+      xaxis: axis({ tickformat: tickFormat(period) }),
       margin: { l: 10, r: 20, t: 20, b: 40 },
     }),
   };
@@ -198,15 +209,18 @@ function parentNode(row) {
   return `p${row.parent_id}`;
 }
 
+// score: the score kind the colour shows, or null (a run without its ratings): the colour is then
+// the share of the theme's mentions that are negative, red the most negative.
 export function hierarchyFigure(themes, score) {
   const rows = themes.filter((r) => r.responses > 0);
+  const colour = (r) => (score === null ? (r.share_negative === null ? null : 100 * r.share_negative) : r.score);
   const nodes = new Map([["root", { label: "All themes", parent: "", value: 0, color: null }]]);
   for (const row of rows) {
     const parent = parentNode(row);
     if (!nodes.has(parent)) {
       nodes.set(parent, { label: esc(row.parent_label || `Group ${row.parent_id}`), parent: "root", value: 0, color: null });
     }
-    nodes.set(`t${row.theme_id}`, { label: esc(row.label), parent, value: row.responses, color: row.score });
+    nodes.set(`t${row.theme_id}`, { label: esc(row.label), parent, value: row.responses, color: colour(row) });
   }
   const weighted = (kids) => {
     const scored = kids.filter((n) => n.value && n.color !== null);
@@ -220,7 +234,8 @@ export function hierarchyFigure(themes, score) {
   }
   nodes.get("root").color = weighted(rows.map((r) => nodes.get(`t${r.theme_id}`)));
   const ids = [...nodes.keys()];
-  const name = SCORE_NAMES[score];
+  const name = score === null ? "% negative" : SCORE_NAMES[score];
+  const scale = score === null ? DIVERGING.map(([x], i) => [x, DIVERGING[DIVERGING.length - 1 - i][1]]) : DIVERGING;
   return {
     data: [{
       type: "treemap", ids, branchvalues: "remainder",
@@ -228,11 +243,13 @@ export function hierarchyFigure(themes, score) {
       parents: ids.map((i) => nodes.get(i).parent),
       values: ids.map((i) => nodes.get(i).value),
       marker: {
-        colors: ids.map((i) => nodes.get(i).color), colorscale: DIVERGING, cmid: nodes.get("root").color,
+        colors: ids.map((i) => nodes.get(i).color), colorscale: scale, cmid: nodes.get("root").color,
         colorbar: { title: { text: `${name}` }, thickness: 12 },
       },
       texttemplate: "<b>%{label}</b><br>%{value} responses",
-      hovertemplate: `<b>%{label}</b><br>%{value} responses<br>${name} %{color:.1f}<extra></extra>`,
+      hovertemplate: score === null
+        ? "<b>%{label}</b><br>%{value} responses<br>%{color:.0f}% of mentions negative<extra></extra>"
+        : `<b>%{label}</b><br>%{value} responses<br>${name} %{color:.1f}<extra></extra>`,
       tiling: { pad: 2 }, root: { color: "#f3f4f6" },
     }],
     layout: layout(420, { margin: { l: 5, r: 5, t: 5, b: 5 } }),

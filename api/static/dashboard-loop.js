@@ -151,11 +151,13 @@ async function loadTeam(team) {
   const section = $("team");
   section.hidden = false;
   clear($("team-title"), `Team: ${t.team}`);
+  // a run without score ratings has no impact: no column rather than a column of "–"
+  const scored = t.themes.some((th) => th.impact !== null);
   clear($("team-themes"),
-    el("thead", {}, el("tr", {}, ...["Theme", "Responses", "Share", "Negative", "Impact", "Trend"].map((h) => el("th", {}, h)))),
+    el("thead", {}, el("tr", {}, ...["Theme", "Responses", "Share", "Negative", ...(scored ? ["Impact"] : []), "Trend"].map((h) => el("th", {}, h)))),
     el("tbody", {}, t.themes.map((th) => el("tr", {}, el("td", {}, th.label), el("td", { class: "num" }, th.responses),
       el("td", { class: "num" }, fmtPct(th.share, 1)), el("td", { class: "num" }, fmtPct(th.share_negative)),
-      el("td", { class: "num" }, th.impact === null ? "–" : th.impact.toFixed(1)), el("td", {}, statusBadge(th.status))))));
+      scored ? el("td", { class: "num" }, th.impact === null ? "–" : th.impact.toFixed(1)) : null, el("td", {}, statusBadge(th.status))))));
   clear($("team-pain"), t.pain_points.map((p) => el("li", {}, `${p.label} (rank ${p.rank}, ${p.n_negative} negative)`)));
   clear($("team-actions"), t.actions.map((a) => el("li", {}, `${a.title} (${a.status}, from ${a.effective}): `,
     a.effect ? verdictBadge(a.effect.verdict) : a.effect_error || "")));

@@ -42,18 +42,6 @@ export function fmtPoints(value, digits = 1, signed = false) {
   return text.replace("-", "−");
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-// ["2026-10", "2026-11"] -> "Oct–Nov 2026" (periods are "YYYY-MM" months)
-export function fmtMonths(periods) {
-  if (!periods.length) return "";
-  const [y0, m0] = periods[0].split("-").map(Number);
-  const [y1, m1] = periods[periods.length - 1].split("-").map(Number);
-  const name = (m) => MONTHS[m - 1] || "?";
-  if (y0 === y1 && m0 === m1) return `${name(m0)} ${y0}`;
-  return y0 === y1 ? `${name(m0)}–${name(m1)} ${y1}` : `${name(m0)} ${y0}–${name(m1)} ${y1}`;
-}
-
 export function fmtInt(value) {
   return missing(value) ? "–" : Math.round(value).toLocaleString("en-US");
 }
@@ -101,4 +89,10 @@ export function sentimentMix(row) {
     bar.append(part);
   }
   return bar;
+}
+
+// Texts of at least two words first: not an emoji or "n/a" on top.
+const words = (text) => (String(text).match(/\p{L}{2,}/gu) || []).length;
+export function readable(texts) {
+  return [...(texts || [])].sort((a, b) => (words(a) < 2) - (words(b) < 2));
 }

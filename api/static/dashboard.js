@@ -5,28 +5,25 @@ import {
   SCORE_NAMES, hierarchyFigure, impactFigure, scoreTrendFigure, segmentFigure,
   trendsFigure, volumeFigure,
 } from "./dashboard-charts.js";
+import { NO_WINDOWS, changedCards } from "./dashboard-changed.js";
 import {
-  clear, downloadCsv, el, fmtInt, fmtMonths, fmtPct, fmtPoints, fmtScore, sentimentMix, statusBadge,
+  clear, downloadCsv, el, fmtInt, fmtPct, fmtPoints, fmtScore, readable, sentimentMix, statusBadge,
 } from "./dashboard-util.js";
 
 const $ = (id) => document.getElementById(id);
 const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
-const RECENT_PERIODS = 2;
-// examples of at least two words first: not an emoji or "n/a" on top
-const readable = (texts) => [...(texts || [])].sort((a, b) => (words(a) < 2) - (words(b) < 2));
-const words = (text) => (String(text).match(/\p{L}{2,}/gu) || []).length;
 const digits = () => (state.score === "ces" ? 2 : 1);
 // CES is effort: a higher score is worse
 const harmful = (impact) => (state.score === "ces" ? impact > 0 : impact < 0);
-function impactVerb(impact) {
-  if (state.score === "ces") return impact > 0 ? "Raises effort by" : "Lowers effort by";
-  return impact < 0 ? "Costs" : "Adds";
-}
 
 const state = {
   runs: [], run: null, score: "nps", filters: {}, themes: [], pain: [], scores: null,
   trendSeries: [], segmentRows: [], hits: [], details: new Map(), generation: 0,
+  // from the API: score_available, ranked_by, period ("month" | "week" | "day"), windows
+  context: { score_available: true, ranked_by: "cost", period: "month", windows: null },
 };
+// Without ratings of the chosen score no score figure is shown (no "–", no "n = 0").
+const scored = () => state.context.score_available;
 
 // -- errors and the API key -------------------------------------------------------------------
 
@@ -76,82 +73,23 @@ function plot(id, figure, onClickTheme) {
   });
 }
 
-// -- what changed -----------------------------------------------------------------------------
-
-function windowShares(series) {
-  const dated = series.filter((p) => p.n_commented > 0);
-  const recent = dated.slice(-RECENT_PERIODS);
-  const before = dated.slice(0, -RECENT_PERIODS);
-  const share = (ps) => {
-    const n = ps.reduce((s, p) => s + p.n_commented, 0);
-    return n ? ps.reduce((s, p) => s + p.responses, 0) / n : null;
-  };
-  return {
-    recent: share(recent), before: share(before),
-    label: fmtMonths(recent.map((p) => p.period)), baseLabel: fmtMonths(before.map((p) => p.period)),
-  };
-}
-
-function emergingCard() {
-  const rising = state.trendSeries.filter((t) => t.status === "emerging")
-    .map((t) => ({ ...t, ...windowShares(t.series) }))
-    .filter((t) => t.recent !== null && t.before !== null)
-    .sort((a, b) => (b.recent - b.before) - (a.recent - a.before));
-  if (!rising.length) {
-    return el("article", { class: "note" }, el("p", { class: "note-kicker" }, "Emerging themes"),
-      el("h3", {}, "No theme grew significantly"),
-      el("p", {}, "No theme's share in the last two months is significantly above the months before."));
-  }
-  const top = rising[0];
-  const name = SCORE_NAMES[state.score];
-  const sd = top.before < 0.1 ? 1 : 0;
-  return el("article", { class: "note note-emerging" },
-    el("p", { class: "note-kicker" }, "Fastest-growing theme"),
-    el("h3", {}, themeLink(top.theme)),
-    el("p", { class: "big" }, `${fmtPct(top.before, sd)} → ${fmtPct(top.recent, sd)} `,
-      el("span", { class: "delta bad" }, `${fmtPoints(100 * (top.recent - top.before), 0, true)} pts`)),
-    el("p", {}, `of comments mention it in ${top.label}, against ${fmtPct(top.before, sd)} in ${top.baseLabel}.`),
-    el("p", {}, `${impactVerb(top.theme.impact)} `,
-      el("strong", {}, `${fmtPoints(Math.abs(top.theme.impact ?? NaN), digits())} ${name} points`), " overall."),
-    top.theme.owner ? el("p", { class: "owner" }, `Owner: ${top.theme.owner}`) : null);
-}
-
-function painCard() {
-  const top = state.pain[0];
-  if (!top) return null;
-  return el("article", { class: "note note-pain" },
-    el("p", { class: "note-kicker" }, "Top pain point"),
-    el("h3", {}, themeLink(top)),
-    el("p", { class: "big" }, `${fmtPoints(-top.cost, digits(), true)} `, el("span", { class: "unit" }, `${SCORE_NAMES[state.score]} points`)),
-    el("p", {}, `lost to ${fmtInt(top.n_negative)} responses with a negative mention.`),
-    top.examples?.length ? el("blockquote", {}, `“${readable(top.examples)[0]}”`) : null,
-    top.owner ? el("p", { class: "owner" }, `Owner: ${top.owner}`) : null);
-}
-
-function scoreCard() {
-  const trend = (state.scores?.trend || []).filter((r) => r.score === state.score && r.n > 0);
-  if (trend.length <= RECENT_PERIODS) return null;
-  const pooled = (rows) => rows.reduce((s, r) => s + r.value * r.n, 0) / rows.reduce((s, r) => s + r.n, 0);
-  const recent = pooled(trend.slice(-RECENT_PERIODS));
-  const before = pooled(trend.slice(0, -RECENT_PERIODS));
-  const name = SCORE_NAMES[state.score];
-  return el("article", { class: "note note-score" },
-    el("p", { class: "note-kicker" }, `${name} trend`),
-    el("h3", {}, `${name} ${recent < before ? "fell" : "rose"}`),
-    el("p", { class: "big" }, `${fmtScore(before, state.score)} → ${fmtScore(recent, state.score)}`),
-    el("p", {}, `${fmtMonths(trend.slice(-RECENT_PERIODS).map((r) => r.period))} against `
-      + `${fmtMonths(trend.slice(0, -RECENT_PERIODS).map((r) => r.period))}.`));
-}
+// -- what changed (dashboard-changed.js) -------------------------------------------------------
 
 function renderChanged() {
-  clear($("changed-cards"), emergingCard(), painCard(), scoreCard());
+  clear($("changed-cards"), changedCards(state, themeLink));
 }
 
 // -- scores -----------------------------------------------------------------------------------
 
 function renderScores() {
-  const headlines = (state.scores?.data || []).filter((r) => ["nps", "csat_pct", "ces_mean"].includes(r.figure));
+  const headlines = (state.scores?.data || []).filter((r) => ["nps", "csat_pct", "ces_mean"].includes(r.figure) && r.n > 0);
   const titles = { nps: "NPS", csat: "CSAT (% satisfied)", ces: "CES (mean, 1–7)" };
+  if (state.scores && !headlines.length) {
+    clear($("kpis"), el("p", { class: "muted empty" }, "No NPS, CSAT or CES ratings in these responses."));
+    plot("chart-score-trend", null);
+    $("scores-note").hidden = true;
+    return;
+  }
   clear($("kpis"), headlines.map((r) => el("div", { class: "kpi" },
     el("p", { class: "kpi-name" }, titles[r.score]),
     el("p", { class: "kpi-value" }, fmtScore(r.value, r.score)),
@@ -160,7 +98,7 @@ function renderScores() {
   const note = $("scores-note");
   note.hidden = state.scores !== null;
   note.textContent = "Headline scores need GET /v1/runs/{run_id}/scores, which this server does not offer yet.";
-  plot("chart-score-trend", state.scores?.trend?.length ? scoreTrendFigure(state.scores.trend) : null);
+  plot("chart-score-trend", state.scores?.trend?.length ? scoreTrendFigure(state.scores.trend, state.context.period) : null);
 }
 
 // -- tables -----------------------------------------------------------------------------------
@@ -172,13 +110,25 @@ function themeLink(theme) {
 
 function renderPain() {
   const name = SCORE_NAMES[state.score];
-  const head = el("thead", {}, el("tr", {}, ["#", "Theme", "Owner", `Cost (${name} pts)`, "Negative responses", "Trend", "Example"]
-    .map((h, i) => el("th", { class: [0, 3, 4].includes(i) ? "num" : null }, h))));
+  const byCost = state.context.ranked_by === "cost";
+  const w = state.context.windows;
+  $("pain-lede").textContent = byCost ? `Themes ranked by the ${name} points their negative mentions cost.`
+    : `Themes ranked by the responses with a negative mention of them: these responses have no ${name} ratings to measure a cost in.`
+      + ` Negative: the share of the theme's mentions that are negative${w ? `; ${w.baseline_label} → ${w.recent_label}: the share of comments with a negative mention of it` : ""}.`;
+  const growth = !byCost && w;
+  const titles = byCost ? ["#", "Theme", "Owner", `Cost (${name} pts)`, "Negative responses", "Trend", "Example"]
+    : ["#", "Theme", "Owner", "Negative responses", "Negative", ...(growth ? [`${w.baseline_label} → ${w.recent_label}`] : []), "Trend", "Example"];
+  const numeric = byCost ? [0, 3, 4] : [0, 3, 4, ...(growth ? [5] : [])];
+  const head = el("thead", {}, el("tr", {}, titles.map((h, i) => el("th", { class: numeric.includes(i) ? "num" : null }, h))));
+  const trend = (p) => (!byCost && p.negative_trend === "emerging" ? "emerging" : p.trend);
+  const figures = (p) => (byCost
+    ? [el("td", { class: "num" }, fmtPoints(p.cost, digits())), el("td", { class: "num" }, fmtInt(p.n_negative))]
+    : [el("td", { class: "num" }, fmtInt(p.n_negative)), el("td", { class: "num" }, fmtPct(p.share_negative)),
+      growth ? el("td", { class: "num" }, `${fmtPct(p.negative_baseline_share, 1)} → ${fmtPct(p.negative_recent_share, 1)}`) : null]);
   const body = el("tbody", {}, state.pain.slice(0, 10).map((p) => el("tr", {},
-    el("td", { class: "num" }, p.rank), el("td", {}, themeLink(p)), el("td", {}, p.owner || "–"),
-    el("td", { class: "num" }, fmtPoints(p.cost, digits())), el("td", { class: "num" }, fmtInt(p.n_negative)),
-    el("td", {}, statusBadge(p.trend)), el("td", { class: "quote" }, p.examples?.length ? `“${readable(p.examples)[0]}”` : ""))));
-  clear($("pain-table"), head, state.pain.length ? body : el("tbody", {}, el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No theme has negative mentions."))));
+    el("td", { class: "num" }, p.rank), el("td", {}, themeLink(p)), el("td", {}, p.owner || "–"), ...figures(p),
+    el("td", {}, statusBadge(trend(p))), el("td", { class: "quote" }, p.examples?.length ? `“${readable(p.examples)[0]}”` : ""))));
+  clear($("pain-table"), head, state.pain.length ? body : el("tbody", {}, el("tr", {}, el("td", { colspan: titles.length, class: "muted" }, "No theme has negative mentions."))));
 }
 
 function themeRow(t) {
@@ -187,17 +137,20 @@ function themeRow(t) {
     onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggleTheme(t.theme_id); } } },
   el("td", {}, t.parent_label ? el("span", { class: "parent" }, `${t.parent_label} › `) : null, el("strong", { class: "theme-label" }, t.label)),
   el("td", {}, t.owner || "–"), el("td", { class: "num" }, fmtInt(t.responses)), el("td", { class: "num" }, fmtPct(t.share, 1)),
-  el("td", {}, sentimentMix(t)), el("td", { class: "num" }, fmtScore(t.score, state.score), t.low_n ? el("span", { class: "warn" }, " †") : null),
-  el("td", { class: `num ${harmful(t.impact) ? "bad" : "good"}` }, fmtPoints(t.impact, digits(), true)), el("td", {}, statusBadge(t.trend)));
+  el("td", {}, sentimentMix(t)),
+  ...(scored() ? [el("td", { class: "num" }, fmtScore(t.score, state.score), t.low_n ? el("span", { class: "warn" }, " †") : null),
+    el("td", { class: `num ${harmful(t.impact) ? "bad" : "good"}` }, fmtPoints(t.impact, digits(), true))] : []),
+  el("td", {}, statusBadge(t.trend)));
 }
 
 function renderCatalogue() {
   const name = SCORE_NAMES[state.score];
-  const head = el("thead", {}, el("tr", {}, ["Theme", "Owner", "Responses", "Share", "Sentiment", name, "Impact", "Trend"]
-    .map((h, i) => el("th", { class: [2, 3, 5, 6].includes(i) ? "num" : null }, h))));
+  const titles = ["Theme", "Owner", "Responses", "Share", "Sentiment", ...(scored() ? [name, "Impact"] : []), "Trend"];
+  const head = el("thead", {}, el("tr", {}, titles
+    .map((h, i) => el("th", { class: [2, 3, 5, 6].includes(i) && h !== "Trend" ? "num" : null }, h))));
   const rows = [...state.themes].sort((a, b) => b.responses - a.responses || a.theme_id - b.theme_id);
   const body = el("tbody", {}, rows.flatMap((t) => [themeRow(t),
-    el("tr", { class: "theme-detail", id: `theme-${t.theme_id}`, hidden: true }, el("td", { colspan: 8 }))]));
+    el("tr", { class: "theme-detail", id: `theme-${t.theme_id}`, hidden: true }, el("td", { colspan: titles.length }))]));
   clear($("theme-table"), head, body);
 }
 
@@ -225,13 +178,13 @@ function renderDetail(cell, d) {
     el("p", { class: "meta" }, d.parent_label ? el("span", {}, `in ${d.parent_label}`) : null,
       el("span", {}, `owner: ${d.owner || "not assigned"}`),
       el("span", {}, `${fmtInt(d.responses)} responses (${fmtPct(d.share, 1)} of comments)`),
-      el("span", {}, `${SCORE_NAMES[state.score]} of mentioners ${fmtScore(d.score, state.score)}`)),
+      scored() && d.score !== null ? el("span", {}, `${SCORE_NAMES[state.score]} of mentioners ${fmtScore(d.score, state.score)}`) : null),
     d.keywords?.length ? el("p", { class: "keywords" }, d.keywords.map((k) => el("span", { class: "chip" }, k))) : null,
     el("div", { class: "detail-grid" },
       el("div", {}, el("h4", {}, "Verbatims"), d.examples?.length ? verbatims : el("p", { class: "muted" }, "No verbatims for these filters.")),
-      el("div", {}, el("h4", {}, "Share of comments by month"), chart))));
+      el("div", {}, el("h4", {}, `Share of comments by ${state.context.period}`), chart))));
   if (d.trend_series?.length && typeof Plotly !== "undefined") {
-    const fig = trendsFigure([{ theme: d, status: d.trend, series: d.trend_series }]);
+    const fig = trendsFigure([{ theme: d, status: d.trend, series: d.trend_series }], state.context.period);
     fig.layout.height = 200;
     fig.layout.showlegend = false;
     Plotly.newPlot(chart, fig.data, fig.layout, { ...PLOT_CONFIG, displayModeBar: false });
@@ -276,7 +229,7 @@ async function loadTrends(generation) {
   const details = await Promise.all(themes.map((t) => themeDetail(t.theme_id)));
   if (generation !== state.generation) return;
   state.trendSeries = details.map((d, i) => ({ theme: themes[i], status: themes[i].trend, series: d.trend_series || [] }));
-  plot("chart-trends", trendsFigure(state.trendSeries));
+  plot("chart-trends", trendsFigure(state.trendSeries, state.context.period));
   renderChanged();
 }
 
@@ -325,7 +278,8 @@ async function refresh() {
       endpoints.themes(runId, state.score, params), endpoints.painPoints(runId, state.score, params),
       optional(endpoints.scores(runId, params))]);
     if (generation !== state.generation) return;
-    Object.assign(state, { themes: themes.data, pain: pain.data, scores, trendSeries: [] });
+    const context = { score_available: themes.score_available, ranked_by: pain.ranked_by, period: themes.period, windows: themes.windows };
+    Object.assign(state, { themes: themes.data, pain: pain.data, scores, context, trendSeries: [] });
     renderAll();
     await Promise.all([loadTrends(generation), loadSegments(generation)]);
   } catch (error) {
@@ -340,8 +294,22 @@ function renderAll() {
   renderScores();
   renderChanged();
   plot("chart-volume", volumeFigure(state.themes), true);
-  plot("chart-impact", impactFigure(state.themes, state.score), true);
-  plot("chart-hierarchy", hierarchyFigure(state.themes, state.score));
+  if (scored()) {
+    plot("chart-impact", impactFigure(state.themes, state.score), true);
+  } else {
+    plot("chart-impact", null);
+    const node = $("chart-impact");
+    node.hidden = false;
+    clear(node, el("p", { class: "muted empty" }, `These responses have no ${SCORE_NAMES[state.score]} ratings, so what each theme does to it cannot be measured. Pain points are ranked by their negative mentions.`));
+  }
+  plot("chart-hierarchy", hierarchyFigure(state.themes, scored() ? state.score : null));
+  $("hierarchy-lede").textContent = "Parent themes and the themes within them. Area: responses; colour: "
+    + (scored() ? "score of the responses mentioning the theme (red below the overall score, blue above)"
+      : "share of the theme's mentions that are negative (red: more negative)") + ". Click a box to zoom in.";
+  const w = state.context.windows;
+  $("trends-lede").textContent = w
+    ? `Share of comments per ${state.context.period} mentioning each theme whose share changed in ${w.recent_label} against ${w.baseline_label}.`
+    : `Share of comments per ${state.context.period} mentioning the largest themes. ${NO_WINDOWS}`;
   renderPain();
   renderCatalogue();
 }
@@ -418,7 +386,7 @@ async function search(query) {
 function csvRows(key) {
   const themes = state.themes;
   switch (key) {
-    case "scores": return [...(state.scores?.data || []), ...(state.scores?.trend || []).map((r) => ({ figure: "monthly", ...r }))];
+    case "scores": return [...(state.scores?.data || []), ...(state.scores?.trend || []).map((r) => ({ figure: state.context.period, ...r }))];
     case "themes": return themes;
     case "pain_points": return state.pain;
     case "hierarchy": return themes.map(({ theme_id, label, parent_id, parent_label, responses, score }) => ({ theme_id, label, parent_id, parent_label, responses, score }));

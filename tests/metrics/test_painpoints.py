@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analyzer.errors import ConfigError
 from analyzer.metrics import pain_points, theme_table
 from analyzer.metrics.trends import STATUSES
 
@@ -109,3 +110,63 @@ def test_since_limits_figures_but_trend_uses_history() -> None:
     assert (table["trend"] == "insufficient_data").all()  # two months = the recent window
     monthly = pain_points(responses, mentions, THEMES, recent_periods=1)
     assert monthly["trend"].notna().all()
+
+
+def unscored(dated: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables above with no score column, dated over nine days (16-24 Feb 2015)."""
+    responses, mentions = tables()
+    responses = responses.drop(columns="nps")
+    if dated:
+        days = pd.date_range("2015-02-16", "2015-02-24", periods=len(responses))
+        responses = responses.assign(date=days)
+    return responses, mentions
+
+
+def test_without_scores_rank_by_negative_responses() -> None:
+    responses, mentions = unscored()
+    table = pain_points(responses, mentions, THEMES, freq="auto")
+    # negative responses: Price 4 (r3-r6), Late delivery 3 (r0-r2), Packaging 1 (r9)
+    assert list(table["theme_id"]) == [2, 1, 3]
+    assert list(table["n_negative"]) == [4, 3, 1]
+    assert table["cost"].isna().all() and table["score"].isna().all()
+    assert table.loc[0, "share_negative"] == pytest.approx(4 / 5)
+    assert table["negative_recent_share"].notna().all()  # nine days: daily windows
+    assert set(table["negative_trend"]) <= set(STATUSES)
+    # the same data with NPS ranks by cost, and ranking by volume can be asked for
+    scored = pain_points(*tables(), THEMES)
+    assert list(scored["theme_id"]) == [1, 3, 2]
+    by_volume = pain_points(*tables(), THEMES, rank_by="negative")
+    assert list(by_volume["theme_id"]) == [2, 1, 3]
+    with pytest.raises(ConfigError, match="'volume'"):
+        pain_points(*tables(), THEMES, rank_by="volume")
+
+
+def test_without_scores_ties_break_on_negative_mentions_then_share() -> None:
+    responses = build_responses([{"response_id": f"r{i}"} for i in range(4)])
+    mentions = build_mentions(
+        [
+            ("r0", 1, "negative"),
+            ("r1", 1, "positive"),
+            ("r2", 2, "negative"),
+            ("r2", 2, "negative"),
+            ("r3", 3, "negative"),
+        ]
+    )
+    themes = build_themes({1: "One", 2: "Two", 3: "Three"})
+    table = pain_points(responses, mentions, themes)
+    # one negative response each; Two has two negative mentions; Three beats One on share
+    assert list(table["theme_id"]) == [2, 3, 1]
+    assert table["trend"].tolist() == [None, None, None]  # no dates: no trend
+    assert table["negative_recent_share"].isna().all()
+
+
+def test_negative_growth_uses_the_windows() -> None:
+    rows = [{"response_id": f"r{i}", "date": f"2015-02-{16 + i // 10}"} for i in range(90)]
+    responses = build_responses(rows)
+    # theme 1 is mentioned negatively by 2 of 10 responses a day, 8 of 10 on the last two days
+    late = [(f"r{i}", 1, "negative") for i in range(90) if i % 10 < (8 if i >= 70 else 2)]
+    mentions = build_mentions([*late, *[(f"r{i}", 2, "positive") for i in range(90)]])
+    table = pain_points(responses, mentions, build_themes({1: "A", 2: "B"}), freq="auto")
+    row = table.iloc[0]
+    assert (row.negative_baseline_share, row.negative_recent_share) == pytest.approx((0.2, 0.8))
+    assert row.negative_trend == "emerging" and row.trend == "emerging"

@@ -10,6 +10,7 @@ from scipy import stats
 
 from analyzer.errors import ColumnError, ConfigError
 from analyzer.metrics import emerging_themes, score_trend, theme_trends
+from analyzer.metrics.trends import span_freq
 
 from .builders import build_mentions, build_responses, build_themes
 
@@ -179,3 +180,88 @@ def test_bad_frequency_and_missing_date() -> None:
         emerging_themes(responses, mentions, build_themes({1: "A"}), recent_periods=0)
     with pytest.raises(ColumnError, match="date"):
         theme_trends(responses.drop(columns="date"), mentions, build_themes({1: "A"}))
+
+
+def test_the_period_follows_the_span() -> None:
+    def dates(first: str, last: str) -> pd.Series:
+        return pd.Series(pd.to_datetime([first, last]))
+
+    assert span_freq(dates("2025-12-01", "2026-11-30")) == "M"  # a year: months
+    assert span_freq(dates("2024-01-01", "2024-06-15")) == "M"  # six calendar months
+    assert span_freq(dates("2024-01-01", "2024-03-01")) == "W"  # two months: weeks
+    assert span_freq(dates("2015-02-16 08:00", "2015-02-24 23:00")) == "D"  # nine days
+    assert span_freq(dates("2024-01-01", "2024-06-15"), coarsest="W") == "W"
+    assert span_freq(pd.Series(pd.to_datetime([None, None]))) == "M"  # no dates
+    with pytest.raises(ConfigError, match="'Y'"):
+        span_freq(dates("2024-01-01", "2024-03-01"), coarsest="Y")
+
+
+def nine_days(counts: list[int], per_day: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``per_day`` responses on each of 9 days from Mon 16 Feb 2015, at 10:00 and later, no
+    score column; theme 1 is mentioned negatively by the first ``counts[d]`` of day ``d``."""
+    rows, mentions = [], []
+    for day in range(9):
+        for i in range(per_day):
+            rid = f"d{day}-{i}"
+            when = pd.Timestamp("2015-02-16 10:00") + pd.Timedelta(days=day, minutes=i)
+            rows.append({"response_id": rid, "date": when.isoformat()})
+            mentions.append((rid, 1 if i < counts[day] else 2, "negative"))
+    return build_responses(rows), build_mentions(mentions)
+
+
+def test_nine_days_compare_the_last_two_days_with_the_seven_before() -> None:
+    responses, mentions = nine_days([5, 5, 5, 5, 5, 5, 5, 30, 30])
+    table = emerging_themes(responses, mentions, build_themes({1: "A", 2: "B"}), "auto")
+    row = table.set_index("theme_id").loc[1]
+    # forward and inside the span: 16-22 Feb, then 23-24 Feb
+    assert row.baseline_start == pd.Timestamp("2015-02-16")
+    assert row.recent_start == pd.Timestamp("2015-02-23")
+    assert row.baseline_start < row.recent_start <= responses["date"].max()
+    assert (row.recent_n, row.baseline_n) == (120, 420)
+    assert (row.recent_count, row.baseline_count) == (60, 35)
+    assert row.status == "emerging"
+    trends = theme_trends(responses, mentions, build_themes({1: "A"}), "auto")
+    assert list(trends["period"]) == [f"2015-02-{d}" for d in range(16, 25)]
+    assert trends["score_n"].eq(0).all() and trends["score"].isna().all()  # no score column
+    assert trends["share"].tolist() == pytest.approx([5 / 60] * 7 + [0.5] * 2)
+    weekly = emerging_themes(responses, mentions, build_themes({1: "A"}), "W").iloc[0]
+    # two weeks are the recent window: no baseline, never one that runs backwards
+    assert weekly.status == "insufficient_data" and pd.isna(weekly.baseline_start)
+    assert weekly.recent_start == pd.Timestamp("2015-02-16")
+    assert weekly.baseline_n == 0 and weekly.recent_n == 540
+
+
+def test_a_span_of_one_month_has_no_baseline_in_months() -> None:
+    responses, mentions = nine_days([5] * 9)
+    table = emerging_themes(responses, mentions, build_themes({1: "A"}), "M")
+    row = table.iloc[0]
+    assert row.recent_start == pd.Timestamp("2015-02-01")  # not January: no data there
+    assert pd.isna(row.baseline_start) and row.status == "insufficient_data"
+
+
+def test_negative_mentions_only() -> None:
+    responses, mentions = monthly(PLANTED)
+    mentions.loc[mentions["theme_id"] == 1, "sentiment"] = "positive"
+    themes = build_themes(THEMES)
+    every = emerging_themes(responses, mentions, themes).set_index("theme_id")
+    negative = emerging_themes(responses, mentions, themes, sentiment="negative")
+    negative = negative.set_index("theme_id")
+    assert every.loc[1, "status"] == "emerging" and negative.loc[1, "recent_count"] == 0
+    assert negative.loc[3, "status"] == "fading" and negative.loc[1, "recent_n"] == 200
+    with pytest.raises(ConfigError, match="'angry'"):
+        emerging_themes(responses, mentions, themes, sentiment="angry")
+
+
+def test_a_mention_with_two_themes_counts_for_each() -> None:
+    """Overlap (issue 28): extra mention rows share a mention_id and carry another theme."""
+    responses, mentions = nine_days([0] * 7 + [30, 30])
+    recent = mentions[mentions["theme_id"] == 1].assign(theme_id=3, primary=False)
+    both = pd.concat([mentions.assign(primary=True), recent], ignore_index=True)
+    themes = build_themes({1: "A", 2: "B", 3: "C"})
+    table = emerging_themes(responses, both, themes, "D").set_index("theme_id")
+    assert table.loc[1, "recent_count"] == table.loc[3, "recent_count"] == 60
+    assert table.loc[2, "recent_count"] == 60  # the others, untouched
+    assert table.loc[1, "recent_n"] == 120  # responses, not mention rows
+    trends = theme_trends(responses, both, themes, "D")
+    last = trends[trends["period"] == "2015-02-24"].set_index("theme_id")
+    assert last["share"].sum() == pytest.approx(1.5)  # shares may add up to more than 100%
