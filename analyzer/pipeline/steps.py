@@ -69,9 +69,16 @@ def _stage(
 
 
 def split_mentions(
-    responses: pd.DataFrame, processor: TextProcessor, progress: Progress | None = None
+    responses: pd.DataFrame,
+    processor: TextProcessor,
+    progress: Progress | None = None,
+    *,
+    n_process: int | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Redact every comment and split it into mentions.
+
+    ``n_process`` worker processes (default: the processor's own setting; ``-1`` every
+    CPU) share the comments; the result does not depend on it.
 
     Returns
     -------
@@ -82,12 +89,8 @@ def split_mentions(
         ``responses`` gains a ``language`` column (ISO 639-1 or ``"unknown"``).
     """
     comments = responses["comment"].fillna("").astype(str).tolist()
-    processed = []
-    step = 512
-    for start in range(0, len(comments), step):
-        processed.extend(processor.process(comments[start : start + step]))
-        if progress is not None:
-            progress.advance(len(comments[start : start + step]))
+    advance = progress.advance if progress is not None else None
+    processed = processor.process(comments, n_process=n_process, progress=advance)
     redacted = pd.Series([p.redacted for p in processed], index=responses.index, dtype=object)
     if "language" not in responses:  # an export's own language column wins
         responses["language"] = pd.Series([p.language for p in processed], index=responses.index)
@@ -159,7 +162,9 @@ def analyze(
         faults.point("analyze.ingest")
     responses = ingested.responses.copy()
     with _stage(progress, timings, "text", len(responses)):
-        responses["comment"], mentions = split_mentions(responses, components.processor, progress)
+        responses["comment"], mentions = split_mentions(
+            responses, components.processor, progress, n_process=-1
+        )
     texts = mentions["text"].tolist()
     # With MiniLM, the sentiment branch reuses the embedding pass's lower-layer states, kept
     # (float16) until the themes are known; then each mention is scored toward its theme.

@@ -382,3 +382,57 @@ def test_invalid_inputs(blank_tp: TextProcessor) -> None:
 def test_placeholders_listed() -> None:
     for placeholder in ("[EMAIL]", "[PHONE]", "[CARD]", "[URL]", "[PERSON]", "[IBAN]"):
         assert placeholder in PLACEHOLDERS
+
+
+# ------------------------------------------------------------- worker processes
+
+
+def _pids(texts: list[str]) -> list[int]:
+    import os
+
+    return [os.getpid()] * len(texts)
+
+
+def test_chunks_run_in_forked_workers_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from analyzer.text import workers
+
+    monkeypatch.setattr(workers, "MIN_PER_WORKER", 4)
+    texts = [str(i) for i in range(40)]
+    parts = list(workers.map_chunks(_pids, texts, workers=2, chunk=5))
+    assert [size for size, _ in parts] == [5] * 8
+    pids = {pid for _, out in parts for pid in out}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2  # which worker takes what varies
+    # a thread that is not a daemon (or any thread but the main one) keeps the work here
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not workers.can_fork()
+        here = {p for _, out in workers.map_chunks(_pids, texts, workers=2, chunk=5) for p in out}
+        assert here == {os.getpid()}
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_workers_and_repeats_do_not_change_what_a_comment_gives(
+    spacy_tp: TextProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every comment is processed on its own: in a worker or here, once for all its repeats."""
+    from analyzer import demo
+    from analyzer.text import workers
+
+    comments = demo.generate(150, seed=3)[0]["comment"].fillna("").tolist()
+    comments += comments[:40]  # repeats
+    monkeypatch.setattr(workers, "MIN_PER_WORKER", 16)
+    monkeypatch.setattr(workers, "CHUNK", 16)
+    here = [spacy_tp._process_prepared([t])[0] for t in spacy_tp._prepare(comments)]
+    seen: list[int] = []
+    forked = spacy_tp.process(comments, n_process=2, progress=seen.append)
+    assert forked == here
+    assert sum(seen) == len(comments)
+    assert spacy_tp.process(comments[:60], n_process=1) == here[:60]
