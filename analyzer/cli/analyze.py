@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,7 +25,11 @@ from analyzer.cli._common import (
 from analyzer.errors import AnalyzerError
 
 if TYPE_CHECKING:
+    from analyzer.config import AnalysisConfig
     from analyzer.pipeline import AnalysisResult
+    from analyzer.pipeline.sampling import RestScorer
+
+log = logging.getLogger(__name__)
 
 
 @app.command("demo-data")
@@ -71,8 +80,9 @@ def analyze(
     sentiment: Annotated[
         str,
         typer.Option(
-            help="Sentiment backend: default (minilm-aspect, toward each theme), "
-            "minilm-sentiment (clause level), vader."
+            help="Sentiment backend: default (minilm-sentiment, clause level, with the "
+            "bundled MiniLM; vader with other models), minilm-aspect (toward each theme), "
+            "vader."
         ),
     ] = "default",
     seed: Annotated[int, typer.Option(help="Seed: same input, options and seed, same themes.")] = 0,
@@ -81,6 +91,22 @@ def analyze(
         bool,
         typer.Option(help="Non-English comments: multilingual encoder and sentiment."),
     ] = True,
+    fit_sample: Annotated[
+        int | None,
+        typer.Option(
+            help="Fit the themes on this many responses, sampled by month, and assign the "
+            "others to them. Default: every response up to 150,000, a sample of 100,000 "
+            "above. 0: always every response.",
+            min=0,
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            help="Score the responses outside the fit sample on Dask: 'local:N' workers "
+            "here, or a scheduler address (the --out folder must then be shared)."
+        ),
+    ] = None,
 ) -> None:
     """Find themes, sentiment and scores in EXPORT; write a DuckDB store and Parquet files.
 
@@ -95,7 +121,11 @@ def analyze(
 
     try:
         config = make_config(
-            embedding=model, sentiment=sentiment, seed=seed, multilingual=multilingual
+            embedding=model,
+            sentiment=sentiment,
+            seed=seed,
+            multilingual=multilingual,
+            fit_sample=fit_sample,
         )
         mapping = ColumnMapping(
             text=text, id=id_col, date=date, nps=nps, csat=csat, ces=ces,
@@ -103,7 +133,7 @@ def analyze(
             metrics=tuple(metric) if metric else None,
         )  # fmt: skip
         out.mkdir(parents=True, exist_ok=True)
-        with progress_bar() as bar:
+        with progress_bar() as bar, TemporaryDirectory(dir=out, prefix=".fit-") as tmp:
             run_id, result = analyze_and_store(
                 export,
                 Store(out / DB_NAME),
@@ -111,13 +141,33 @@ def analyze(
                 config=config,
                 progress=RichProgress(bar),
                 model_dir=out / "model",
+                score_rest=_dask_scorer(dask, config, Path(tmp)),
             )
-        written = _save_tables(result, out)
-        written["report"] = _write_report(out, run_id)
+        with _timed("files"):
+            written = _save_tables(result, out)
+        with _timed("report"):
+            written["report"] = _write_report(out, run_id)
     except AnalyzerError as exc:
         fail(exc)
     _print_themes(result, top)
     _print_written(run_id, result, written)
+
+
+@contextmanager
+def _timed(stage: str) -> Iterator[None]:
+    """Log how long a step after the pipeline took, as the pipeline logs its stages (-v)."""
+    t0 = time.perf_counter()
+    yield
+    log.info("stage %s took %.2f s", stage, time.perf_counter() - t0)
+
+
+def _dask_scorer(address: str | None, config: AnalysisConfig, folder: Path) -> RestScorer | None:
+    """What scores the responses outside a fit sample: Dask at ``address``, else None (here)."""
+    if address is None:
+        return None
+    from analyzer.batch.distributed import rest_scorer
+
+    return rest_scorer(address, config, folder)
 
 
 def _save_tables(result: AnalysisResult, out: Path) -> dict[str, Path]:
