@@ -19,3 +19,23 @@ def watch_peak_rss(proc: psutil.Popen, interval: float = 0.05) -> float:
             pass
         time.sleep(interval)
     return peak
+
+
+def watch_peak_pss(proc: psutil.Popen, interval: float = 0.25) -> float:
+    """Poll ``proc`` and its children until it exits; return the peak of their summed PSS
+    in MiB (proportional set size: a page shared by a forked worker and its parent counts
+    once, where summed RSS would count it in each)."""
+    peak = 0.0
+    while proc.poll() is None:
+        try:
+            total = proc.memory_full_info().pss
+            for child in proc.children(recursive=True):
+                try:
+                    total += child.memory_full_info().pss
+                except psutil.Error:
+                    pass
+            peak = max(peak, total / 2**20)
+        except psutil.Error:
+            pass
+        time.sleep(interval)
+    return peak
