@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import psutil
@@ -30,10 +31,8 @@ def watch_peak_pss(proc: psutil.Popen, interval: float = 0.25) -> float:
         try:
             total = proc.memory_full_info().pss
             for child in proc.children(recursive=True):
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += child.memory_full_info().pss
-                except psutil.Error:
-                    pass
             peak = max(peak, total / 2**20)
         except psutil.Error:
             pass

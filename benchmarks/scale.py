@@ -48,7 +48,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import watch_peak_pss  # noqa: E402
+from _measure import watch_peak_pss
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -265,8 +265,9 @@ def _million(results: dict[str, Any]) -> list[str]:
         f"{sub['wall_s']:.0f} s, peak PSS {sub['peak_pss_mb']:,.0f} MB",
         f"  its {a['mentions']:,} mentions, themes of the full fit vs the sampled run: "
         f"NMI {a['nmi']:.3f}, ARI {a['ari']:.3f}",
-        f"  unassigned: full fit {a['unassigned_full']:.1%}, sampled run {a['unassigned_sampled']:.1%}"
-        f" (its sample {a['unassigned_sample']:.1%}, the rest {a['unassigned_rest']:.1%})",
+        f"  unassigned: full fit {a['unassigned_full']:.1%}, sampled run "
+        f"{a['unassigned_sampled']:.1%} (its sample {a['unassigned_sample']:.1%}, "
+        f"the rest {a['unassigned_rest']:.1%})",
     ]
 
 
