@@ -399,24 +399,35 @@ def test_chunks_run_in_forked_workers_in_order(monkeypatch: pytest.MonkeyPatch) 
     from analyzer.text import workers
 
     monkeypatch.setattr(workers, "MIN_PER_WORKER", 4)
+    monkeypatch.setattr(workers, "can_fork", lambda: True)  # whatever threads other tests left
     texts = [str(i) for i in range(40)]
     parts = list(workers.map_chunks(_pids, texts, workers=2, chunk=5))
     assert [size for size, _ in parts] == [5] * 8
     pids = {pid for _, out in parts for pid in out}
     assert os.getpid() not in pids and 1 <= len(pids) <= 2  # which worker takes what varies
-    # a thread that is not a daemon (or any thread but the main one) keeps the work here
+    monkeypatch.setattr(workers, "can_fork", lambda: False)
+    here = {p for _, out in workers.map_chunks(_pids, texts, workers=2, chunk=5) for p in out}
+    assert here == {os.getpid()}
+
+
+def test_workers_are_forked_only_beside_daemon_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert not workers.can_fork()
-        here = {p for _, out in workers.map_chunks(_pids, texts, workers=2, chunk=5) for p in out}
-        assert here == {os.getpid()}
-    finally:
-        stop.set()
-        other.join()
+    from analyzer.text import workers
+
+    class _Thread:
+        def __init__(self, daemon: bool) -> None:
+            self.daemon = daemon
+
+    main = threading.main_thread()
+    monkeypatch.setattr(threading, "current_thread", lambda: main)
+    monkeypatch.setattr(threading, "enumerate", lambda: [main, _Thread(daemon=True)])
+    assert workers.can_fork()  # a progress bar's redraw thread
+    monkeypatch.setattr(threading, "enumerate", lambda: [main, _Thread(daemon=False)])
+    assert not workers.can_fork()
+    monkeypatch.setattr(threading, "enumerate", lambda: [main])
+    monkeypatch.setattr(threading, "current_thread", lambda: _Thread(daemon=False))
+    assert not workers.can_fork()  # a worker thread of the service
 
 
 def test_workers_and_repeats_do_not_change_what_a_comment_gives(
@@ -430,6 +441,7 @@ def test_workers_and_repeats_do_not_change_what_a_comment_gives(
     comments += comments[:40]  # repeats
     monkeypatch.setattr(workers, "MIN_PER_WORKER", 16)
     monkeypatch.setattr(workers, "CHUNK", 16)
+    monkeypatch.setattr(workers, "can_fork", lambda: True)
     here = [spacy_tp._process_prepared([t])[0] for t in spacy_tp._prepare(comments)]
     seen: list[int] = []
     forked = spacy_tp.process(comments, n_process=2, progress=seen.append)
