@@ -300,17 +300,31 @@ def render(results: dict[str, Any]) -> str:
     )
 
 
+def _keep(tmp: Path, case: str, keep: Path) -> None:
+    import shutil
+
+    for name in (case, "subset"):
+        if (tmp / name).is_dir():
+            target = keep / (case if name == case else f"{case}-subset")
+            target.mkdir(parents=True, exist_ok=True)
+            for table in (tmp / name).glob("*.parquet"):
+                shutil.copy2(table, target / table.name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=CASES)
     parser.add_argument("--report", action="store_true", help="print the stored results only")
     parser.add_argument("--results", type=Path, default=RESULTS / "scale.json")
+    parser.add_argument("--keep", type=Path, help="copy each run's tables (Parquet) here")
     args = parser.parse_args(argv)
     stored = json.loads(args.results.read_text("utf-8")) if args.results.exists() else {}
     if not args.report:
         with tempfile.TemporaryDirectory(prefix="cxa-scale-") as tmp:
             for case in args.cases:
                 stored[case] = run_case(case, Path(tmp))
+                if args.keep is not None:
+                    _keep(Path(tmp), case, args.keep)
                 args.results.parent.mkdir(parents=True, exist_ok=True)
                 args.results.write_text(json.dumps(stored, indent=2) + "\n", "utf-8")
     text = render(stored)
