@@ -150,6 +150,14 @@ def analyze(
     except AnalyzerError as exc:
         fail(exc)
     _print_themes(result, top)
+    sample = result.info.get("fit_sample")
+    if sample:
+        console.print(
+            f"Themes fitted on {sample['responses']:,} of {sample['of']:,} responses (sampled "
+            "by month); the others were assigned to them" + (" on Dask." if dask else ".")
+        )
+    elif dask:
+        console.print("[yellow]--dask was not needed: every response was fitted here.[/]")
     _print_written(run_id, result, written)
 
 
