@@ -28,7 +28,7 @@ from analyzer.batch.setup import ScoringSpec
 from analyzer.config import AnalysisConfig
 from analyzer.errors import ConfigError
 from analyzer.ingest import IngestResult
-from analyzer.pipeline.sampling import RestScorer
+from analyzer.pipeline.sampling import DASK_CHUNK_ROWS, RestScorer, chunks_of
 
 if TYPE_CHECKING:
     from analyzer.themes import ThemeModel
@@ -130,12 +130,12 @@ def rest_scorer(
     ``processes``: local clusters only, worker processes (True) or threads (False).
     """
 
-    def score(model: ThemeModel, chunks: Iterator[pd.DataFrame]) -> Iterator[Split]:
+    def score(model: ThemeModel, rest: pd.DataFrame) -> Iterator[Split]:
         model.save(folder)
         spec = ScoringSpec(model_dir=str(folder.resolve()), config=config)
         numbered = (
             (i, IngestResult(chunk, chunk.iloc[:0], {}, [], [], ""))
-            for i, chunk in enumerate(chunks)
+            for i, chunk in enumerate(chunks_of(rest, DASK_CHUNK_ROWS))
         )
         for _, _, result in score_dask(numbered, spec, set(), address, processes=processes):
             assert result is not None  # nothing was finished before

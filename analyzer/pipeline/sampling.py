@@ -24,10 +24,12 @@ if TYPE_CHECKING:
     from analyzer.themes import ThemeModel
 
 __all__ = [
+    "DASK_CHUNK_ROWS",
     "DEFAULT_FIT_SAMPLE",
     "FULL_FIT_MAX",
-    "REST_CHUNK_ROWS",
+    "LOCAL_CHUNK_ROWS",
     "RestScorer",
+    "chunks_of",
     "fit_sample_size",
     "stratified_sample",
 ]
@@ -38,14 +40,24 @@ FULL_FIT_MAX = 150_000
 DEFAULT_FIT_SAMPLE = 100_000
 """Responses the themes are fitted on above :data:`FULL_FIT_MAX` (by default)."""
 
-REST_CHUNK_ROWS = 5_000
-"""Responses scored at a time outside the sample (as ``cxa score`` chunks an export)."""
+LOCAL_CHUNK_ROWS = 50_000
+"""Responses outside the sample scored at a time in this process: a big chunk encodes each
+distinct mention once for many responses (survey answers repeat), and its vectors take
+about 140 MB."""
 
-RestScorer = Callable[
-    ["ThemeModel", Iterator[pd.DataFrame]], Iterator[tuple[pd.DataFrame, pd.DataFrame]]
-]
-"""Scores chunks of responses with the fitted model: ``(responses, mentions)`` per chunk
-(what :func:`analyzer.pipeline.score_frame` returns), in any order."""
+DASK_CHUNK_ROWS = 5_000
+"""Responses per Dask task (as ``cxa score`` chunks an export)."""
+
+RestScorer = Callable[["ThemeModel", pd.DataFrame], Iterator[tuple[pd.DataFrame, pd.DataFrame]]]
+"""Scores the responses outside the sample with the fitted model, chunk by chunk of its
+choosing: ``(responses, mentions)`` per chunk (what :func:`analyzer.pipeline.score_frame`
+returns), in any order."""
+
+
+def chunks_of(frame: pd.DataFrame, rows: int) -> Iterator[pd.DataFrame]:
+    """``frame`` in consecutive pieces of at most ``rows`` rows."""
+    for start in range(0, len(frame), rows):
+        yield frame.iloc[start : start + rows]
 
 
 def fit_sample_size(option: int | None, n_responses: int) -> int | None:

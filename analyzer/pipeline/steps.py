@@ -28,8 +28,9 @@ from analyzer.pipeline.components import Components, Progress, SilentProgress, r
 from analyzer.pipeline.embedding_pass import MINILM_NAME as MINILM_NAME  # re-exported, as before
 from analyzer.pipeline.embedding_pass import Embedded, embed_by_language, embed_mentions
 from analyzer.pipeline.sampling import (
-    REST_CHUNK_ROWS,
+    LOCAL_CHUNK_ROWS,
     RestScorer,
+    chunks_of,
     fit_sample_size,
     stratified_sample,
 )
@@ -258,8 +259,7 @@ def _fit_on_sample(
     parts = [(fitted, mentions.assign(fitted=True))]
     scorer = score_rest or _score_here(components)
     with _stage(progress, timings, "assign", len(rest)):
-        chunks = (rest.iloc[i : i + REST_CHUNK_ROWS] for i in range(0, len(rest), REST_CHUNK_ROWS))
-        for scored, scored_mentions in scorer(model, chunks):
+        for scored, scored_mentions in scorer(model, rest):
             parts.append((scored, scored_mentions.assign(fitted=False)))
             progress.advance(len(scored))
     out = pd.concat([p[0] for p in parts]).loc[responses.index]
@@ -273,10 +273,8 @@ def _fit_on_sample(
 def _score_here(components: Components) -> RestScorer:
     """Score chunks in this process (the text stage over every CPU), as ``cxa score``."""
 
-    def score(
-        model: ThemeModel, chunks: Iterator[pd.DataFrame]
-    ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-        for chunk in chunks:
+    def score(model: ThemeModel, rest: pd.DataFrame) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+        for chunk in chunks_of(rest, LOCAL_CHUNK_ROWS):
             out = chunk.copy()
             out["comment"], mentions = split_mentions(out, components.processor, n_process=-1)
             yield score_mentions(out, mentions, model, components)
