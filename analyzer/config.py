@@ -51,6 +51,11 @@ class AnalysisConfig(BaseModel):
         Put non-English mentions on the multilingual path (encoder mapped into the English
         embedder's space, multilingual sentiment); ``False`` sends every mention down the
         English path, as before language detection existed.
+    fit_sample : int or None
+        Responses the themes are fitted on: ``None`` fits every response of an export up to
+        150,000 responses and a sample of 100,000 above; 0 always fits on every response;
+        N fits on N responses when there are more. The other responses are assigned to
+        the fitted themes (see :mod:`analyzer.pipeline.sampling`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -65,6 +70,7 @@ class AnalysisConfig(BaseModel):
     max_segments: int | None = Field(default=None, ge=1)
     max_metrics: int | None = Field(default=None, ge=1)
     multilingual: bool = True
+    fit_sample: int | None = Field(default=None, ge=0)
 
     @property
     def limits(self) -> Limits:

@@ -135,15 +135,17 @@ def _cached_processor(model: str) -> Any:
     from analyzer.text import ProcessedText, TextProcessor
 
     class CachedProcessor(TextProcessor):
-        def process(self, texts: Sequence[str]) -> list[ProcessedText]:
+        def process(self, texts: Sequence[str], **options: Any) -> list[ProcessedText]:
             key = hashlib.sha256("\x1f".join(map(str, texts)).encode()).hexdigest()[:16]
             # every field of ProcessedText is kept: without the language a cached run sent
             # the demo's German and Spanish comments down another path than a fresh run
             path = CACHE / "text" / f"{self.model}-{_source_hash('text')}-{key}-v2.json"
             if path.exists():
                 cached = json.loads(path.read_text("utf-8"))
+                if options.get("progress") is not None:
+                    options["progress"](len(texts))
                 return [ProcessedText(**fields) for fields in cached]
-            out = super().process(texts)
+            out = super().process(texts, **options)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps([asdict(p) for p in out]), "utf-8")
             return out

@@ -166,3 +166,18 @@ def test_help_paragraphs_have_no_hard_line_breaks_so_the_formatter_wraps_them() 
         assert all("\n" not in paragraph for paragraph in text.split("\n\n")), text
     result = CliRunner().invoke(app, ["forget", "--help"], env={"COLUMNS": "200"})
     assert "leave every run and scored export in the store" in result.output
+
+
+def test_analyze_on_a_fit_sample_says_so_in_the_report_and_the_run(tmp_path) -> None:
+    export, _ = demo.write(tmp_path / "demo.csv", 300, seed=6)
+    out = tmp_path / "out"
+    args = ["analyze", str(export), "--out", str(out), "--model", "fake", "--fit-sample", "120"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text("utf-8")
+    assert "themes fitted on 120 of 300 responses" in html
+    con = duckdb.connect(str(out / "cxa.duckdb"), read_only=True)
+    info = con.execute("SELECT info FROM runs").fetchone()[0]
+    con.close()
+    assert '"fit_sample": {"responses": 120, "of": 300' in info
+    assert not list(out.glob(".fit-*"))  # the scratch folder for Dask workers is gone

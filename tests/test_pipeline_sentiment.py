@@ -139,3 +139,41 @@ def test_analyze_scores_a_two_theme_comment_per_theme(tmp_path, monkeypatch) -> 
         assert len(delivery) == 1 and len(app) == 1, group["text"].tolist()
         assert delivery["sentiment"].iloc[0] == "positive", labels.get(delivery["theme_id"].iloc[0])
         assert app["sentiment"].iloc[0] == "negative", labels.get(app["theme_id"].iloc[0])
+
+
+@pytest.mark.slow
+def test_the_clause_branch_scores_inside_the_pass_each_distinct_text_once(monkeypatch) -> None:
+    """The clause-level branch reads no theme, so it runs on each batch inside the embedding
+    pass (no state is kept until the themes are known) and gives what scoring kept states
+    gives; a repeated text is encoded once and gets the same vector and sentiment."""
+    from tolerance import SCORE_ATOL
+
+    from analyzer.sentiment import _minilm, encode_with_states
+
+    backend = get_backend("minilm-sentiment")
+    comps = _components(get_embedder("minilm"), backend)
+    texts = ["Delivery was quick", "the app keeps crashing", "ok", "Delivery was quick"]
+    encoded: list[str] = []
+    original = _minilm.tokenize
+
+    def counting(model: Any, batch: Sequence[str]) -> Any:
+        encoded.extend(batch)
+        return original(model, batch)
+
+    monkeypatch.setattr(_minilm, "tokenize", counting)
+    embedded = embed_mentions(texts, comps, states_dtype=np.float16)
+    monkeypatch.setattr(_minilm, "tokenize", original)
+    base = comps.embedder.shared_encoder()  # type: ignore[attr-defined]
+    assert embedded.states is None and embedded.sentiment is not None
+    assert sorted(encoded) == sorted(texts[:3])  # the repeat was not encoded again
+    labels, scores = embedded.sentiment
+    np.testing.assert_array_equal(embedded.embeddings[0], embedded.embeddings[3])
+    assert labels[0] == labels[3] and scores[0] == scores[3]
+    _, states = encode_with_states(
+        texts, model=base, input_layer=backend.states_layer(), dtype=np.float16
+    )
+    kept_labels, kept_scores = backend.predict_states(states)
+    assert list(labels) == list(kept_labels)
+    np.testing.assert_allclose(scores, kept_scores, atol=SCORE_ATOL)
+    dispatched = score_sentiment(pd.DataFrame({"text": texts}), comps, embedded)
+    assert list(dispatched[0]) == list(labels)

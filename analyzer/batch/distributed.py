@@ -18,11 +18,20 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from analyzer.batch.local import Chunk, Scored, score_chunk
+import pandas as pd
+
+from analyzer.batch.local import Chunk, Scored, Split, score_chunk
 from analyzer.batch.setup import ScoringSpec
+from analyzer.config import AnalysisConfig
 from analyzer.errors import ConfigError
+from analyzer.ingest import IngestResult
+from analyzer.pipeline.sampling import DASK_CHUNK_ROWS, RestScorer, chunks_of
+
+if TYPE_CHECKING:
+    from analyzer.themes import ThemeModel
 
 
 def connect(address: str, stack: ExitStack, *, processes: bool = True) -> tuple[Any, int]:
@@ -106,3 +115,30 @@ def _collect(future: Any, pending: dict[str, Chunk]) -> Scored:
     result = future.result()
     future.release()
     return index, ingest, result
+
+
+def rest_scorer(
+    address: str, config: AnalysisConfig, folder: Path, *, processes: bool = True
+) -> RestScorer:
+    """A :data:`~analyzer.pipeline.sampling.RestScorer` that scores on the Dask cluster at
+    ``address``: ``cxa analyze --dask`` hands it to the pipeline for the responses outside
+    its fit sample.
+
+    The fitted model is saved to ``folder`` first (workers load it from there: with a
+    remote scheduler it must be on a file system they share, at the same absolute path),
+    and each chunk is scored by ``score_frame`` on a worker, as ``cxa score --dask`` does.
+    ``processes``: local clusters only, worker processes (True) or threads (False).
+    """
+
+    def score(model: ThemeModel, rest: pd.DataFrame) -> Iterator[Split]:
+        model.save(folder)
+        spec = ScoringSpec(model_dir=str(folder.resolve()), config=config)
+        numbered = (
+            (i, IngestResult(chunk, chunk.iloc[:0], {}, [], [], ""))
+            for i, chunk in enumerate(chunks_of(rest, DASK_CHUNK_ROWS))
+        )
+        for _, _, result in score_dask(numbered, spec, set(), address, processes=processes):
+            assert result is not None  # nothing was finished before
+            yield result
+
+    return score

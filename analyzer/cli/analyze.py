@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -21,8 +26,12 @@ from analyzer.errors import AnalyzerError
 from analyzer.tables import primary_rows
 
 if TYPE_CHECKING:
+    from analyzer.config import AnalysisConfig
     from analyzer.pipeline import AnalysisResult, Components
+    from analyzer.pipeline.sampling import RestScorer
     from analyzer.themes import Codeframe
+
+log = logging.getLogger(__name__)
 
 
 @app.command("demo-data")
@@ -73,8 +82,9 @@ def analyze(
     sentiment: Annotated[
         str,
         typer.Option(
-            help="Sentiment backend: default (minilm-aspect, toward each theme), "
-            "minilm-sentiment (clause level), vader."
+            help="Sentiment backend: default (minilm-sentiment, clause level, with the "
+            "bundled MiniLM; vader with other models), minilm-aspect (toward each theme), "
+            "vader."
         ),
     ] = "default",
     seed: Annotated[int, typer.Option(help="Seed: same input, options and seed, same themes.")] = 0,
@@ -92,6 +102,22 @@ def analyze(
             "on its representative documents (or top words).",
         ),
     ] = None,
+    fit_sample: Annotated[
+        int | None,
+        typer.Option(
+            help="Fit the themes on this many responses, sampled by month, and assign the "
+            "others to them. Default: every response up to 150,000, a sample of 100,000 "
+            "above. 0: always every response.",
+            min=0,
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            help="Score the responses outside the fit sample on Dask: 'local:N' workers "
+            "here, or a scheduler address (the --out folder must then be shared)."
+        ),
+    ] = None,
 ) -> None:
     """Find themes, sentiment and scores in EXPORT; write a DuckDB store and Parquet files.
 
@@ -106,7 +132,11 @@ def analyze(
 
     try:
         config = make_config(
-            embedding=model, sentiment=sentiment, seed=seed, multilingual=multilingual
+            embedding=model,
+            sentiment=sentiment,
+            seed=seed,
+            multilingual=multilingual,
+            fit_sample=fit_sample,
         )
         mapping = ColumnMapping(
             text=text, id=id_col, date=date, nps=nps, csat=csat, ces=ces,
@@ -116,7 +146,7 @@ def analyze(
         components = Components.from_config(config)
         codeframe = _bertopic_seeds(seed_from_bertopic, components) if seed_from_bertopic else None
         out.mkdir(parents=True, exist_ok=True)
-        with progress_bar() as bar:
+        with progress_bar() as bar, TemporaryDirectory(dir=out, prefix=".fit-") as tmp:
             run_id, result = analyze_and_store(
                 export,
                 Store(out / DB_NAME),
@@ -126,12 +156,23 @@ def analyze(
                 progress=RichProgress(bar),
                 model_dir=out / "model",
                 codeframe=codeframe,
+                score_rest=_dask_scorer(dask, config, Path(tmp)),
             )
-        written = _save_tables(result, out)
-        written["report"] = _write_report(out, run_id)
+        with _timed("files"):
+            written = _save_tables(result, out)
+        with _timed("report"):
+            written["report"] = _write_report(out, run_id)
     except AnalyzerError as exc:
         fail(exc)
     _print_themes(result, top)
+    sample = result.info.get("fit_sample")
+    if sample:
+        console.print(
+            f"Themes fitted on {sample['responses']:,} of {sample['of']:,} responses (sampled "
+            "by month); the others were assigned to them" + (" on Dask." if dask else ".")
+        )
+    elif dask:
+        console.print("[yellow]--dask was not needed: every response was fitted here.[/]")
     _print_written(run_id, result, written)
 
 
@@ -146,6 +187,23 @@ def _bertopic_seeds(path: Path, components: Components) -> Codeframe:
         + (f" ({on_words} anchored on top words: no representative documents)" if on_words else "")
     )
     return codeframe
+
+
+@contextmanager
+def _timed(stage: str) -> Iterator[None]:
+    """Log how long a step after the pipeline took, as the pipeline logs its stages (-v)."""
+    t0 = time.perf_counter()
+    yield
+    log.info("stage %s took %.2f s", stage, time.perf_counter() - t0)
+
+
+def _dask_scorer(address: str | None, config: AnalysisConfig, folder: Path) -> RestScorer | None:
+    """What scores the responses outside a fit sample: Dask at ``address``, else None (here)."""
+    if address is None:
+        return None
+    from analyzer.batch.distributed import rest_scorer
+
+    return rest_scorer(address, config, folder)
 
 
 def _save_tables(result: AnalysisResult, out: Path) -> dict[str, Path]:

@@ -3,7 +3,9 @@ scoring, and the questions about a whole run that the CLI, the service and batch
 
 ::
 
-    steps           analyze / analyze_and_store / score_frame: the stages in order
+    steps           analyze / score_frame: the stages in order
+    storing         analyze_and_store: a run recorded in the store, its model saved
+    sampling        the fit sample of a very large export, the rest assigned
     components      the models every stage is handed (Components) and the Progress sink
     embedding_pass  mention vectors, routed by language; the shared MiniLM pass
     sentiment_pass  which model scores each mention, toward which theme
@@ -20,11 +22,9 @@ from analyzer.pipeline.steps import (
     Progress,
     add_response_sentiment,
     analyze,
-    analyze_and_store,
     embed_by_language,
     embed_mentions,
     embed_with_sentiment,
-    new_run_id,
     redact_rejects,
     resolve_sentiment,
     score_frame,
@@ -34,6 +34,7 @@ from analyzer.pipeline.steps import (
     split_mentions,
     theme_aspects,
 )
+from analyzer.pipeline.storing import analyze_and_store, new_run_id
 
 __all__ = [
     "STAGES",

@@ -23,7 +23,14 @@ from analyzer.pipeline.components import Components, Progress, SilentProgress
 from analyzer.sentiment import SharedPassSentiment
 from analyzer.text.normalise import embedding_texts
 
-__all__ = ["MINILM_NAME", "Embedded", "embed_by_language", "embed_mentions", "foreign_rows"]
+__all__ = [
+    "MINILM_NAME",
+    "Embedded",
+    "distinct",
+    "embed_by_language",
+    "embed_mentions",
+    "foreign_rows",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +42,33 @@ MINILM_NAME = "all-MiniLM-L6-v2"
 class Embedded:
     """What the embed stage hands to themes and sentiment.
 
-    ``embeddings`` (n, dim) float32; ``states`` the kept lower-layer token states
-    (``MentionStates``) when the sentiment backend shares the pass, None otherwise.
+    ``embeddings`` (n, dim) float32. With a :class:`SharedPassSentiment` backend, the shared
+    pass also gives the English rows' sentiment: ``sentiment`` (labels, scores) when the
+    backend reads no aspect (the branch ran inside the pass), else ``states`` (the kept
+    lower-layer token states, ``MentionStates``, one per distinct text) and ``state_rows``
+    (which of them each English row reads). None when the backend does not share the pass.
     """
 
     embeddings: np.ndarray
     states: Any = None
     english: np.ndarray | None = None
-    """Rows whose states ``states`` holds, in order (None: every row)."""
+    """Rows that took the English path, in order (None: every row); ``sentiment`` and
+    ``state_rows`` follow them."""
+    sentiment: tuple[np.ndarray, np.ndarray] | None = None
+    state_rows: np.ndarray | None = None
+
+
+def distinct(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct texts in first-seen order, and the position of each text among them.
+
+    Returns
+    -------
+    unique : list of str
+    rows : ndarray of shape (len(texts),), int64, with ``unique[rows[i]] == texts[i]``
+    """
+    where: dict[str, int] = {}
+    rows = np.fromiter((where.setdefault(t, len(where)) for t in texts), np.int64, len(texts))
+    return list(where), rows
 
 
 def foreign_rows(mentions: pd.DataFrame, components: Components) -> np.ndarray | None:
@@ -89,35 +115,50 @@ def embed_mentions(
     *,
     states_dtype: Any = np.float32,
 ) -> Embedded:
-    """Embed ``texts``, keeping MiniLM's lower-layer states for the sentiment branch.
+    """Embed ``texts`` (each distinct text once) and, with the bundled MiniLM and a
+    :class:`SharedPassSentiment` backend, score their sentiment in the same pass.
 
-    With the bundled MiniLM and a :class:`SharedPassSentiment` backend the states come from
-    the embedding pass itself (MiniLM's lower layers run once); the vectors still go to the
-    embedding cache (search reads them there). ``states_dtype`` float16 halves the memory
-    they hold until the themes are known.
+    The branch runs on each batch's lower-layer states inside the pass when it reads no
+    aspect; an aspect-conditioned branch needs the themes first, so its states are kept
+    (one per distinct text). The vectors still go to the embedding cache (search reads them
+    there). ``states_dtype`` is the precision the branch reads the states in (float16
+    halves the memory of kept states; the pipeline uses it either way, so both paths give
+    the same scores).
     """
     progress = progress or SilentProgress()
     if not texts:
         return Embedded(np.zeros((0, components.embedder.dim), dtype=np.float32))
+    unique, rows = distinct(texts)
+    progress.advance(len(texts) - len(unique))  # repeats cost nothing
     shared = _shared_encoder(components)
     if shared is None:
-        return Embedded(_embed(texts, components.embedder, progress))
-    from analyzer.sentiment import encode_with_states
+        return Embedded(_embed(unique, components.embedder, progress)[rows])
+    from analyzer.sentiment import encode_with_sentiment, encode_with_states
 
     backend = components.sentiment
     assert isinstance(backend, SharedPassSentiment)
     backend.attach_base(shared)  # one copy of MiniLM for both
     backend.check_base(shared)
-    embeddings, states = encode_with_states(
-        list(texts),
-        model=shared,
-        input_layer=backend.states_layer(),
-        progress=progress.advance,
-        dtype=states_dtype,
-    )
     assert isinstance(components.embedder, SharedPassEmbedder)
-    components.embedder.store(texts, embeddings)
-    return Embedded(embeddings, states)
+    if backend.reads_aspects():
+        embeddings, states = encode_with_states(
+            unique,
+            model=shared,
+            input_layer=backend.states_layer(),
+            progress=progress.advance,
+            dtype=states_dtype,
+        )
+        components.embedder.store(unique, embeddings)
+        return Embedded(embeddings[rows], states, state_rows=rows)
+    embeddings, labels, scores = encode_with_sentiment(
+        unique,
+        model=shared,
+        backend=backend,  # type: ignore[arg-type]
+        progress=progress.advance,
+        states_dtype=states_dtype,
+    )
+    components.embedder.store(unique, embeddings)
+    return Embedded(embeddings[rows], sentiment=(labels[rows], scores[rows]))
 
 
 def embed_by_language(
@@ -153,4 +194,6 @@ def embed_by_language(
     embeddings[other] = multi.embed.encode([texts[i] for i in other])
     if progress is not None:
         progress.advance(len(other))
-    return Embedded(embeddings, part.states, english=home)
+    part.embeddings = embeddings
+    part.english = home
+    return part

@@ -10,6 +10,7 @@ aspect-conditioned, and otherwise scores the text (clause) on its own.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -58,8 +59,8 @@ def score_sentiment(
     else:
         home = np.flatnonzero(~foreign)
         sub = None
-        if embedded is not None:
-            sub = Embedded(embedded.embeddings[home], embedded.states)
+        if embedded is not None:  # sentiment and state_rows follow the rows of ``home``
+            sub = replace(embedded, embeddings=embedded.embeddings[home], english=None)
         if len(home):
             labels[home], scores[home] = _score_english(
                 mentions.iloc[home], components, sub, aspects
@@ -103,15 +104,34 @@ def _score_english(
     if aspects and "theme_id" in mentions:
         ids = mentions["theme_id"].astype("int64").tolist()
         per_mention = [aspects.get(t) if t >= 0 else None for t in ids]
-    if embedded is not None and embedded.states is not None:
+    if embedded is not None and embedded.sentiment is not None:  # scored in the shared pass
+        labels, scores = embedded.sentiment
+    elif embedded is not None and embedded.states is not None:
         assert isinstance(backend, SharedPassSentiment)
-        labels, scores = backend.predict_states(embedded.states, per_mention)
+        labels, scores = _from_states(backend, embedded, per_mention)
     elif per_mention is not None and isinstance(backend, AspectSentiment):
         labels, scores = backend.predict_aspects(texts, per_mention)
     else:
         vectors = embedded.embeddings if embedded is not None else None
         labels, scores = backend.predict(texts, vectors)
     return np.asarray(labels, dtype=object), np.asarray(scores, dtype="float64")
+
+
+def _from_states(
+    backend: SharedPassSentiment, embedded: Embedded, aspects: list[str | None] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores from kept states: each distinct (text, aspect) pair once."""
+    rows = embedded.state_rows
+    if rows is None:
+        rows = np.arange(len(embedded.states))
+    keys = list(zip(rows.tolist(), aspects or [None] * len(rows), strict=True))
+    where: dict[tuple[int, str | None], int] = {}
+    pair = np.fromiter((where.setdefault(k, len(where)) for k in keys), np.int64, len(keys))
+    firsts = np.array([k[0] for k in where], dtype=np.int64)
+    labels, scores = backend.predict_states(
+        embedded.states.take(firsts), [k[1] for k in where] if aspects is not None else None
+    )
+    return np.asarray(labels, dtype=object)[pair], np.asarray(scores, dtype="float64")[pair]
 
 
 def embed_with_sentiment(

@@ -23,11 +23,17 @@ import pandas as pd
 
 from analyzer import faults
 from analyzer.config import AnalysisConfig
-from analyzer.embed import save_embedder_card
 from analyzer.ingest import ColumnMapping, IngestResult, read_export
 from analyzer.pipeline.components import Components, Progress, SilentProgress, resolve_sentiment
 from analyzer.pipeline.embedding_pass import MINILM_NAME as MINILM_NAME  # re-exported, as before
 from analyzer.pipeline.embedding_pass import Embedded, embed_by_language, embed_mentions
+from analyzer.pipeline.sampling import (
+    LOCAL_CHUNK_ROWS,
+    RestScorer,
+    chunks_of,
+    fit_sample_size,
+    stratified_sample,
+)
 from analyzer.pipeline.sentiment_pass import (
     embed_with_sentiment,
     score_sentiment,
@@ -35,7 +41,6 @@ from analyzer.pipeline.sentiment_pass import (
     with_extra_themes,
 )
 from analyzer.sentiment import agreement_with_scores, overall_sentiment
-from analyzer.store import Store, secret
 from analyzer.tables import PRIMARY, primary_rows
 from analyzer.text import TextProcessor
 from analyzer.text.languages import mention_languages, with_language_segment
@@ -76,9 +81,16 @@ def _stage(
 
 
 def split_mentions(
-    responses: pd.DataFrame, processor: TextProcessor, progress: Progress | None = None
+    responses: pd.DataFrame,
+    processor: TextProcessor,
+    progress: Progress | None = None,
+    *,
+    n_process: int | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Redact every comment and split it into mentions.
+
+    ``n_process`` worker processes (default: the processor's own setting; ``-1`` every
+    CPU) share the comments; the result does not depend on it.
 
     Returns
     -------
@@ -89,12 +101,8 @@ def split_mentions(
         ``responses`` gains a ``language`` column (ISO 639-1 or ``"unknown"``).
     """
     comments = responses["comment"].fillna("").astype(str).tolist()
-    processed = []
-    step = 512
-    for start in range(0, len(comments), step):
-        processed.extend(processor.process(comments[start : start + step]))
-        if progress is not None:
-            progress.advance(len(comments[start : start + step]))
+    advance = progress.advance if progress is not None else None
+    processed = processor.process(comments, n_process=n_process, progress=advance)
     redacted = pd.Series([p.redacted for p in processed], index=responses.index, dtype=object)
     if "language" not in responses:  # an export's own language column wins
         responses["language"] = pd.Series([p.language for p in processed], index=responses.index)
@@ -157,8 +165,14 @@ def analyze(
     progress: Progress | None = None,
     id_key: bytes | None = None,
     codeframe: Codeframe | None = None,
+    score_rest: RestScorer | None = None,
 ) -> AnalysisResult:
     """Run the whole pipeline on one export and fit a theme model on it.
+
+    A large export (see :mod:`analyzer.pipeline.sampling` and ``config.fit_sample``) is
+    fitted on a sample of its responses stratified by month; the others are then scored
+    with the fitted model in chunks (stage ``assign``), as ``cxa score`` does, and
+    ``info["fit_sample"]`` says so.
 
     Parameters
     ----------
@@ -179,6 +193,9 @@ def analyze(
         Edits to honour from the start, such as seed themes (a name and anchor phrases, e.g.
         a BERTopic model's topics: :func:`analyzer.interop.codeframe_from_bertopic`); the
         anchors are encoded by ``components.embedder``.
+    score_rest : RestScorer, optional
+        Scores the responses outside a fit sample (e.g. on Dask workers); by default they
+        are scored here.
     """
     config = config or AnalysisConfig()
     components = components or Components.from_config(config)
@@ -186,14 +203,58 @@ def analyze(
     timings: dict[str, float] = {}
     with _stage(progress, timings, "ingest", None):
         ingested = read_export(path, mapping, config.limits, id_key=id_key)
+        rejects = redact_rejects(ingested.rejects, components.processor)
         faults.point("analyze.ingest")
     responses = ingested.responses.copy()
+    size = fit_sample_size(config.fit_sample, len(responses))
+    if size is None:
+        responses, mentions, model = _fit(
+            responses, config, components, progress, timings, codeframe
+        )
+    else:
+        responses, mentions, model = _fit_on_sample(
+            responses, size, config, components, progress, timings, score_rest, codeframe
+        )
+    info = _info(ingested, config, components, len(primary_rows(mentions)))
+    info["seed_themes"] = len(codeframe.seeds) if codeframe is not None else 0
+    if size is not None:
+        info["fit_sample"] = {
+            "responses": size,
+            "of": len(responses),
+            "mentions": int(mentions["fitted"].sum()),
+            "stratified_by": "month",
+        }
+    mentions = mentions.drop(columns="fitted", errors="ignore")
+    info["sentiment_agreement"] = agreement_with_scores(mentions, responses)
+    return AnalysisResult(
+        responses=responses,
+        mentions=mentions,
+        themes=model.themes_.copy(),
+        rejects=rejects,
+        model=model,
+        segments=with_language_segment(ingested.segments),
+        metrics=list(ingested.metrics),
+        info=info,
+        timings=timings,
+    )
+
+
+def _fit(
+    responses: pd.DataFrame,
+    config: AnalysisConfig,
+    components: Components,
+    progress: Progress,
+    timings: dict[str, float],
+    codeframe: Codeframe | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, ThemeModel]:
+    """Text, embed, themes and sentiment of ``responses``, the themes fitted on them."""
     with _stage(progress, timings, "text", len(responses)):
-        responses["comment"], mentions = split_mentions(responses, components.processor, progress)
-        rejects = redact_rejects(ingested.rejects, components.processor)
+        responses["comment"], mentions = split_mentions(
+            responses, components.processor, progress, n_process=-1
+        )
     texts = mentions["text"].tolist()
-    # With MiniLM, the sentiment branch reuses the embedding pass's lower-layer states, kept
-    # (float16) until the themes are known; then each mention is scored toward its theme.
+    # the clause-level branch scores each batch inside the pass; an aspect-conditioned one
+    # keeps MiniLM's lower-layer states (float16) until the themes are known
     with _stage(progress, timings, "embed", len(texts)):
         embedded = embed_by_language(mentions, components, progress, states_dtype=np.float16)
     with _stage(progress, timings, "themes", None):
@@ -209,21 +270,55 @@ def analyze(
         extra = model.extra_
         confidence = model.confidence_of(embedded.embeddings[extra[0]], extra[1])
         mentions = with_extra_themes(mentions, extra, confidence, components, embedded, aspects)
-    responses = add_response_sentiment(responses, mentions)
-    info = _info(ingested, config, components, len(texts))
-    info["seed_themes"] = len(codeframe.seeds) if codeframe is not None else 0
-    info["sentiment_agreement"] = agreement_with_scores(mentions, responses)
-    return AnalysisResult(
-        responses=responses,
-        mentions=mentions,
-        themes=model.themes_.copy(),
-        rejects=rejects,
-        model=model,
-        segments=with_language_segment(ingested.segments),
-        metrics=list(ingested.metrics),
-        info=info,
-        timings=timings,
+    return add_response_sentiment(responses, mentions), mentions, model
+
+
+def _fit_on_sample(
+    responses: pd.DataFrame,
+    size: int,
+    config: AnalysisConfig,
+    components: Components,
+    progress: Progress,
+    timings: dict[str, float],
+    score_rest: RestScorer | None,
+    codeframe: Codeframe | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, ThemeModel]:
+    """:func:`_fit` on a stratified sample, then the other responses scored with the model.
+
+    The mentions gain a ``fitted`` column (True for the sample's), which the caller drops.
+    """
+    dates = responses["date"] if "date" in responses else pd.Series(pd.NaT, index=responses.index)
+    chosen = np.zeros(len(responses), dtype=bool)
+    chosen[stratified_sample(dates, size, config.seed)] = True
+    log.info("fitting the themes on %d of %d responses", size, len(responses))
+    fitted, mentions, model = _fit(
+        responses[chosen].copy(), config, components, progress, timings, codeframe
     )
+    rest = responses[~chosen]
+    parts = [(fitted, mentions.assign(fitted=True))]
+    scorer = score_rest or _score_here(components)
+    with _stage(progress, timings, "assign", len(rest)):
+        for scored, scored_mentions in scorer(model, rest):
+            parts.append((scored, scored_mentions.assign(fitted=False)))
+            progress.advance(len(scored))
+    out = pd.concat([p[0] for p in parts]).loc[responses.index]
+    rank = pd.Series(np.arange(len(out)), index=out["response_id"].astype(str))
+    all_mentions = pd.concat([p[1] for p in parts], ignore_index=True)
+    keys = rank.loc[all_mentions["response_id"].astype(str)].to_numpy()
+    order = np.lexsort((all_mentions["position"].to_numpy(), keys))
+    return out, all_mentions.iloc[order].reset_index(drop=True), model
+
+
+def _score_here(components: Components) -> RestScorer:
+    """Score chunks in this process (the text stage over every CPU), as ``cxa score``."""
+
+    def score(model: ThemeModel, rest: pd.DataFrame) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+        for chunk in chunks_of(rest, LOCAL_CHUNK_ROWS):
+            out = chunk.copy()
+            out["comment"], mentions = split_mentions(out, components.processor, n_process=-1)
+            yield score_mentions(out, mentions, model, components)
+
+    return score
 
 
 def _fit_themes(
@@ -330,90 +425,6 @@ def score_mentions(
     return add_response_sentiment(responses, mentions), mentions
 
 
-def new_run_id() -> str:
-    """A fresh, sortable run id such as ``run-20261125-034501-1a2b3c``."""
-    import datetime as dt
-    import uuid
-
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    return f"run-{stamp}-{uuid.uuid4().hex[:6]}"
-
-
-class _StoreProgress:
-    """Records the current stage in the store (for the service's status endpoint)."""
-
-    def __init__(self, store: Store, run_id: str, inner: Progress) -> None:
-        self.store, self.run_id, self.inner = store, run_id, inner
-        self.stage = ""
-
-    def start(self, stage: str, total: int | None) -> None:
-        self.store.set_status(self.run_id, "running", stage=stage)
-        self.inner.start(stage, total)
-        self.stage = stage
-
-    def advance(self, n: int) -> None:
-        self.inner.advance(n)
-        faults.point(f"analyze.{self.stage}")  # e.g. "analyze.embed": after a batch
-
-    def finish(self, stage: str, seconds: float) -> None:
-        self.inner.finish(stage, seconds)
-
-
-def analyze_and_store(
-    path: str | Path,
-    store: Store,
-    *,
-    run_id: str | None = None,
-    mapping: ColumnMapping | None = None,
-    config: AnalysisConfig | None = None,
-    components: Components | None = None,
-    progress: Progress | None = None,
-    model_dir: str | Path | None = None,
-    codeframe: Codeframe | None = None,
-) -> tuple[str, AnalysisResult]:
-    """Run :func:`analyze` and write its tables to ``store`` in one transaction.
-
-    The run is recorded first with status ``running`` and its current stage; on failure it is
-    marked ``failed`` with the reason, and none of its rows are written. ``codeframe`` is
-    passed to :func:`analyze`.
-    """
-    config = config or AnalysisConfig()
-    components = components or Components.from_config(config)
-    run_id = run_id or new_run_id()
-    store.create_run(run_id, source=str(path), config=config.model_dump())
-    try:
-        result = analyze(
-            path,
-            mapping=mapping,
-            config=config,
-            components=components,
-            progress=_StoreProgress(store, run_id, progress or SilentProgress()),
-            id_key=secret.id_key(store),
-            codeframe=codeframe,
-        )
-        if model_dir is not None:
-            from analyzer.store.atomic import replacing_dir
-
-            with replacing_dir(Path(model_dir)) as staging:  # model and card appear together
-                result.model.save(staging)
-                # Which embedder the centroids belong to, so scoring can check it matches.
-                save_embedder_card(staging, components.embedder, config.embedding)
-        store.write_results(
-            run_id,
-            responses=result.responses,
-            mentions=result.mentions,
-            themes=result.themes,
-            rejects=result.rejects,
-            segments=result.segments,
-            metrics=result.metrics,
-            info={**result.info, "timings": result.timings, "model_dir": str(model_dir or "")},
-        )
-    except Exception as exc:
-        store.set_status(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
-        raise
-    return run_id, result
-
-
 def _theme_options(config: AnalysisConfig) -> dict[str, Any]:
     if config.min_theme_size is None:
         return {}
@@ -446,12 +457,9 @@ __all__ = [
     "Progress",
     "add_response_sentiment",
     "analyze",
-    "analyze_and_store",
     "embed_by_language",
     "embed_mentions",
     "embed_with_sentiment",
-    "new_run_id",
-    "redact_rejects",
     "resolve_sentiment",
     "score_frame",
     "score_mentions",

@@ -75,6 +75,8 @@ class ReportContent:
     sentiment_agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
     overall_agreement: dict[str, Any] = field(default_factory=dict)
     languages: list[tuple[str, int]] = field(default_factory=list)
+    fit_sample: dict[str, Any] = field(default_factory=dict)
+    """The run's ``info["fit_sample"]`` when its themes were fitted on a sample."""
 
     @property
     def has_score(self) -> bool:
@@ -301,6 +303,7 @@ def report_content(run: RunData, score: str = "nps") -> ReportContent:
         sentiment_agreement=agreement,
         overall_agreement=overall,
         languages=language_mix(run.responses, run.mentions),
+        fit_sample=dict((meta.get("info") or {}).get("fit_sample") or {}),
     )
 
 

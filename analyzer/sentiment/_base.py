@@ -74,6 +74,10 @@ class SharedPassSentiment(Protocol):
         """Which ``output_hidden_states`` entry the backend reads."""
         ...
 
+    def reads_aspects(self) -> bool:
+        """Whether it scores toward an aspect (then its states must wait for the themes)."""
+        ...
+
     def predict_states(
         self, states: Any, aspects: Sequence[str | None] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

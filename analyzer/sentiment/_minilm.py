@@ -74,6 +74,11 @@ class MentionStates:
             mask[row, :n] = 1
         return torch.from_numpy(out), torch.from_numpy(mask)
 
+    def take(self, idx: np.ndarray) -> MentionStates:
+        """The states of the texts ``idx`` (in that order, repeats allowed), as a copy."""
+        rows = [self.states[self.offsets[i] : self.offsets[i + 1]] for i in idx]
+        return MentionStates.from_rows(rows, self.states.shape[1], self.states.dtype)
+
     @classmethod
     def from_rows(cls, rows: Sequence[np.ndarray], hidden: int, dtype: Any) -> MentionStates:
         """Stack per-text (tokens, hidden) arrays."""
@@ -102,6 +107,29 @@ def tokenize(model: Any, texts: Sequence[str]) -> dict[str, Any]:
 def _batches(texts: Sequence[Any], batch_size: int) -> Iterator[np.ndarray]:
     """Index batches, longest texts first, so each batch pads little (``len`` of each item)."""
     order = np.argsort([-len(t) for t in texts], kind="stable")
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
+def token_counts(model: Any, texts: Sequence[str]) -> np.ndarray:
+    """Tokens per text as ``model`` pads them (special tokens included, truncated), (n,)."""
+    limit = getattr(model, "max_seq_length", None) or 512
+    counts = np.zeros(len(texts), dtype=np.int64)
+    for start in range(0, len(texts), 4096):
+        ids = model.tokenizer(
+            [str(t).strip() for t in texts[start : start + 4096]],
+            truncation=True,
+            max_length=limit,
+        )["input_ids"]
+        counts[start : start + len(ids)] = [len(i) for i in ids]
+    return counts
+
+
+def _token_batches(model: Any, texts: Sequence[str], batch_size: int) -> Iterator[np.ndarray]:
+    """Index batches, most tokens first: a batch pads to its longest text, and sorting by
+    characters padded short mentions by 44% (demo mentions: 10.6 tokens on average, 15.2
+    per text computed); by tokens 3%."""
+    order = np.argsort(-token_counts(model, texts), kind="stable")
     for start in range(0, len(order), batch_size):
         yield order[start : start + batch_size]
 
@@ -192,6 +220,12 @@ class MiniLMSentimentBackend:
                 "embedder to share the pass, or call the backend's predict(texts) separately."
             )
         self._checked.add(id(model))
+
+    def reads_aspects(self) -> bool:
+        """Whether the branch scores a text toward an aspect (its theme): then its states
+        must wait for the themes; otherwise it can run inside the embedding pass."""
+        self._load()
+        return bool(self.aspect_conditioned)
 
     def states_layer(self) -> int:
         """Index into ``output_hidden_states`` the branch reads (shipped models: 3 of 6)."""
@@ -362,6 +396,31 @@ def states_dim(states: Sequence[np.ndarray | None]) -> int:
     return next(s.shape[1] for s in states if s is not None)
 
 
+def _passes(
+    texts: list[str], model: Any, input_layer: int, batch_size: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, Any, Any]]:
+    """One MiniLM forward pass per batch, longest texts first.
+
+    Yields ``(idx, embeddings, hidden, mask)``: the batch's positions in ``texts``, their
+    L2-normalised sentence embeddings (b, 384) float32 (mean pooling, as
+    ``SentenceTransformer.encode``), and the padded ``hidden_states[input_layer]``
+    (b, L, 384) with its attention mask (b, L) as tensors.
+    """
+    import torch
+
+    from analyzer.sentiment._model import mean_pool
+
+    bert = model[0].auto_model
+    for idx in _token_batches(model, texts, batch_size):
+        features = tokenize(model, [texts[i] for i in idx])
+        mask = features["attention_mask"]
+        with torch.inference_mode():
+            out = bert(**features, output_hidden_states=True)
+            pooled = mean_pool(out.last_hidden_state, mask)
+            embeddings = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+        yield idx, embeddings, out.hidden_states[input_layer], mask
+
+
 def encode_with_states(
     texts: Sequence[str],
     *,
@@ -393,23 +452,13 @@ def encode_with_states(
         The same vectors as ``model.encode(texts, normalize_embeddings=True)`` (mean pooling).
     states : MentionStates
     """
-    import torch
-
-    from analyzer.sentiment._model import mean_pool
-
     texts = [str(t) for t in texts]
-    bert = model[0].auto_model
-    dim = bert.config.hidden_size
+    dim = model[0].auto_model.config.hidden_size
     embeddings = np.zeros((len(texts), dim), dtype=np.float32)
     rows: list[np.ndarray] = [np.empty(0)] * len(texts)
-    for idx in _batches(texts, batch_size):
-        features = tokenize(model, [texts[i] for i in idx])
-        mask = features["attention_mask"]
-        with torch.inference_mode():
-            out = bert(**features, output_hidden_states=True)
-            pooled = mean_pool(out.last_hidden_state, mask)
-            embeddings[idx] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
-        hidden = out.hidden_states[input_layer].numpy()
+    for idx, vectors, hidden, mask in _passes(texts, model, input_layer, batch_size):
+        embeddings[idx] = vectors
+        hidden = hidden.numpy()
         for row, i in enumerate(idx):
             rows[i] = hidden[row, : int(mask[row].sum())].astype(dtype)
         if progress is not None:
@@ -425,8 +474,14 @@ def encode_with_sentiment(
     batch_size: int = 64,
     progress: Progress | None = None,
     aspects: Sequence[str | None] | None = None,
+    states_dtype: Any = np.float32,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sentence embeddings and sentiment in one MiniLM pass.
+
+    Without aspects (or with a branch that reads none) the branch runs on each batch's
+    states as soon as the lower layers have made them, so no state is kept: memory stays
+    flat however many texts there are. With aspects the states are kept and scored after
+    (:meth:`MiniLMSentimentBackend.predict_states`).
 
     Parameters
     ----------
@@ -440,6 +495,9 @@ def encode_with_sentiment(
         Called with the number of texts finished after each batch.
     aspects : sequence of (str or None), optional
         Each text's aspect, for an aspect-conditioned backend.
+    states_dtype : numpy dtype, default float32
+        Precision of the states the branch reads: float16 gives the scores of states kept
+        in float16 (what :func:`encode_with_states` keeps for a large export).
 
     Returns
     -------
@@ -452,12 +510,28 @@ def encode_with_sentiment(
         backend = MiniLMSentimentBackend(base_model=model)
     backend.check_base(model)
     model = model if model is not None else backend.base_model
-    embeddings, states = encode_with_states(
-        texts,
-        model=model,
-        input_layer=backend.states_layer(),
-        batch_size=batch_size,
-        progress=progress,
-    )
-    labels, scores = backend.predict_states(states, aspects)
+    layer = backend.states_layer()
+    if aspects is not None and backend.reads_aspects():
+        embeddings, states = encode_with_states(
+            texts, model=model, input_layer=layer, batch_size=batch_size, progress=progress,
+            dtype=states_dtype,
+        )  # fmt: skip
+        labels, scores = backend.predict_states(states, aspects)
+        return embeddings, labels, scores
+    import torch
+
+    texts = [str(t) for t in texts]
+    dim = model[0].auto_model.config.hidden_size
+    embeddings = np.zeros((len(texts), dim), dtype=np.float32)
+    probs = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+    kept = torch.float16 if np.dtype(states_dtype) == np.float16 else torch.float32
+    for idx, vectors, hidden, mask in _passes(texts, model, layer, batch_size):
+        embeddings[idx] = vectors
+        with torch.inference_mode():
+            # what the kept-states path reads: valid tokens in the kept precision, zeros after
+            hidden = hidden.to(kept).float() * mask[:, :, None].to(torch.float32)
+        probs[idx] = backend.predict_hidden(hidden, mask)
+        if progress is not None:
+            progress(len(idx))
+    labels, scores = _probs_to_outputs(probs)
     return embeddings, labels, scores

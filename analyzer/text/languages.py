@@ -71,6 +71,11 @@ def _identifier() -> Any:
     return ident
 
 
+def load_model() -> None:
+    """Load the language identifier now (forked text workers then inherit it loaded)."""
+    _identifier()
+
+
 def _long_enough(text: str) -> bool:
     for placeholder in PLACEHOLDERS:
         text = text.replace(placeholder, " ")
@@ -209,6 +214,7 @@ __all__ = [
     "detect_many",
     "detect_one",
     "has_rules",
+    "load_model",
     "mention_languages",
     "split_clauses",
     "split_mentions",

@@ -233,6 +233,12 @@ def _name_like(tok: Token, keep: frozenset[str]) -> bool:
     return low not in _NOT_NAMES and low not in keep
 
 
+def may_hold_names(doc: Doc, keep: frozenset[str]) -> bool:
+    """Whether :func:`person_tokens` could mark anything in ``doc``: a token looks like part
+    of a name. When none does, the entities do not matter and NER need not run."""
+    return any(_name_like(tok, keep) for tok in doc)
+
+
 def person_tokens(doc: Doc, keep: frozenset[str]) -> set[int]:
     """Indices of the tokens to replace by ``[PERSON]``.
 

@@ -61,8 +61,11 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / norms
 
 
-def knn_smooth(x: np.ndarray, k: int, *, chunk: int = 2048) -> np.ndarray:
+def knn_smooth(x: np.ndarray, k: int, *, chunk: int | None = None) -> np.ndarray:
     """Replace each row by the normalised mean of its ``k`` nearest rows (itself included).
+
+    Neighbours are ranked on exact cosines (:func:`analyzer.themes.spectral.grid_cosines`),
+    ties in index order, so they are the same whatever ``chunk`` is and on whatever CPU.
 
     Parameters
     ----------
@@ -70,16 +73,20 @@ def knn_smooth(x: np.ndarray, k: int, *, chunk: int = 2048) -> np.ndarray:
         Unit-length rows.
     k : int
         Neighbours to average; 1 or less returns ``x`` unchanged.
+    chunk : int, optional
+        Rows ranked at once (default ``spectral.CHUNK``); only memory depends on it.
     """
+    from analyzer.themes.spectral import CHUNK, grid_cosines, on_grid, top_k
+
     n = len(x)
     k = min(k, n)
     if k <= 1:
         return x
+    chunk = chunk or CHUNK
+    q = on_grid(x)
     out = np.empty_like(x)
     for start in range(0, n, chunk):
-        sim = x[start : start + chunk] @ x.T
-        # a stable sort keeps ties in index order, so the result is deterministic
-        idx = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+        idx = top_k(grid_cosines(q[start : start + chunk], q), k)
         out[start : start + chunk] = x[idx].mean(axis=1)
     return normalise(out)
 

@@ -13,16 +13,71 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["knn", "spectral_embedding"]
+__all__ = [
+    "CHUNK",
+    "GRID_BITS",
+    "grid_cosines",
+    "knn",
+    "on_grid",
+    "spectral_embedding",
+    "top_k",
+]
 
 
-def knn(x: np.ndarray, k: int, *, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` nearest other rows of each row by cosine, nearest first.
+CHUNK = 2048
+"""Rows of the similarity matrix computed at once; the neighbours do not depend on it."""
+
+GRID_BITS = 24
+"""Unit rows are rounded to multiples of ``2**-GRID_BITS`` before their products are taken."""
+
+
+def on_grid(x: np.ndarray) -> np.ndarray:
+    """Rows of ``x`` (unit length) rounded to the integer grid of :func:`grid_cosines`.
+
+    Returns
+    -------
+    ndarray of shape (n, dim), float64 holding integers of at most ``2**GRID_BITS``
+    """
+    x = np.asarray(x, dtype=np.float64)
+    norms = np.linalg.norm(x, axis=1) if len(x) else np.zeros(0)
+    if len(x) and float(norms.max()) > 1.01:
+        raise ValueError(f"rows must have unit length; the longest has norm {norms.max():.3f}")
+    return np.rint(x * 2.0**GRID_BITS)
+
+
+def grid_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosines of rows put :func:`on_grid`, computed exactly: the same numbers on any CPU.
+
+    Every product and every partial sum of two grid rows is an integer below ``2**50``
+    (Cauchy-Schwarz on rows of norm ``2**24``), which float64 holds exactly, so the BLAS
+    kernel, its blocking, its use of FMA and the order of the sums cannot change a single
+    bit. A float32 product differed in its last bit between CPUs (Intel and AMD kernels) and
+    between a chunk and the whole matrix, and so broke ties between equal neighbours
+    differently. The grid moves a cosine by about 1e-7, as float32 rounding did.
+
+    Parameters
+    ----------
+    a, b : ndarray of shape (n, dim) and (m, dim), from :func:`on_grid`
+
+    Returns
+    -------
+    ndarray of shape (n, m), float64
+    """
+    return (a @ b.T) * 2.0 ** (-2 * GRID_BITS)
+
+
+def knn(x: np.ndarray, k: int, *, chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest other rows of each row by cosine, nearest first, ties in index order.
+
+    The cosines are exact (:func:`grid_cosines`), so the neighbours are the same whatever
+    ``chunk`` is and on whatever CPU.
 
     Parameters
     ----------
     x : ndarray of shape (n, dim), unit rows
     k : int, fewer than n
+    chunk : int, optional
+        Rows computed at once (default :data:`CHUNK`); only memory depends on it.
 
     Returns
     -------
@@ -30,18 +85,20 @@ def knn(x: np.ndarray, k: int, *, chunk: int = 2048) -> tuple[np.ndarray, np.nda
     cosine : ndarray of shape (n, k), float64
     """
     n = len(x)
+    chunk = chunk or CHUNK
+    q = on_grid(x)
     index = np.empty((n, k), dtype=np.int64)
     cosine = np.empty((n, k), dtype=np.float64)
     for start in range(0, n, chunk):
-        sim = x[start : start + chunk] @ x.T
+        sim = grid_cosines(q[start : start + chunk], q)
         sim[np.arange(len(sim)), np.arange(start, start + len(sim))] = -np.inf
-        idx = _top_k(sim, k)
+        idx = top_k(sim, k)
         index[start : start + chunk] = idx
         cosine[start : start + chunk] = np.take_along_axis(sim, idx, axis=1)
     return index, cosine
 
 
-def _top_k(sim: np.ndarray, k: int, margin: int = 16) -> np.ndarray:
+def top_k(sim: np.ndarray, k: int, margin: int = 16) -> np.ndarray:
     """Column indices of the ``k`` largest values per row, largest first, ties in index
     order: exactly ``np.argsort(-sim, kind="stable")[:, :k]`` (so the graph is deterministic)
     without sorting whole rows. ``argpartition`` picks ``k + margin`` candidates; a row whose

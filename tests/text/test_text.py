@@ -382,3 +382,69 @@ def test_invalid_inputs(blank_tp: TextProcessor) -> None:
 def test_placeholders_listed() -> None:
     for placeholder in ("[EMAIL]", "[PHONE]", "[CARD]", "[URL]", "[PERSON]", "[IBAN]"):
         assert placeholder in PLACEHOLDERS
+
+
+# ------------------------------------------------------------- worker processes
+
+
+def _pids(texts: list[str]) -> list[int]:
+    import os
+
+    return [os.getpid()] * len(texts)
+
+
+def test_chunks_run_in_forked_workers_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from analyzer.text import workers
+
+    monkeypatch.setattr(workers, "MIN_PER_WORKER", 4)
+    monkeypatch.setattr(workers, "can_fork", lambda: True)  # whatever threads other tests left
+    texts = [str(i) for i in range(40)]
+    parts = list(workers.map_chunks(_pids, texts, workers=2, chunk=5))
+    assert [size for size, _ in parts] == [5] * 8
+    pids = {pid for _, out in parts for pid in out}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2  # which worker takes what varies
+    monkeypatch.setattr(workers, "can_fork", lambda: False)
+    here = {p for _, out in workers.map_chunks(_pids, texts, workers=2, chunk=5) for p in out}
+    assert here == {os.getpid()}
+
+
+def test_workers_are_forked_only_beside_daemon_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from analyzer.text import workers
+
+    class _Thread:
+        def __init__(self, daemon: bool) -> None:
+            self.daemon = daemon
+
+    main = threading.main_thread()
+    monkeypatch.setattr(threading, "current_thread", lambda: main)
+    monkeypatch.setattr(threading, "enumerate", lambda: [main, _Thread(daemon=True)])
+    assert workers.can_fork()  # a progress bar's redraw thread
+    monkeypatch.setattr(threading, "enumerate", lambda: [main, _Thread(daemon=False)])
+    assert not workers.can_fork()
+    monkeypatch.setattr(threading, "enumerate", lambda: [main])
+    monkeypatch.setattr(threading, "current_thread", lambda: _Thread(daemon=False))
+    assert not workers.can_fork()  # a worker thread of the service
+
+
+def test_workers_and_repeats_do_not_change_what_a_comment_gives(
+    spacy_tp: TextProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every comment is processed on its own: in a worker or here, once for all its repeats."""
+    from analyzer import demo
+    from analyzer.text import workers
+
+    comments = demo.generate(150, seed=3)[0]["comment"].fillna("").tolist()
+    comments += comments[:40]  # repeats
+    monkeypatch.setattr(workers, "MIN_PER_WORKER", 16)
+    monkeypatch.setattr(workers, "CHUNK", 16)
+    monkeypatch.setattr(workers, "can_fork", lambda: True)
+    here = [spacy_tp._process_prepared([t])[0] for t in spacy_tp._prepare(comments)]
+    seen: list[int] = []
+    forked = spacy_tp.process(comments, n_process=2, progress=seen.append)
+    assert forked == here
+    assert sum(seen) == len(comments)
+    assert spacy_tp.process(comments[:60], n_process=1) == here[:60]

@@ -184,22 +184,65 @@ def test_gain_cut_spends_a_split_on_two_themes_not_on_a_diffuse_one():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_knn_matches_a_stable_full_sort_even_with_many_ties(seed):
-    """The kNN graph picks its neighbours without sorting whole rows, and must still pick
-    exactly what a stable full sort picks: ties (exact duplicates) in index order."""
-    from analyzer.themes.spectral import _top_k, knn
+    """The kNN graph's neighbours depend on the embeddings only: exact duplicates tie
+    exactly and are taken in index order whatever the chunk size and in whatever order the
+    products are summed (what differs between BLAS kernels: on AMD EPYC the last bit of a
+    float32 chunk product differed from the full one and broke such ties the other way).
+    The cosines are exact by construction (integers on a grid, see ``grid_cosines``), not
+    by luck of a kernel, so equality is the right comparison here."""
+    from analyzer.themes.spectral import grid_cosines, knn, on_grid, top_k
 
     rng = np.random.default_rng(seed)
     sim = rng.integers(0, 4 + 10 * seed, size=(37, 300)).astype(np.float64)
     sim[rng.random(sim.shape) < 0.1] = -np.inf
     for k in (1, 5, 30):
-        assert (_top_k(sim, k) == np.argsort(-sim, axis=1, kind="stable")[:, :k]).all()
+        assert (top_k(sim, k) == np.argsort(-sim, axis=1, kind="stable")[:, :k]).all()
     x = normalise(rng.standard_normal((120, 8)))
-    x = np.vstack([x, x[:40]])  # 40 exact duplicates: their first neighbour ties
+    x = np.vstack([x, x[:40]])  # 40 exact duplicates: they tie with their originals
     index, cosine = knn(x, 30, chunk=50)
-    full = x @ x.T
+    for chunk in (1, 7, 160, 4096):
+        other_index, other_cosine = knn(x, 30, chunk=chunk)
+        np.testing.assert_array_equal(other_index, index)
+        np.testing.assert_array_equal(other_cosine, cosine)
+    # the same vectors with their dimensions in another order: every product is summed in
+    # another order, as another CPU's kernel does; the neighbours stay the same
+    perm = rng.permutation(x.shape[1])
+    np.testing.assert_array_equal(knn(x[:, perm], 30, chunk=64)[0], index)
+    q = on_grid(x)
+    full = grid_cosines(q, q)
     np.fill_diagonal(full, -np.inf)
-    assert (index == np.argsort(-full, axis=1, kind="stable")[:, :30]).all()
-    assert np.allclose(cosine, np.take_along_axis(full, index, axis=1), atol=1e-6)
+    np.testing.assert_array_equal(index, np.argsort(-full, axis=1, kind="stable")[:, :30])
+    for i in range(40):  # each duplicate is the other's nearest, at the same cosine
+        assert index[i, 0] == 120 + i and index[120 + i, 0] == i
+        assert cosine[i, 0] == cosine[120 + i, 0]
+    for j in range(len(x)):  # a tie between an original and its copy: the original first
+        where = {int(v): p for p, v in enumerate(index[j])}
+        for i in range(40):
+            if 120 + i in where and j not in (i, 120 + i):
+                assert i in where and where[i] < where[120 + i]
+
+
+def test_themes_are_the_same_whatever_the_knn_chunk_size(monkeypatch):
+    """The product's promise: the same input gives the same themes whatever block of rows
+    the similarity products are computed in (the kNN graph and the smoothing alike)."""
+    from analyzer.themes import ThemeModel, spectral
+
+    from .conftest import make_data
+
+    texts, emb, _, _ = make_data(60, seed=5)
+    emb = np.vstack([emb, emb[:50]])  # duplicates: ties in every neighbour list
+    texts = texts + texts[:50]
+    default, fits = spectral.CHUNK, {}
+    for chunk in (default, 13):
+        monkeypatch.setattr(spectral, "CHUNK", chunk)
+        for clusterer in ("spectral-ward", "ward"):
+            model = ThemeModel(clusterer=clusterer, spacy_model=None, seed=0).fit(texts, emb)
+            fits[chunk, clusterer] = (model.labels_, model.themes_["label"].tolist())
+    for clusterer in ("spectral-ward", "ward"):
+        base_labels, base_names = fits[default, clusterer]
+        labels, names = fits[13, clusterer]
+        np.testing.assert_array_equal(labels, base_labels)
+        assert names == base_names
 
 
 def test_phrase_labels_read_curly_apostrophes_as_apostrophes():
