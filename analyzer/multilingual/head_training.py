@@ -34,11 +34,11 @@ class HeadRecipe:
         Score binary rows on the negative / positive logits only.
     """
 
-    hidden: int = 256
+    hidden: int = 0
     smoothing: float = 0.1
     binary_aware: bool = True
     dropout: float = 0.2
-    epochs: int = 12
+    epochs: int = 24
     lr: float = 2e-3
     weight_decay: float = 1e-2
     batch_size: int = 64
