@@ -441,9 +441,6 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--skip", nargs="*", default=[], choices=["encoders", "demo", "banking77"])
     args = parser.parse_args()
-    import torch
-
-    torch.set_num_threads(1)  # two threads on two shared cores run several times slower
     if "encoders" not in args.skip:
         run_encoders(args.data_dir)
     if "demo" not in args.skip:

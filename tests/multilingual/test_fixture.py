@@ -24,11 +24,12 @@ from analyzer.text import languages
 FIXTURE = Path(__file__).parent / "fixtures" / "comments.tsv"
 LANGUAGES = ("de", "es", "fr", "it", "pt")
 
-# Macro-F1 of the shipped head on each language's 30 test comments, measured when it was
-# fitted (benchmarks/results/multilingual.txt), less a margin for a refit on another machine
-# (one comment more or less wrong moves a language by about 0.03). Chance is about 0.33;
-# a head that always says one label scores 0.17.
-FLOORS = {"de": 0.55, "es": 0.55, "fr": 0.55, "it": 0.55, "pt": 0.55}
+# Macro-F1 of the shipped head on each language's 30 test comments when it was fitted
+# (benchmarks/results/multilingual.txt): fr 0.683, de 0.733, it 0.589, pt 0.664, es 0.692.
+# The floors sit about two comments below (one comment moves a language by about 0.03), so
+# a refit that loses ground fails. Chance is about 0.33; a head that always says one label
+# scores 0.17; the USE head shipped before scored fr 0.285 ... de 0.505 here.
+FLOORS = {"de": 0.66, "es": 0.62, "fr": 0.61, "it": 0.52, "pt": 0.59}
 
 
 @pytest.fixture(scope="module")
