@@ -7,7 +7,8 @@ mapped into the English embedder's space (:class:`MappedEncoder`), so they join 
 of English mentions that say the same thing; their sentiment comes from a head on the
 multilingual vectors (:class:`MultilingualSentiment`), never from the English models.
 
-Modules: ``encoder`` (USE multilingual v3 and the linear map), ``sentiment`` (the head),
+Modules: ``encoder`` (USE multilingual v3, the encoder registry and the linear map), ``e5``
+(multilingual-e5-small), ``sentiment`` (the head),
 ``labels`` (which language a theme's label is in), ``training`` (fits the shipped
 artifacts in ``models/multilingual/``).
 """
@@ -21,11 +22,13 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from analyzer.multilingual.e5 import E5Encoder
 from analyzer.multilingual.encoder import (
     ENCODER_NAME,
     MappedEncoder,
     MultilingualEncoder,
     default_model_dir,
+    get_encoder,
     read_config,
 )
 from analyzer.multilingual.sentiment import MultilingualSentiment
@@ -42,6 +45,17 @@ class SentimentPredictor(Protocol):
     """Anything that gives labels and scores for texts."""
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def encoder_names(config: dict[str, Any]) -> dict[str, str]:
+    """``{"map": ..., "sentiment": ...}``: the encoder each shipped artifact was fitted on.
+
+    A card written before the two could differ names one ``encoder`` for both.
+    """
+    default = str(config.get("encoder", ENCODER_NAME))
+    return {
+        part: str(config.get(part, {}).get("encoder", default)) for part in ("map", "sentiment")
+    }
 
 
 def is_foreign(languages: Sequence[str] | Any) -> np.ndarray:
@@ -75,19 +89,23 @@ class Multilingual:
     def for_space(cls, space: str, model_dir: Path | None = None) -> Multilingual:
         """The shipped path for an English embedder whose vectors live in ``space``.
 
-        The map leads into MiniLM's space (PyTorch or ONNX MiniLM); other embedders (the
-        static ``--fast`` model, a user's own model, the fake) keep their own vectors for
-        every mention but still get the multilingual sentiment.
+        ``config.json`` names the encoder the map was fitted on (``map.encoder``) and the
+        one the sentiment head reads (``sentiment.encoder``); one instance serves both when
+        they are the same. The map leads into MiniLM's space (PyTorch or ONNX MiniLM);
+        other embedders (the static ``--fast`` model, a user's own model, the fake) keep
+        their own vectors for every mention but still get the multilingual sentiment.
         """
         model_dir = model_dir or default_model_dir()
-        encoder = MultilingualEncoder()
-        mapped = MappedEncoder(encoder, model_dir)
-        target = str(read_config(model_dir)["map"]["target"])
-        return cls(
-            embed=mapped if space == target else None,
-            sentiment=MultilingualSentiment(encoder, model_dir),
-            name=f"{ENCODER_NAME}->{target}" if space == target else ENCODER_NAME,
-        )
+        config = read_config(model_dir)
+        names = encoder_names(config)
+        encoders = {name: get_encoder(name) for name in set(names.values())}
+        target = str(config["map"]["target"])
+        mapped = MappedEncoder(encoders[names["map"]], model_dir) if space == target else None
+        sentiment = MultilingualSentiment(encoders[names["sentiment"]], model_dir)
+        name = names["sentiment"] if mapped is None else f"{names['map']}->{target}"
+        if mapped is not None and names["map"] != names["sentiment"]:
+            name += f"+{names['sentiment']}"
+        return cls(embed=mapped, sentiment=sentiment, name=name)
 
     def embed_mentions(
         self,
@@ -136,10 +154,13 @@ class Multilingual:
 
 __all__ = [
     "ENCODER_NAME",
+    "E5Encoder",
     "MappedEncoder",
     "Multilingual",
     "MultilingualEncoder",
     "MultilingualSentiment",
     "default_model_dir",
+    "encoder_names",
+    "get_encoder",
     "is_foreign",
 ]

