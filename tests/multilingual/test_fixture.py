@@ -34,9 +34,7 @@ FLOORS = {"de": 0.66, "es": 0.62, "fr": 0.61, "it": 0.52, "pt": 0.59}
 
 @pytest.fixture(scope="module")
 def comments() -> pd.DataFrame:
-    return pd.read_csv(
-        FIXTURE, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False
-    )
+    return pd.read_csv(FIXTURE, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
 
 
 def test_fixture_is_balanced_and_well_formed(comments: pd.DataFrame) -> None:

