@@ -17,6 +17,7 @@ from analyzer.pipeline.sampling import (
     fit_sample_size,
     stratified_sample,
 )
+from analyzer.tables import PRIMARY, primary_rows
 
 
 def test_the_default_fits_whole_up_to_the_threshold_and_samples_above() -> None:
@@ -63,12 +64,19 @@ def test_a_sampled_fit_keeps_every_response_and_mention_in_order(runs) -> None:
     export, full, sampled, _ = runs
     frame = pd.read_csv(export, keep_default_na=False, dtype=str)
     assert sampled.responses["response_id"].tolist() == frame["response_id"].tolist()
-    assert sampled.mentions["mention_id"].tolist() == full.mentions["mention_id"].tolist()
-    assert sampled.mentions["text"].tolist() == full.mentions["text"].tolist()
+    # one row per mention and theme it names: the mentions themselves (primary rows) are the
+    # same and in the same order; which other themes they name depends on the fitted themes
+    ours, theirs = primary_rows(sampled.mentions), primary_rows(full.mentions)
+    assert ours["mention_id"].tolist() == theirs["mention_id"].tolist()
+    assert ours["text"].tolist() == theirs["text"].tolist()
     assert list(sampled.mentions.columns) == list(full.mentions.columns)
+    extra = sampled.mentions[~sampled.mentions[PRIMARY]]
+    order = sampled.mentions["mention_id"].map({m: i for i, m in enumerate(ours["mention_id"])})
+    assert order.is_monotonic_increasing  # a mention's other themes follow it
+    assert set(extra["mention_id"]) <= set(ours["mention_id"])
     assert sampled.info["fit_sample"]["responses"] == 250
     assert sampled.info["fit_sample"]["of"] == 600
-    assert 0 < sampled.info["fit_sample"]["mentions"] < len(sampled.mentions)
+    assert 0 < sampled.info["fit_sample"]["mentions"] < len(ours)
     assert "fit_sample" not in full.info
     assert "assign" in sampled.timings and "assign" not in full.timings
 
@@ -80,14 +88,22 @@ def test_the_other_responses_get_what_cxa_score_gives_them(runs) -> None:
     responses = read_export(export).responses
     chosen = stratified_sample(responses["date"], 250, seed=0)
     rest = responses.drop(index=responses.index[chosen])
-    _, scored = score_frame(rest, sampled.model, components)
-    m = sampled.mentions.set_index("mention_id")
+    _, scored_all = score_frame(rest, sampled.model, components)
+    scored = primary_rows(scored_all)
+    m = primary_rows(sampled.mentions).set_index("mention_id")
     assert set(scored["mention_id"]) <= set(m.index)
     own = m.loc[scored["mention_id"]]
     np.testing.assert_array_equal(own["theme_id"].to_numpy(), scored["theme_id"].to_numpy())
     np.testing.assert_allclose(
         own["sentiment_score"].to_numpy(), scored["sentiment_score"].to_numpy(), atol=SCORE_ATOL
     )
+
+    # the other themes a mention names: the same as cxa score tags
+    def tags(rows: pd.DataFrame) -> set[tuple[str, int]]:
+        rows = rows[~rows[PRIMARY] & rows["mention_id"].isin(scored["mention_id"])]
+        return set(zip(rows["mention_id"], rows["theme_id"].astype(int), strict=True))
+
+    assert tags(scored_all) == tags(sampled.mentions)
     assert len(scored) == len(m) - sampled.info["fit_sample"]["mentions"]
     # the sample's own mentions carry the fit's labels: every theme has members there
     fitted = m.drop(index=scored["mention_id"])

@@ -221,7 +221,7 @@ def analyze(
         info["fit_sample"] = {
             "responses": size,
             "of": len(responses),
-            "mentions": int(mentions["fitted"].sum()),
+            "mentions": int(primary_rows(mentions)["fitted"].sum()),
             "stratified_by": "month",
         }
     mentions = mentions.drop(columns="fitted", errors="ignore")
