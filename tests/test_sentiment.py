@@ -13,6 +13,7 @@ from analyzer.sentiment import (
     backend_names,
     get_backend,
     overall_sentiment,
+    overall_sentiments,
 )
 
 
@@ -131,3 +132,25 @@ def test_agreement_ignores_a_sentiment_column_already_on_responses() -> None:
     result = agreement_with_scores(mentions, responses)
     assert result["nps"]["detractor"]["agreement"] == pytest.approx(1.0)
     assert result["nps"]["promoter"]["agreement"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_overall_sentiments_equal_the_rule_response_by_response(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_groups, n = 400, 1500
+    groups = rng.integers(0, n_groups, n)
+    labels = rng.choice(["positive", "negative", "neutral"], n)
+    # polar scores on a coarse grid so that sums to exactly zero and the strong bound occur
+    scores = np.round(rng.uniform(-1, 1, n) * 4) / 4
+    scores[labels == "neutral"] = 0.0
+    got_labels, got_scores = overall_sentiments(groups, labels, scores, n_groups + 1)
+    for g in range(n_groups + 1):  # the last group has no mentions
+        want_label, want_score = overall_sentiment(labels[groups == g], scores[groups == g])
+        assert got_labels[g] == want_label, g
+        assert got_scores[g] == pytest.approx(want_score, abs=1e-12)
+    assert {"mixed", "positive", "negative", "neutral"} <= set(got_labels)
+
+
+def test_overall_sentiments_reject_mismatched_lengths() -> None:
+    with pytest.raises(ValueError, match="one group and one score per label"):
+        overall_sentiments(np.zeros(2, dtype=int), ["positive"], [0.5, 0.1], 1)

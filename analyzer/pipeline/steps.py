@@ -40,7 +40,7 @@ from analyzer.pipeline.sentiment_pass import (
     theme_aspects,
     with_extra_themes,
 )
-from analyzer.sentiment import agreement_with_scores, overall_sentiment
+from analyzer.sentiment import agreement_with_scores, overall_sentiments
 from analyzer.tables import PRIMARY, primary_rows
 from analyzer.text import TextProcessor
 from analyzer.text.languages import mention_languages, with_language_segment
@@ -136,20 +136,15 @@ def add_response_sentiment(responses: pd.DataFrame, mentions: pd.DataFrame) -> p
     (one row per mention: the primary rows)."""
     mentions = primary_rows(mentions)
     out = responses.copy()
-    labels: dict[str, str] = {}
-    scores: dict[str, float] = {}
-    # Slicing sorted numpy arrays instead of iterating a pandas groupby: ~5x faster, which
-    # matters to batch scoring (same calls to overall_sentiment, same results).
     codes, uniques = pd.factorize(mentions["response_id"].astype(str))
-    order = np.argsort(codes, kind="stable")
-    mention_labels = mentions["sentiment"].to_numpy(dtype=object)[order]
-    mention_scores = mentions["sentiment_score"].to_numpy(dtype="float64")[order]
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    for i, rid in enumerate(uniques):
-        start, end = bounds[i], bounds[i + 1]
-        label, score = overall_sentiment(mention_labels[start:end], mention_scores[start:end])
-        labels[rid] = label
-        scores[rid] = float(score)
+    got_labels, got_scores = overall_sentiments(
+        codes,
+        mentions["sentiment"].to_numpy(dtype=object),
+        mentions["sentiment_score"].to_numpy(dtype="float64"),
+        len(uniques),
+    )
+    labels = dict(zip(uniques, got_labels, strict=True))
+    scores = dict(zip(uniques, got_scores.tolist(), strict=True))
     ids = out["response_id"].astype(str)
     out["sentiment"] = ids.map(labels).astype(object)
     out["sentiment_score"] = ids.map(scores).astype("float64")

@@ -38,6 +38,7 @@ from analyzer.sentiment._base import (
     SharedPassSentiment,
     labels_from_scores,
     overall_sentiment,
+    overall_sentiments,
 )
 from analyzer.sentiment._minilm import (
     AspectSentimentBackend,
@@ -114,5 +115,6 @@ __all__ = [
     "get_backend",
     "labels_from_scores",
     "overall_sentiment",
+    "overall_sentiments",
     "response_sentiment",
 ]

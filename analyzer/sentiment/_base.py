@@ -158,3 +158,49 @@ def overall_sentiment(
     if polar_sum == 0.0:
         return MIXED, score
     return ("positive" if polar_sum > 0 else "negative"), score
+
+
+def overall_sentiments(
+    groups: np.ndarray,
+    labels: Sequence[str] | np.ndarray,
+    scores: Sequence[float] | np.ndarray,
+    n_groups: int,
+    *,
+    strong: float = STRONG,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`overall_sentiment` of many responses at once, without a loop over them.
+
+    ``groups`` (ints in ``[0, n_groups)``) says which response each mention belongs to; the
+    result holds one label (object array) and one mean score per group, the same rule as
+    :func:`overall_sentiment` (a group without mentions is ``neutral``, 0.0). Scores are sums
+    in another order than ``np.mean``'s, so they agree with it to about 1e-15.
+    """
+    g = np.asarray(groups, dtype=np.int64)
+    lab = np.asarray(labels, dtype=object)
+    sc = np.asarray(scores, dtype=np.float64)
+    if not (g.shape == lab.shape == sc.shape):
+        raise ValueError(
+            f"groups, labels and scores have shapes {g.shape}, {lab.shape}, {sc.shape}; "
+            "pass one group and one score per label."
+        )
+    pos, neg = lab == "positive", lab == "negative"
+
+    def count(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(g, weights=weights, minlength=n_groups)[:n_groups]
+
+    n = count(np.ones(len(g)))
+    mean = np.clip(np.divide(count(sc), n, out=np.zeros(n_groups), where=n > 0), -1.0, 1.0)
+    any_pos, any_neg = count(pos.astype(float)) > 0, count(neg.astype(float)) > 0
+    mixed = (count((pos & (sc >= strong)).astype(float)) > 0) & (
+        count((neg & (sc <= -strong)).astype(float)) > 0
+    )
+    polar_sum = count(np.where(pos | neg, sc, 0.0))
+    out = np.full(n_groups, "neutral", dtype=object)
+    both = any_pos & any_neg
+    out[any_pos & ~any_neg] = "positive"
+    out[any_neg & ~any_pos] = "negative"
+    out[both & (polar_sum > 0)] = "positive"
+    out[both & (polar_sum < 0)] = "negative"
+    out[both & (polar_sum == 0)] = MIXED
+    out[mixed] = MIXED
+    return out, mean

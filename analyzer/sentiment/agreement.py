@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.errors import ColumnError
-from analyzer.sentiment._base import MIXED, overall_sentiment
+from analyzer.sentiment._base import MIXED, overall_sentiments
 from analyzer.tables import primary_rows
 
 #: Score bands per survey metric: band -> (low, high, label that agrees, label that disagrees).
@@ -57,13 +57,22 @@ def response_sentiment(mentions: pd.DataFrame) -> pd.DataFrame:
     """
     _require(mentions, ("response_id", "sentiment", "sentiment_score"), "mentions")
     mentions = primary_rows(mentions)  # a mention of two themes counts once here
-    rows = []
-    for response_id, group in mentions.groupby("response_id", sort=False):
-        label, score = overall_sentiment(
-            group["sentiment"].to_numpy(), group["sentiment_score"].to_numpy(dtype=np.float64)
-        )
-        rows.append((response_id, label, score, len(group)))
-    return pd.DataFrame(rows, columns=["response_id", "sentiment", "sentiment_score", "n_mentions"])
+    mentions = mentions[mentions["response_id"].notna()]  # as groupby leaves them out
+    codes, uniques = pd.factorize(mentions["response_id"], sort=False)
+    labels, scores = overall_sentiments(
+        codes,
+        mentions["sentiment"].to_numpy(dtype=object),
+        mentions["sentiment_score"].to_numpy(dtype=np.float64),
+        len(uniques),
+    )
+    return pd.DataFrame(
+        {
+            "response_id": np.asarray(uniques, dtype=object),
+            "sentiment": labels,
+            "sentiment_score": scores,
+            "n_mentions": np.bincount(codes, minlength=len(uniques)).astype("int64"),
+        }
+    )
 
 
 def _band_summary(labels: pd.Series, agree: str | None, disagree: str | None) -> dict[str, Any]:
