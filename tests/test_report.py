@@ -266,3 +266,21 @@ def test_report_shows_sentiment_agreement_per_theme(run: RunData, page: str) -> 
     first = shown.iloc[0]
     assert f'data-theme="{first.theme_id}"' in section
     assert f"{100 * float(first.agreement):.0f}%" in section
+
+
+def test_verbatims_alternate_sentiments_and_skip_repeated_texts() -> None:
+    from analyzer.report.drilldown import _pick_verbatims
+
+    rows = pd.DataFrame(
+        {
+            "mention_id": [f"R{i}:0" for i in range(8)],
+            "text": ["Bad app", "bad  APP", "Slow app", "Great app", "Fine app", "ok", "Nice", ""],
+            "sentiment": ["negative", "negative", "negative", "positive", "neutral", "neutral",
+                          "positive", "negative"],
+            "sentiment_score": [-0.9, -0.8, -0.5, 0.9, 0.0, 0.0, 0.6, -0.95],
+        }
+    )  # fmt: skip
+    picked = [r["text"] for r in _pick_verbatims(rows, skip={"nice"}, k=5)]
+    # most negative first (the empty text is skipped), then most positive, then neutral;
+    # "bad  APP" repeats "Bad app" and "Nice" was shown elsewhere
+    assert picked == ["Bad app", "Great app", "Fine app", "Slow app", "ok"]

@@ -11,6 +11,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analyzer.store import RunData
@@ -54,21 +55,28 @@ def _pick_verbatims(rows: pd.DataFrame, skip: set[str], k: int) -> list[dict[Has
     first) and neutral, so a reader sees both sides of a mixed theme.
     """
     by_score = rows.sort_values(["sentiment_score", "mention_id"])
-    queues: list[list[dict[Hashable, Any]]] = [
-        by_score[by_score["sentiment"] == "negative"].to_dict("records"),
-        by_score[by_score["sentiment"] == "positive"].iloc[::-1].to_dict("records"),
-        by_score[by_score["sentiment"] == "neutral"].to_dict("records"),
+    sentiment = by_score["sentiment"].to_numpy()
+    texts = by_score["text"].to_numpy()
+    # positions only; a row becomes a dict when it is picked (a theme may hold 10,000s)
+    queues = [
+        list(np.flatnonzero(sentiment == "negative")),
+        list(np.flatnonzero(sentiment == "positive")[::-1]),
+        list(np.flatnonzero(sentiment == "neutral")),
     ]
+    heads = [0, 0, 0]
     seen = set(skip)
-    picked: list[dict[Hashable, Any]] = []
-    while len(picked) < k and any(queues):
-        for queue in queues:
-            while queue and len(picked) < k:
-                row = queue.pop(0)
-                if _key(row["text"]) and _key(row["text"]) not in seen:
-                    seen.add(_key(row["text"]))
-                    picked.append(row)
+    chosen: list[int] = []
+    while len(chosen) < k and any(h < len(q) for h, q in zip(heads, queues, strict=True)):
+        for i, queue in enumerate(queues):
+            while heads[i] < len(queue) and len(chosen) < k:
+                at = queue[heads[i]]
+                heads[i] += 1
+                key = _key(texts[at])
+                if key and key not in seen:
+                    seen.add(key)
+                    chosen.append(int(at))
                     break
+    picked: list[dict[Hashable, Any]] = by_score.iloc[chosen].to_dict("records")
     return picked
 
 
