@@ -114,9 +114,11 @@ def cluster_mentions(
         claims = [claims[r] for r in alive] + [frozenset[str]()] * len(seeds)
     seed_rows = list(range(len(centroids) - len(seeds), len(centroids)))
     # mentions left out by the clustering join their nearest theme; with claims, only
-    # those outside ``core`` (what naming left over stays out: it would break a claim)
+    # those outside ``core`` (what naming left over stays out: it would break a claim;
+    # without ``core`` every row was clustered and named)
     near, _ = assign(x, centroids, min_similarity=options.min_similarity)
-    joins = rows < 0 if not options.claims or core is None else (rows < 0) & ~core
+    outside = np.zeros(len(x), dtype=bool) if core is None else ~np.asarray(core, dtype=bool)
+    joins = rows < 0 if not options.claims else (rows < 0) & outside
     rows = np.where(joins, near, rows)
     rows, centroids, order = by_size(x, rows, len(centroids), len(centroids) - len(seeds))
     for r, c in zip(seed_rows, seeds, strict=True):

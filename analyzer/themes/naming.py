@@ -311,6 +311,9 @@ def _name_cluster(
     return themes, rest
 
 
+ROUNDS = 1
+"""How many times the leftovers of the clusters are re-clustered and named again."""
+
 SAYS_RATIO = 0.9
 """A leftover that says another theme's label joins it when its cosine to that theme is at
 least this share of its cosine to its own cluster's centre ("service was impeccable", left
@@ -441,7 +444,9 @@ def name_groups(
         pool.append(rest)
     left = np.concatenate(pool) if pool else np.zeros(0, dtype=np.int64)
     left = np.sort(np.concatenate([left, np.flatnonzero(rows < 0)]))
-    if len(left) >= 2 * min_size:  # once more on what no phrase named: finer groups
+    for _ in range(ROUNDS):  # again on what no phrase named: finer groups
+        if len(left) < 2 * min_size:
+            break
         again = recluster(left)
         pool = []
         for g in range(int(again.max()) + 1 if len(again) else 0):
@@ -449,23 +454,46 @@ def name_groups(
             themes += found
             pool.append(rest)
         pool.append(left[again < 0])
-        left = np.sort(np.concatenate(pool))
+        before, left = len(left), np.sort(np.concatenate(pool))
+        if len(left) > 0.9 * before:  # little left to find
+            break
     left = _absorb(ctx, themes, left, origin, absorb_floor)
-    themes += _residuals(words, left, origin, min_size)
+    themes += _residuals(words, left, origin, min_size, x, themes)
     out = _result(themes, sayings, len(words), ctx)
     out.parses = parses.cache
     return out
 
 
+LOOSE = 10.0
+"""A residual whose cohesion (mean cosine to its centre) is below this percentile of the named
+themes' is no theme at all: chatter that only the clustering held together ("Ouch",
+"xD", "Coincidence" in a tweet export); its mentions stay unassigned, as mentions that fit
+nothing do. A residual about one thing ("Flight: other") is as tight as a named theme."""
+
+
+def _cohesion(x: np.ndarray, members: np.ndarray) -> float:
+    centre = x[members].mean(axis=0)
+    centre /= max(float(np.linalg.norm(centre)), 1e-12)
+    return float((x[members] @ centre).mean())
+
+
 def _residuals(
-    words: Sequence[str], left: np.ndarray, origin: np.ndarray, min_size: int
+    words: Sequence[str],
+    left: np.ndarray,
+    origin: np.ndarray,
+    min_size: int,
+    x: np.ndarray,
+    named: Sequence[Theme],
 ) -> list[Theme]:
-    """What no phrase named, kept together by the cluster it came from when big enough; the
-    label is a placeholder (the parent's name replaces it once parents are known)."""
+    """What no phrase named, kept together by the cluster it came from when big enough and
+    as tight as most named themes (see :data:`LOOSE`); the label is a placeholder (the
+    parent's name replaces it once parents are known)."""
+    tight = [_cohesion(x, t.members) for t in named if t.kind == NAMED and len(t.members)]
+    floor = float(np.percentile(tight, LOOSE)) if tight else -1.0
     out = []
     for r in sorted(set(origin[left].tolist())):
         members = left[origin[left] == r]
-        if r < 0 or len(members) < min_size:
+        if r < 0 or len(members) < min_size or _cohesion(x, members) < floor:
             continue
         said = Counter(w for p in members for w in set(content_words(words[p])))
         word = min(said.items(), key=lambda kv: (-kv[1], kv[0]))[0] if said else "other"

@@ -129,3 +129,30 @@ def test_claims_can_be_switched_off() -> None:
     model = ThemeModel(spacy_model=None, min_theme_size=6, seed=0, claims=False).fit(texts, x)
     assert len(model.extra_[0]) == 0 and model.claims_ == {}
     assert set(model.themes_["kind"]) == {"named"}
+
+
+CHATTER = (
+    "ouch; rude; xd; coincidence; oh man; yikes; whatever; no way; hmm sure; wow; omg stop; "
+    "meh; nope; classic; bruh; ugh; touché; fair enough; yep; so true; haha; okay then; "
+    "dang; big mood"
+).split("; ")
+
+
+def test_chatter_no_phrase_names_stays_unassigned_not_a_residual_theme() -> None:
+    # the one-domain topics, plus mentions that say nothing in common and sit apart from
+    # each other: no theme may hold them, not even an "other" theme, and they do not join
+    # the nearest named theme (that would break its claim)
+    texts, x, _ = _one_domain()
+    rng = np.random.default_rng(5)
+    noise = rng.standard_normal((len(CHATTER) * 2, x.shape[1]))
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    texts = texts + CHATTER * 2
+    x = np.vstack([x, noise.astype(np.float32)])
+    model = ThemeModel(spacy_model=None, min_theme_size=6, seed=0).fit(texts, x)
+    chatter = model.labels_[-len(noise) :]
+    # unassigned (-1) or no topic at all (-2, "ouch"); a few may sit inside a named theme
+    # the clustering put them in, which stays named (checked by the claims test above)
+    assert (chatter < 0).mean() >= 0.75, chatter
+    assert "residual" not in set(model.themes_["kind"])
+    # the topics themselves are still found and named
+    assert (model.labels_[: -len(noise)] >= 0).mean() >= 0.9
