@@ -150,8 +150,10 @@ def _residual_labels(
     out = []
     for label, kind, parent in zip(labels, kinds, parents.tolist(), strict=True):
         if kind == "residual":
-            word = parent_labels.get(int(parent)) or label.split(":")[0]
-            base = f"{word[:1].upper()}{word[1:]}: other"
+            words = [w for w in (parent_labels.get(int(parent)), label.split(":")[0]) if w]
+            bases = [f"{w[:1].upper()}{w[1:]}: other" for w in words]
+            # a parent that reads as no noun ("Right") would make a label that fails hygiene
+            base = next((b for b in bases if _clean(b)), "Other mentions")
             label, n = base, 2
             while label in taken:
                 label, n = f"{base} {n}", n + 1

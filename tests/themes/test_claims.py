@@ -156,3 +156,14 @@ def test_chatter_no_phrase_names_stays_unassigned_not_a_residual_theme() -> None
     assert "residual" not in set(model.themes_["kind"])
     # the topics themselves are still found and named
     assert (model.labels_[: -len(noise)] >= 0).mean() >= 0.9
+
+
+def test_a_residual_is_labelled_by_its_parent_only_when_that_reads_as_a_label() -> None:
+    from analyzer.themes.describe import _residual_labels
+
+    labels = ["loan: other", "loan: other", "late fee", "right: other"]
+    kinds = ["residual", "residual", "named", "residual"]
+    parents = np.array([0, 0, 0, 1])
+    got = _residual_labels(labels, kinds, parents, {0: "Loan", 1: "Right"})
+    # two residuals never share a label; "Right: other" has no noun or verb in it
+    assert got == ["Loan: other", "Loan: other 2", "late fee", "Other mentions"]
