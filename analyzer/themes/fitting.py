@@ -115,9 +115,11 @@ def cluster_mentions(
     seed_rows = list(range(len(centroids) - len(seeds), len(centroids)))
     # mentions left out by the clustering join their nearest theme; with claims, only
     # those outside ``core`` (what naming left over stays out: it would break a claim;
-    # without ``core`` every row was clustered and named)
+    # without ``core`` every row was clustered and named) and those nearest to a seed (the
+    # analyst's theme, not a checked claim)
     near, _ = assign(x, centroids, min_similarity=options.min_similarity)
     outside = np.zeros(len(x), dtype=bool) if core is None else ~np.asarray(core, dtype=bool)
+    outside |= np.isin(near, seed_rows)
     joins = rows < 0 if not options.claims else (rows < 0) & outside
     rows = np.where(joins, near, rows)
     rows, centroids, order = by_size(x, rows, len(centroids), len(centroids) - len(seeds))
