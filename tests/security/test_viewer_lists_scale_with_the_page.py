@@ -64,8 +64,9 @@ def _work(roled: Roled, counted: Counter[str], path: str, **params: object) -> C
 def test_the_work_of_a_page_does_not_grow_with_the_history(
     roled: Roled, counted: Counter[str], recorded: int
 ) -> None:
-    _record(roled, recorded - len(actions.list_actions(roled.store)))
-    assert len(actions.list_actions(roled.store)) == recorded
+    # the store is shared by the module's tests, in any order: at least ``recorded`` actions
+    _record(roled, max(0, recorded - len(actions.list_actions(roled.store))))
+    assert len(actions.list_actions(roled.store)) >= recorded
     page = _work(roled, counted, "/v1/actions", limit=5)
     assert page == {"load_run": 1, "evaluate": 5}
     teams = _work(roled, counted, "/v1/teams", run_id=roled.run_id)
@@ -76,6 +77,7 @@ def test_the_work_of_a_page_does_not_grow_with_the_history(
 
 
 def test_the_pages_still_carry_each_actions_effect(roled: Roled) -> None:
+    _record(roled, max(0, 6 - len(actions.list_actions(roled.store))))  # whatever ran before
     viewer = roled.as_("viewer")
     listed = roled.client.get("/v1/actions", params={"limit": 3}, headers=viewer).json()
     assert listed["count"] >= 3 and len(listed["data"]) == 3
