@@ -29,7 +29,7 @@ import numpy as np
 from analyzer.text.normalise import content_words
 from analyzer.themes.claims import NAMED_COVERAGE, NAMED_LIFT, Sayings, claim_stems, kin
 from analyzer.themes.hygiene import CorpusWords, corpus_words, label_problems
-from analyzer.themes.phrases import Candidate, mention_candidates
+from analyzer.themes.phrases import KIND_WEIGHT, Candidate, mention_candidates
 
 __all__ = ["NAMED", "RESIDUAL", "SEED", "Named", "name_groups", "word_candidates"]
 
@@ -38,14 +38,6 @@ SAMPLE = 80
 """Central members of a group whose parse offers its label candidates."""
 _NOUN_KINDS = frozenset({"noun", "compound", "modified"})
 """Candidates shown in their dictionary form when it is written: a noun, not its plural."""
-_KIND_WEIGHT = {
-    "subject-verb": 1.3,
-    "verb-object": 1.2,
-    "compound": 1.15,
-    "modified": 1.0,
-    "phrasal": 1.0,
-    "noun": 0.5,
-}
 
 
 @dataclass
@@ -209,7 +201,7 @@ def _name_score(claim: tuple[Any, ...]) -> float:
     """How well a phrase names a whole part: coverage, weighted toward what happened and
     toward specific phrases."""
     coverage, lift, kind = claim[0], claim[1], claim[6]
-    return float(coverage * _KIND_WEIGHT[kind] * min(1.0, lift / SPECIFIC_LIFT) ** 0.5)
+    return float(coverage * KIND_WEIGHT[kind] * min(1.0, lift / SPECIFIC_LIFT) ** 0.5)
 
 
 SEPARATION = True
@@ -219,7 +211,7 @@ def _split_score(ctx: _Context, part: np.ndarray, claim: tuple[Any, ...]) -> flo
     """How well a phrase's sayers split ``part``: their number, weighted toward phrases
     that say what happened, times how far their centre is from the rest's (1 - cosine)."""
     n_say, kind = claim[3], claim[6]
-    score = n_say * _KIND_WEIGHT[kind] * min(1.0, claim[2] / SPECIFIC_LIFT) ** 0.5
+    score = n_say * KIND_WEIGHT[kind] * min(1.0, claim[2] / SPECIFIC_LIFT) ** 0.5
     if not SEPARATION:
         return float(score)
     says = np.zeros(ctx.sayings.n, dtype=bool)

@@ -31,7 +31,7 @@ from analyzer.text.normalise import CONTENT_FREE, TOPIC_WORDS, has_topic
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Candidate", "load_parser", "mention_candidates"]
+__all__ = ["KIND_WEIGHT", "Candidate", "load_parser", "mention_candidates"]
 
 _NOUNS = {"NOUN", "PROPN"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
@@ -253,7 +253,7 @@ def display_forms(candidates: Iterable[Candidate]) -> dict[str, str]:
     return {key: text for key, (_, text) in best.items()}
 
 
-_KIND_WEIGHT = {
+KIND_WEIGHT = {
     "subject-verb": 1.3,
     "verb-object": 1.2,
     "compound": 1.15,
@@ -261,6 +261,8 @@ _KIND_WEIGHT = {
     "phrasal": 1.0,
     "noun": 0.5,
 }
+"""How much a candidate of each kind weighs when choosing a label: what happened ("app
+crashes", "cancel subscription") over a bare noun. One table for the describe step and naming."""
 
 
 def sample_members(
@@ -310,7 +312,7 @@ def choose_labels(
         min_count = max(2 if len(sample) >= 4 else 1, math.ceil(min_coverage * len(sample)))
         scored = sorted(
             (
-                -(n / len(sample)) * (n / total[key]) * _KIND_WEIGHT[kinds[key]],
+                -(n / len(sample)) * (n / total[key]) * KIND_WEIGHT[kinds[key]],
                 key,
             )
             for key, n in inside.items()
